@@ -1,0 +1,53 @@
+/** The `shimmy` command: dispatches to one file per command group. */
+import { createRequire } from "node:module";
+import { ConfigError } from "../config/index.js";
+import { serveCommand } from "./serve.js";
+
+const USAGE = `Usage: shimmy <command> [options]
+
+Commands:
+  serve      Serve GGUF models over an OpenAI-compatible API (shimmy serve --help)
+
+Options:
+  -h, --help     Print this help
+  -v, --version  Print the version
+`;
+
+function version(): string {
+  const require = createRequire(import.meta.url);
+  return (require("../../package.json") as { version: string }).version;
+}
+
+/** Runs the CLI; the exit code says how it went (2 for a usage or configuration mistake). */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "serve":
+        await serveCommand(rest);
+        return 0;
+      case "-v":
+      case "--version":
+        process.stdout.write(version() + "\n");
+        return 0;
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        process.stderr.write(`shimmy: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`shimmy: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`shimmy: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

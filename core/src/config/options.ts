@@ -1,0 +1,129 @@
+/**
+ * Every setting of `shimmy serve`, in one table: its flag, its `SHIMMY_*` variable, its key in
+ * `$SHIMMY_HOME/config.json`, its default and its help text. The parser, `--help`, the config
+ * file's JSON Schema and `docs/reference/config.md` are all made from this table.
+ */
+import os from "node:os";
+
+/** The value kinds a setting can hold. */
+export type OptionType = "string" | "integer" | "string[]";
+
+/** One setting. */
+export interface OptionSpec {
+  /** The key in `ServeConfig` and in `config.json`. */
+  key: keyof ServeConfig;
+  /** The long flag, without dashes. */
+  flag: string;
+  /** The environment variable. */
+  env: string;
+  type: OptionType;
+  /** Placeholder in `--help` (`N`, `FILE`). */
+  valueName: string;
+  /** Text of the default for `--help` when it is computed, not fixed. */
+  defaultText?: string;
+  /** Lower bound for integers. */
+  minimum?: number;
+  /** Allowed values for strings. */
+  choices?: readonly string[];
+  description: string;
+}
+
+/** The resolved settings of `shimmy serve`. */
+export interface ServeConfig {
+  host: string;
+  port: number;
+  model: string[];
+  threads: number;
+  parallel: number;
+  /** Tokens per slot; 0 means "4096, or the model's trained context when smaller". */
+  ctxSize: number;
+  queueSize: number;
+  maxBody: number;
+  logLevel: LogLevel;
+  gpu: GpuSetting;
+}
+
+/** Levels of the structured log, most verbose first. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Which llama.cpp backend to use: the best one found, a named one, or the CPU alone. */
+export const GPU_SETTINGS = ["auto", "cuda", "vulkan", "metal", "off"] as const;
+/** One of {@link GPU_SETTINGS}. */
+export type GpuSetting = (typeof GPU_SETTINGS)[number];
+
+/**
+ * The default thread count. llama.cpp's default (one per core, at least 4) ran generation about
+ * 500x slower on a 2-core machine, where threads fight for cores; one thread per two cores left the
+ * generation loop uncontended and was fastest in `bench/`.
+ */
+export function defaultThreads(cores = os.availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / 2));
+}
+
+/** Tokens per slot when neither the user nor a smaller trained context says otherwise. */
+export const DEFAULT_CONTEXT_SIZE = 4096;
+
+/** The defaults of every setting. */
+export function defaultServeConfig(): ServeConfig {
+  return {
+    host: "127.0.0.1",
+    port: 11435,
+    model: [],
+    threads: defaultThreads(),
+    parallel: 4,
+    ctxSize: 0,
+    queueSize: 64,
+    maxBody: 16 * 1024 * 1024,
+    logLevel: "info",
+    gpu: "auto",
+  };
+}
+
+/** The table of settings, in `--help` order. */
+export const SERVE_OPTIONS: readonly OptionSpec[] = [
+  {
+    key: "host", flag: "host", env: "SHIMMY_HOST", type: "string", valueName: "HOST",
+    description: "Address to listen on. Keep the loopback default unless you put an API key in front.",
+  },
+  {
+    key: "port", flag: "port", env: "SHIMMY_PORT", type: "integer", valueName: "PORT", minimum: 0,
+    description: "Port to listen on; 0 picks a free one (read it from the `listening` line on stdout).",
+  },
+  {
+    key: "model", flag: "model", env: "SHIMMY_MODEL", type: "string[]", valueName: "FILE",
+    defaultText: "the .gguf files in ./models",
+    description: "A GGUF file to serve; repeat the flag for several. The variable takes a list separated by the platform's path separator.",
+  },
+  {
+    key: "threads", flag: "threads", env: "SHIMMY_THREADS", type: "integer", valueName: "N", minimum: 1,
+    defaultText: "half the cores, at least 1",
+    description: "CPU threads for llama.cpp. More threads than cores makes generation far slower.",
+  },
+  {
+    key: "parallel", flag: "parallel", env: "SHIMMY_PARALLEL", type: "integer", valueName: "N", minimum: 1,
+    description: "Slots per model: how many requests generate at once, batched together.",
+  },
+  {
+    key: "ctxSize", flag: "ctx-size", env: "SHIMMY_CTX_SIZE", type: "integer", valueName: "N", minimum: 0,
+    defaultText: "4096, or the model's trained context if smaller",
+    description: "Tokens of context per slot (prompt plus answer). Unlike llama-server's -c, which is the total over all slots, this is per slot: memory grows with ctx-size x parallel.",
+  },
+  {
+    key: "queueSize", flag: "queue-size", env: "SHIMMY_QUEUE_SIZE", type: "integer", valueName: "N", minimum: 0,
+    description: "Requests that may wait for a slot; beyond it the server answers 503 with Retry-After.",
+  },
+  {
+    key: "maxBody", flag: "max-body", env: "SHIMMY_MAX_BODY", type: "integer", valueName: "BYTES", minimum: 1,
+    description: "Largest request body accepted; larger ones get 413.",
+  },
+  {
+    key: "logLevel", flag: "log-level", env: "SHIMMY_LOG_LEVEL", type: "string", valueName: "LEVEL", choices: LOG_LEVELS,
+    description: "Least severe log level written to stderr.",
+  },
+  {
+    key: "gpu", flag: "gpu", env: "SHIMMY_GPU", type: "string", valueName: "BACKEND", choices: GPU_SETTINGS,
+    description: "llama.cpp backend: the best prebuilt one this machine supports, a named one, or off for the CPU alone.",
+  },
+];

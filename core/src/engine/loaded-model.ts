@@ -1,0 +1,200 @@
+/**
+ * One model in memory: its weights, one context of `parallel` sequences (the slots), and the
+ * queue in front of them. The sequences of a context are batched together by node-llama-cpp, so
+ * concurrent requests share each evaluation step (continuous batching).
+ */
+import {
+  LlamaChat, LlamaCompletion, resolveChatWrapper, GeneralChatWrapper,
+  type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token,
+} from "node-llama-cpp";
+import { ShimmyError } from "../errors.js";
+import { toChatHistory } from "./chat-history.js";
+import { toLlamaSampling } from "./sampling.js";
+import { SlotQueue } from "./slot-queue.js";
+import type { ChatRequest, CompletionRequest, FinishReason, GenerationOptions, GenerationResult } from "./types.js";
+
+/** Options of {@link LoadedModel.load}. */
+export interface LoadedModelOptions {
+  id: string;
+  path: string;
+  /** Tokens per slot. */
+  contextSize: number;
+  /** Slots: sequences of the one context. */
+  parallel: number;
+  threads: number;
+  queueSize: number;
+  /** Reports load progress from 0 to 1. */
+  onLoadProgress?: (progress: number) => void;
+}
+
+/** The length of the shared prefix of two token arrays. */
+function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
+  const max = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < max && a[i] === b[i]) i++;
+  return i;
+}
+
+/** A free slot whose cache already holds the longest part of the prompt, so less is evaluated again. */
+function slotWithLongestPrefix(prompt: readonly Token[]) {
+  return (free: readonly LlamaContextSequence[]): LlamaContextSequence => {
+    let best = free[0]!;
+    let bestLength = -1;
+    for (const sequence of free) {
+      const length = commonPrefixLength(sequence.contextTokens, prompt);
+      if (length > bestLength) {
+        best = sequence;
+        bestLength = length;
+      }
+    }
+    return best;
+  };
+}
+
+function finishReasonOf(stopReason: string): FinishReason {
+  return stopReason === "maxTokens" ? "length" : "stop";
+}
+
+/** A model loaded with its slots. Dispose it to free the context and the weights. */
+export class LoadedModel {
+  readonly id: string;
+  readonly contextSize: number;
+  private readonly model: LlamaModel;
+  private readonly context: LlamaContext;
+  private readonly slots: SlotQueue<LlamaContextSequence>;
+  private readonly chatWrapper: ChatWrapper;
+
+  private constructor(id: string, model: LlamaModel, context: LlamaContext, queueSize: number) {
+    this.id = id;
+    this.model = model;
+    this.context = context;
+    this.contextSize = context.contextSize;
+    const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
+    this.slots = new SlotQueue({ slots: sequences, queueSize });
+    this.chatWrapper = resolveChatWrapper(model) ?? new GeneralChatWrapper();
+  }
+
+  /** Loads the weights and creates the context. The file must have passed the GGUF check. */
+  static async load(llama: Llama, options: LoadedModelOptions): Promise<LoadedModel> {
+    const model = await llama.loadModel({
+      modelPath: options.path,
+      onLoadProgress: options.onLoadProgress,
+    });
+    try {
+      const context = await model.createContext({
+        contextSize: options.contextSize,
+        sequences: options.parallel,
+        threads: options.threads,
+      });
+      return new LoadedModel(options.id, model, context, options.queueSize);
+    } catch (err) {
+      await model.dispose();
+      throw err;
+    }
+  }
+
+  /** The chat format the model's template resolved to, for logs. */
+  get chatFormat(): string {
+    return this.chatWrapper.wrapperName;
+  }
+
+  /** Generates the next assistant turn with the model's chat template. */
+  async chat(request: ChatRequest): Promise<GenerationResult> {
+    const history = toChatHistory(request.turns);
+    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: history });
+    const promptTokens = contextText.tokenize(this.model.tokenizer);
+    const maxTokens = this.maxTokensFor(promptTokens.length, request, "messages");
+    return this.withSlot(request, promptTokens, async (sequence) => {
+      const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
+      let completionTokens = 0;
+      try {
+        const response = await chat.generateResponse(history, {
+          ...toLlamaSampling(request.sampling, this.model),
+          maxTokens,
+          signal: request.signal,
+          onTextChunk: request.onText,
+          onToken: (tokens) => {
+            completionTokens += tokens.length;
+          },
+        });
+        return {
+          text: response.response,
+          finishReason: finishReasonOf(response.metadata.stopReason),
+          promptTokens: promptTokens.length,
+          completionTokens,
+        };
+      } finally {
+        chat.dispose({ disposeSequence: false });
+      }
+    });
+  }
+
+  /** Continues a raw prompt, with no template. */
+  async complete(request: CompletionRequest): Promise<GenerationResult> {
+    const { tokens: special } = this.model;
+    const bos = special.shouldPrependBosToken ? special.bos : null;
+    const input = this.model.tokenize(request.prompt, false, bos != null ? "trimLeadingSpace" : undefined);
+    const promptTokens = bos != null ? [bos, ...input] : input;
+    const maxTokens = this.maxTokensFor(promptTokens.length, request, "prompt");
+    return this.withSlot(request, promptTokens, async (sequence) => {
+      const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+      let completionTokens = 0;
+      try {
+        const response = await completion.generateCompletionWithMeta(input, {
+          ...toLlamaSampling(request.sampling, this.model),
+          maxTokens,
+          disableContextShift: true,
+          signal: request.signal,
+          onTextChunk: request.onText,
+          onToken: (tokens) => {
+            completionTokens += tokens.length;
+          },
+        });
+        return {
+          text: response.response,
+          finishReason: finishReasonOf(response.metadata.stopReason),
+          promptTokens: promptTokens.length,
+          completionTokens,
+        };
+      } finally {
+        completion.dispose({ disposeSequence: false });
+      }
+    });
+  }
+
+  /** Frees the context, its sequences and the weights; waiting requests are refused. */
+  async dispose(): Promise<void> {
+    this.slots.rejectWaiters(new ShimmyError("server_overloaded", "The model is being unloaded; retry shortly.", {
+      headers: { "Retry-After": "1" },
+    }));
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+
+  /** Caps the answer at what the slot's context has left after the prompt; refuses a prompt that does not fit. */
+  private maxTokensFor(promptLength: number, request: GenerationOptions, param: string): number {
+    if (promptLength >= this.contextSize) {
+      throw new ShimmyError(
+        "context_length_exceeded",
+        `This model's context holds ${this.contextSize} tokens per slot, but the prompt has ${promptLength} tokens ` +
+          `(and the answer needs at least one more). Shorten the ${param} or start the server with a larger --ctx-size.`,
+        { param },
+      );
+    }
+    const room = this.contextSize - promptLength;
+    return Math.min(request.sampling.maxTokens ?? room, room);
+  }
+
+  private async withSlot<T>(
+    request: GenerationOptions,
+    promptTokens: readonly Token[],
+    run: (sequence: LlamaContextSequence) => Promise<T>,
+  ): Promise<T> {
+    const lease = await this.slots.acquire(request.signal, slotWithLongestPrefix(promptTokens));
+    try {
+      return await run(lease.slot);
+    } finally {
+      lease.release();
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The engine's interface: what the HTTP layers may ask of inference, in terms that belong to no
+ * wire format. OpenAI's routes (and later Ollama's) convert to and from these types; only
+ * `core/src/engine/` knows node-llama-cpp.
+ */
+
+/** A tool call the model made in an earlier assistant turn. */
+export interface ToolCallTurn {
+  /** The id the client knows the call by (`call_…`). */
+  id: string;
+  name: string;
+  /** The arguments as the JSON text the model wrote. */
+  arguments: string;
+}
+
+/** One turn of a chat, normalised from any wire format. */
+export type ChatTurn =
+  | { role: "system"; text: string }
+  | { role: "user"; text: string }
+  | { role: "assistant"; text: string; toolCalls: ToolCallTurn[] }
+  | { role: "tool"; toolCallId: string; text: string };
+
+/** Sampling and stopping settings of one generation. Absent fields take the engine's defaults. */
+export interface SamplingParams {
+  /** Most tokens to generate; the engine caps it at what the slot's context has left. */
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  minP?: number;
+  seed?: number;
+  /** Sequences that end the generation; never part of the returned text. */
+  stop: string[];
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** Token id to bias, -100 (never) to 100 (always), as OpenAI's `logit_bias`. */
+  logitBias?: Record<number, number>;
+}
+
+/** Why a generation ended. */
+export type FinishReason = "stop" | "length";
+
+/** The result of a finished generation. */
+export interface GenerationResult {
+  text: string;
+  finishReason: FinishReason;
+  /** Tokens of the whole prompt as the model saw it (template included). */
+  promptTokens: number;
+  /** Tokens the model generated, stop sequences included. */
+  completionTokens: number;
+}
+
+/** What every generation request carries besides its prompt. */
+export interface GenerationOptions {
+  /** The model id, as `listModels()` names it. */
+  model: string;
+  sampling: SamplingParams;
+  /** Aborts the generation (client disconnect) or its wait for a slot. */
+  signal: AbortSignal;
+  /** Streams text as it is generated; the chunks concatenate to `GenerationResult.text`. */
+  onText?: (text: string) => void;
+}
+
+/** A chat generation: the turns are rendered with the model's own chat template. */
+export interface ChatRequest extends GenerationOptions {
+  turns: ChatTurn[];
+}
+
+/** A raw completion of a prompt, with no template. */
+export interface CompletionRequest extends GenerationOptions {
+  prompt: string;
+}
+
+/** A model the engine can serve. */
+export interface ModelInfo {
+  /** Stable id clients put in `model`: the file stem for plain folders. */
+  id: string;
+  path: string;
+  /** Seconds since the epoch of the file's modification, for OpenAI's `created`. */
+  created: number;
+  sizeBytes: number;
+  architecture: string | null;
+  /** Tokens the model was trained on (`{arch}.context_length`). */
+  trainedContextLength: number | null;
+  /** Tokens one slot holds when loaded. */
+  contextSize: number;
+  /** Why the file is refused, when it is. Refused models are never loaded. */
+  invalidReason?: string;
+}
+
+/** Inference, as the HTTP layers see it. Implemented by `LlamaEngine`; tests may fake it. */
+export interface Engine {
+  /** Every model the engine knows, refused ones included (with `invalidReason`). */
+  listModels(): ModelInfo[];
+  /** Runs a chat generation in one of the model's slots, waiting in its queue if all are busy. */
+  chat(request: ChatRequest): Promise<GenerationResult>;
+  /** Runs a raw completion, with the same slots and queue. */
+  complete(request: CompletionRequest): Promise<GenerationResult>;
+  /** Aborts what runs and frees every model, context and slot. */
+  dispose(): Promise<void>;
+}

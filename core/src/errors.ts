@@ -1,0 +1,138 @@
+/**
+ * The one error class Shimmy throws on purpose, and the catalog of its codes.
+ *
+ * Every failure that reaches a client is rendered from a {@link ShimmyError} in OpenAI's shape
+ * `{"error": {"message", "type", "param", "code"}}` by one middleware. 4xx messages are shown to
+ * the client; 5xx messages are replaced by a generic one and only logged (as Koa does).
+ * `docs/reference/errors.md` lists this catalog and a test keeps the two in agreement.
+ */
+
+/** OpenAI's error `type` values that Shimmy uses. */
+export type ErrorType =
+  | "invalid_request_error"
+  | "not_found_error"
+  | "server_error";
+
+/** One entry of the catalog: the HTTP status and OpenAI `type` a code always carries. */
+export interface ErrorCatalogEntry {
+  status: number;
+  type: ErrorType;
+  /** When a client sees this code, in words, for the reference page. */
+  description: string;
+}
+
+/** Every error code Shimmy can answer with. */
+export const ERROR_CATALOG = {
+  invalid_json: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "The request body is not valid JSON.",
+  },
+  invalid_parameter: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "A field is missing, has the wrong type or an out-of-range value; `param` names it.",
+  },
+  context_length_exceeded: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "The prompt has more tokens than one slot's context holds; the message gives both numbers.",
+  },
+  model_invalid: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "The requested model's file was refused before loading (broken or unsupported GGUF metadata).",
+  },
+  model_not_found: {
+    status: 404,
+    type: "invalid_request_error",
+    description: "No model with that id is served; `GET /v1/models` lists the ids.",
+  },
+  not_found: {
+    status: 404,
+    type: "not_found_error",
+    description: "No route matches the method and path.",
+  },
+  request_too_large: {
+    status: 413,
+    type: "invalid_request_error",
+    description: "The body is larger than `--max-body`.",
+  },
+  unsupported_media_type: {
+    status: 415,
+    type: "invalid_request_error",
+    description: "The body is not sent as `application/json`.",
+  },
+  server_overloaded: {
+    status: 503,
+    type: "server_error",
+    description: "Every slot is busy and the wait queue is full; retry after the `Retry-After` seconds.",
+  },
+  model_load_failed: {
+    status: 500,
+    type: "server_error",
+    description: "llama.cpp could not load the model file (the message says why, for example memory).",
+  },
+  internal_error: {
+    status: 500,
+    type: "server_error",
+    description: "An unexpected failure; the details are in the server's log, never in the response.",
+  },
+} as const satisfies Record<string, ErrorCatalogEntry>;
+
+/** A code of {@link ERROR_CATALOG}. */
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** Options of {@link ShimmyError} beyond its code and message. */
+export interface ShimmyErrorOptions {
+  /** The request field at fault, as a dotted path (`messages.0.content`). */
+  param?: string | null;
+  /** Extra response headers, such as `Retry-After`. */
+  headers?: Record<string, string>;
+  /** The underlying error, kept for the log. */
+  cause?: unknown;
+}
+
+/**
+ * An error with a catalog code. Throw it anywhere; the error middleware renders it.
+ *
+ * @example
+ * throw new ShimmyError("invalid_parameter", "n must be 1", { param: "n" });
+ */
+export class ShimmyError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly param: string | null;
+  readonly headers: Record<string, string>;
+  /** Whether the message may be shown to the client: true for 4xx, as in Koa. */
+  readonly expose: boolean;
+
+  constructor(code: ErrorCode, message: string, options: ShimmyErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const entry: ErrorCatalogEntry = ERROR_CATALOG[code];
+    this.name = "ShimmyError";
+    this.code = code;
+    this.status = entry.status;
+    this.type = entry.type;
+    this.param = options.param ?? null;
+    this.headers = options.headers ?? {};
+    this.expose = entry.status < 500 || code === "model_load_failed";
+  }
+}
+
+/** The JSON body of an error response, in OpenAI's shape. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: ErrorCode };
+}
+
+/** Renders any thrown value as the OpenAI error body and status; unknown errors become `internal_error`. */
+export function toErrorResponse(err: unknown): { status: number; body: OpenAIErrorBody; headers: Record<string, string> } {
+  const shimmy = err instanceof ShimmyError ? err : new ShimmyError("internal_error", "internal error", { cause: err });
+  const message = shimmy.expose ? shimmy.message : "The server hit an internal error; its log has the details.";
+  return {
+    status: shimmy.status,
+    headers: shimmy.headers,
+    body: { error: { message, type: shimmy.type, param: shimmy.param, code: shimmy.code } },
+  };
+}

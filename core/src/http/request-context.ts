@@ -1,0 +1,29 @@
+/** What Shimmy's middleware keeps on `ctx.state` for one request. */
+import type { Context } from "koa";
+
+/** Fields the request's log line reports, filled in by the handlers. */
+export interface RequestLogFields {
+  model?: string;
+  promptTokens?: number;
+  completionTokens?: number;
+  /** Milliseconds from the request's arrival to its first generated text. */
+  ttftMs?: number;
+  stream?: boolean;
+  /** Why a request ended early: the client left, or an error after the stream began. */
+  outcome?: "client_closed" | "stream_error";
+}
+
+/** Shimmy's per-request state. */
+export interface ShimmyState {
+  requestId: string;
+  /** `performance.now()` when the request arrived. */
+  startedAt: number;
+  /** Aborted when the client goes away before the response is finished. */
+  abort: AbortController;
+  log: RequestLogFields;
+  /** The parsed JSON body, on requests that carry one. */
+  body?: unknown;
+}
+
+/** The Koa context of a Shimmy request. */
+export type ShimmyContext = Context & { state: ShimmyState };

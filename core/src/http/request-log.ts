@@ -1,0 +1,25 @@
+/** One structured log line per request, written when the response has been sent or abandoned. */
+import type { Middleware } from "koa";
+import type { Logger } from "../logger.js";
+import type { ShimmyState } from "./request-context.js";
+
+/** Logs id, route, model, status, token counts, time to first token and duration of every request. */
+export function requestLog(logger: Logger): Middleware<ShimmyState> {
+  return async (ctx, next) => {
+    ctx.res.once("close", () => {
+      const { requestId, startedAt, log } = ctx.state;
+      const closedEarly = !ctx.res.writableFinished;
+      logger.info({
+        event: "request",
+        requestId,
+        method: ctx.method,
+        route: ctx.path,
+        status: ctx.status,
+        ...log,
+        ...(closedEarly ? { outcome: "client_closed" } : {}),
+        durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
+      });
+    });
+    await next();
+  };
+}

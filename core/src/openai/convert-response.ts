@@ -1,0 +1,91 @@
+/**
+ * Builders of non-streaming OpenAI answers from an engine {@link GenerationResult}, and of the ids
+ * they carry.
+ */
+
+import { randomBytes } from "node:crypto";
+import type { GenerationResult } from "../engine/types.js";
+import type { ChatCompletionResponse, CompletionUsage, TextCompletionResponse } from "./types.js";
+
+/** What every answer (and every chunk of a stream) carries besides its choices. */
+export interface ResponseMeta {
+  /** From {@link newCompletionId}; the same for every chunk of one stream. */
+  id: string;
+  /** Seconds since the epoch, taken once when the request started. */
+  created: number;
+  /** The model id as the client sent it. */
+  model: string;
+  /** Included only when given. */
+  systemFingerprint?: string;
+}
+
+const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * A fresh id such as `chatcmpl-…` or `cmpl-…`: the prefix, a dash and 24 random alphanumerics,
+ * which is OpenAI's look and enough entropy (~142 bits) to never repeat.
+ */
+export function newCompletionId(prefix: string): string {
+  // 248 is the largest multiple of 62 below 256: rejecting the bytes above it keeps letters uniform.
+  let out = "";
+  while (out.length < 24) {
+    for (const byte of randomBytes(32)) {
+      if (byte < 248 && out.length < 24) out += ID_ALPHABET[byte % 62];
+    }
+  }
+  return `${prefix}-${out}`;
+}
+
+/** The current time in seconds since the epoch, for `created`. */
+export function unixSeconds(now: number = Date.now()): number {
+  return Math.floor(now / 1000);
+}
+
+/** OpenAI's `usage` of a finished generation. */
+export function toUsage(result: Pick<GenerationResult, "promptTokens" | "completionTokens">): CompletionUsage {
+  return {
+    prompt_tokens: result.promptTokens,
+    completion_tokens: result.completionTokens,
+    total_tokens: result.promptTokens + result.completionTokens,
+  };
+}
+
+/** A non-streaming `chat.completion` answer with one choice. */
+export function chatCompletionResponse(input: ResponseMeta & { result: GenerationResult }): ChatCompletionResponse {
+  const { result } = input;
+  return {
+    id: input.id,
+    object: "chat.completion",
+    created: input.created,
+    model: input.model,
+    ...fingerprint(input),
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: result.text, refusal: null },
+        logprobs: null,
+        finish_reason: result.finishReason,
+      },
+    ],
+    usage: toUsage(result),
+  };
+}
+
+/** A non-streaming `text_completion` answer (legacy `/v1/completions`) with one choice. */
+export function completionResponse(input: ResponseMeta & { result: GenerationResult }): TextCompletionResponse {
+  const { result } = input;
+  return {
+    id: input.id,
+    object: "text_completion",
+    created: input.created,
+    model: input.model,
+    ...fingerprint(input),
+    choices: [{ text: result.text, index: 0, logprobs: null, finish_reason: result.finishReason }],
+    usage: toUsage(result),
+  };
+}
+
+/** `{system_fingerprint}` when one is given, else nothing: OpenAI omits it rather than sending null. */
+export function fingerprint(meta: Pick<ResponseMeta, "systemFingerprint">): { system_fingerprint?: string } {
+  return meta.systemFingerprint === undefined ? {} : { system_fingerprint: meta.systemFingerprint };
+}

@@ -1,0 +1,66 @@
+/** The `/v1` routes: thin handlers that validate, convert, and call the engine. */
+import Router from "@koa/router";
+import type { Engine } from "../engine/types.js";
+import { ShimmyError } from "../errors.js";
+import type { ShimmyContext, ShimmyState } from "../http/request-context.js";
+import { answer } from "./answer.js";
+import { toChatTurns, toPrompt, toSamplingParams, wantsStream, wantsUsageChunk } from "./convert-request.js";
+import { chatCompletionResponse, completionResponse, newCompletionId, unixSeconds } from "./convert-response.js";
+import { modelList, modelObject } from "./models.js";
+import { createChatStream, createCompletionStream } from "./sse.js";
+import { parseChatCompletionRequest, parseCompletionRequest } from "./validate.js";
+
+/** The OpenAI-compatible API under `/v1`. */
+export function openAIRouter(engine: Engine): Router<ShimmyState> {
+  const router = new Router<ShimmyState>({ prefix: "/v1" });
+
+  router.get("/models", (ctx) => {
+    ctx.body = modelList(engine.listModels());
+  });
+
+  router.get("/models/*id", (ctx) => {
+    const id = ctx.path.slice("/v1/models/".length);
+    const info = engine.listModels().find((m) => m.id === decodeURIComponent(id) && !m.invalidReason);
+    if (!info) {
+      throw new ShimmyError("model_not_found", `The model "${decodeURIComponent(id)}" does not exist; GET /v1/models lists the served ids.`, {
+        param: "model",
+      });
+    }
+    ctx.body = modelObject(info);
+  });
+
+  router.post("/chat/completions", async (ctx) => {
+    const request = parseChatCompletionRequest(ctx.state.body);
+    const turns = toChatTurns(request.messages);
+    const meta = { id: newCompletionId("chatcmpl"), created: unixSeconds(), model: request.model };
+    await answer(ctx as ShimmyContext, {
+      model: request.model,
+      stream: wantsStream(request),
+      events: createChatStream({ ...meta, includeUsage: wantsUsageChunk(request) }),
+      render: (result) => chatCompletionResponse({ ...meta, result }),
+      generate: (onText) =>
+        engine.chat({ model: request.model, turns, sampling: toSamplingParams(request), signal: ctx.state.abort.signal, onText }),
+    });
+  });
+
+  router.post("/completions", async (ctx) => {
+    const request = parseCompletionRequest(ctx.state.body);
+    const meta = { id: newCompletionId("cmpl"), created: unixSeconds(), model: request.model };
+    await answer(ctx as ShimmyContext, {
+      model: request.model,
+      stream: wantsStream(request),
+      events: createCompletionStream({ ...meta, includeUsage: wantsUsageChunk(request) }),
+      render: (result) => completionResponse({ ...meta, result }),
+      generate: (onText) =>
+        engine.complete({
+          model: request.model,
+          prompt: toPrompt(request),
+          sampling: toSamplingParams(request),
+          signal: ctx.state.abort.signal,
+          onText,
+        }),
+    });
+  });
+
+  return router;
+}

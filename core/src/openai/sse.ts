@@ -1,0 +1,114 @@
+/**
+ * Server-sent events of streamed answers, as OpenAI frames them: every event is one
+ * `data: {json}\n\n` line pair with no event name (openai-node treats named events as chunks too),
+ * and the stream ends with `data: [DONE]\n\n`.
+ *
+ * The stream builders return the exact strings to write, so a route stays a loop of writes:
+ *
+ * @example
+ * const sse = createChatStream({ id, created, model, includeUsage });
+ * write(sse.start());
+ * const result = await engine.chat({ ..., onText: (t) => write(sse.text(t)) });
+ * write(sse.finish(result.finishReason));
+ * write(sse.usage(result));
+ * write(SSE_DONE);
+ */
+
+import { toErrorResponse } from "../errors.js";
+import type { FinishReason, GenerationResult } from "../engine/types.js";
+import { fingerprint, toUsage, type ResponseMeta } from "./convert-response.js";
+import type { ChatCompletionChunk, ChatCompletionChunkDelta, TextCompletionChunk } from "./types.js";
+
+/** The last event of every stream. */
+export const SSE_DONE = "data: [DONE]\n\n";
+
+/** One SSE event carrying `obj` as JSON. JSON never holds a raw newline, so one `data:` line suffices. */
+export function sseData(obj: unknown): string {
+  return `data: ${JSON.stringify(obj)}\n\n`;
+}
+
+/**
+ * The event reporting a failure after the stream started (the status is already sent): a chunk
+ * `{"error": {message, type, param, code}}` in OpenAI's error shape, which openai-node raises as
+ * an APIError. Unexposed (5xx) messages are replaced as in HTTP error responses.
+ * Write {@link SSE_DONE} after it.
+ */
+export function sseError(err: unknown): string {
+  return sseData(toErrorResponse(err).body);
+}
+
+/** Options of a stream: the answer's metadata and whether a usage chunk ends it. */
+export interface AnswerStreamOptions extends ResponseMeta {
+  /** `stream_options.include_usage`: every chunk then carries `usage: null`, and a last one the usage. */
+  includeUsage: boolean;
+}
+
+/** The events of one streamed answer, in the order a route writes them. */
+export interface AnswerStream {
+  /** The opening event: the assistant role for chat, nothing ("") for text completions. */
+  start(): string;
+  /** An event carrying generated text; "" for empty text, since an empty delta tells nothing. */
+  text(text: string): string;
+  /** The event with the finish reason and an empty delta (chat) or empty text (completions). */
+  finish(reason: FinishReason): string;
+  /** The usage event (`choices: []`) when `includeUsage`, else "". */
+  usage(result: Pick<GenerationResult, "promptTokens" | "completionTokens">): string;
+}
+
+/** The events of a streamed chat completion (`chat.completion.chunk`). */
+export function createChatStream(options: AnswerStreamOptions): AnswerStream {
+  const chunk = (delta: ChatCompletionChunkDelta, finishReason: FinishReason | null): string => {
+    const body: ChatCompletionChunk = {
+      ...chatHead(options),
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    };
+    if (options.includeUsage) body.usage = null;
+    return sseData(body);
+  };
+  return {
+    start: () => chunk({ role: "assistant", content: "" }, null),
+    text: (text) => (text === "" ? "" : chunk({ content: text }, null)),
+    finish: (reason) => chunk({}, reason),
+    usage: (result) =>
+      options.includeUsage ? sseData({ ...chatHead(options), choices: [], usage: toUsage(result) }) : "",
+  };
+}
+
+/** The events of a streamed legacy text completion; OpenAI names its chunks `text_completion`. */
+export function createCompletionStream(options: AnswerStreamOptions): AnswerStream {
+  const chunk = (text: string, finishReason: FinishReason | null): string => {
+    const body: TextCompletionChunk = {
+      ...textHead(options),
+      choices: [{ text, index: 0, logprobs: null, finish_reason: finishReason }],
+    };
+    if (options.includeUsage) body.usage = null;
+    return sseData(body);
+  };
+  return {
+    start: () => "",
+    text: (text) => (text === "" ? "" : chunk(text, null)),
+    finish: (reason) => chunk("", reason),
+    usage: (result) =>
+      options.includeUsage ? sseData({ ...textHead(options), choices: [], usage: toUsage(result) }) : "",
+  };
+}
+
+function chatHead(meta: ResponseMeta): Omit<ChatCompletionChunk, "choices" | "usage"> {
+  return {
+    id: meta.id,
+    object: "chat.completion.chunk",
+    created: meta.created,
+    model: meta.model,
+    ...fingerprint(meta),
+  };
+}
+
+function textHead(meta: ResponseMeta): Omit<TextCompletionChunk, "choices" | "usage"> {
+  return {
+    id: meta.id,
+    object: "text_completion",
+    created: meta.created,
+    model: meta.model,
+    ...fingerprint(meta),
+  };
+}
