@@ -9,7 +9,7 @@ import { ShimmyError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ModelFile } from "../models/model-file.js";
 import { LoadedModel } from "./loaded-model.js";
-import type { ChatRequest, CompletionRequest, Engine, GenerationResult, ModelInfo } from "./types.js";
+import type { ChatRequest, CompletionRequest, Engine, GenerationResult, ModelInfo, SlotStatus } from "./types.js";
 
 /** Options of {@link LlamaEngine.create}. */
 export interface LlamaEngineOptions {
@@ -40,6 +40,7 @@ interface ModelEntry {
   file: ModelFile;
   info: ModelInfo;
   loading?: Promise<LoadedModel>;
+  loaded?: LoadedModel;
 }
 
 /** Tokens per slot for a model: the configured size, else 4096 or its trained context when smaller. */
@@ -103,6 +104,10 @@ export class LlamaEngine implements Engine {
 
   complete(request: CompletionRequest): Promise<GenerationResult> {
     return this.modelFor(request.model).then((model) => model.complete(request));
+  }
+
+  slotStatus(): SlotStatus[] {
+    return [...this.entries.values()].flatMap((entry) => (entry.loaded ? [entry.loaded.slotStatus] : []));
   }
 
   /** Loads a model now rather than on its first request. */
@@ -169,6 +174,7 @@ export class LlamaEngine implements Engine {
         },
         "model loaded",
       );
+      entry.loaded = model;
       return model;
     } catch (err) {
       entry.loading = undefined;

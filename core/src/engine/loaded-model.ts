@@ -4,14 +4,15 @@
  * concurrent requests share each evaluation step (continuous batching).
  */
 import {
-  LlamaChat, LlamaCompletion, resolveChatWrapper, GeneralChatWrapper,
+  LlamaChat, LlamaCompletion,
   type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token,
 } from "node-llama-cpp";
 import { ShimmyError } from "../errors.js";
 import { toChatHistory } from "./chat-history.js";
+import { resolveModelChatWrapper } from "./chat-wrapper.js";
 import { toLlamaSampling } from "./sampling.js";
 import { SlotQueue } from "./slot-queue.js";
-import type { ChatRequest, CompletionRequest, FinishReason, GenerationOptions, GenerationResult } from "./types.js";
+import type { ChatRequest, CompletionRequest, FinishReason, GenerationOptions, GenerationResult, SlotStatus } from "./types.js";
 
 /** Options of {@link LoadedModel.load}. */
 export interface LoadedModelOptions {
@@ -71,7 +72,7 @@ export class LoadedModel {
     this.contextSize = context.contextSize;
     const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
     this.slots = new SlotQueue({ slots: sequences, queueSize });
-    this.chatWrapper = resolveChatWrapper(model) ?? new GeneralChatWrapper();
+    this.chatWrapper = resolveModelChatWrapper(model);
   }
 
   /** Loads the weights and creates the context. The file must have passed the GGUF check. */
@@ -91,6 +92,11 @@ export class LoadedModel {
       await model.dispose();
       throw err;
     }
+  }
+
+  /** Its slots right now. */
+  get slotStatus(): SlotStatus {
+    return { model: this.id, slots: this.slots.size, busy: this.slots.busy, waiting: this.slots.waiting };
   }
 
   /** The chat format the model's template resolved to, for logs. */

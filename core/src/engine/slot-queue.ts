@@ -45,6 +45,11 @@ export class SlotQueue<Slot> {
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
   }
 
+  /** Slots in all. */
+  get size(): number {
+    return this.total;
+  }
+
   /** Slots in use now. */
   get busy(): number {
     return this.total - this.free.length;

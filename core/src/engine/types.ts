@@ -88,6 +88,17 @@ export interface ModelInfo {
   invalidReason?: string;
 }
 
+/** The slots of one loaded model, right now. */
+export interface SlotStatus {
+  model: string;
+  /** Slots the model has. */
+  slots: number;
+  /** Slots generating now. */
+  busy: number;
+  /** Requests waiting for a slot. */
+  waiting: number;
+}
+
 /** Inference, as the HTTP layers see it. Implemented by `LlamaEngine`; tests may fake it. */
 export interface Engine {
   /** Every model the engine knows, refused ones included (with `invalidReason`). */
@@ -96,6 +107,8 @@ export interface Engine {
   chat(request: ChatRequest): Promise<GenerationResult>;
   /** Runs a raw completion, with the same slots and queue. */
   complete(request: CompletionRequest): Promise<GenerationResult>;
+  /** The slots of every loaded model. */
+  slotStatus(): SlotStatus[];
   /** Aborts what runs and frees every model, context and slot. */
   dispose(): Promise<void>;
 }

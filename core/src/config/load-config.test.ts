@@ -1,0 +1,77 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError } from "./config-error.js";
+import { serveHelp } from "./help.js";
+import { loadServeConfig } from "./load-config.js";
+import { defaultThreads } from "./options.js";
+
+let home: string;
+beforeEach(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-config-"));
+});
+afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+
+function load(argv: string[], env: Record<string, string> = {}) {
+  const loaded = loadServeConfig({ argv, env: { SHIMMY_HOME: home, ...env } });
+  if (loaded.help) throw new Error("unexpected help");
+  return loaded.config;
+}
+
+describe("loadServeConfig", () => {
+  it("uses the documented defaults", () => {
+    const config = load([]);
+    expect(config).toMatchObject({ host: "127.0.0.1", port: 11435, parallel: 4, ctxSize: 0, queueSize: 64, maxBody: 16 * 1024 * 1024, model: [] });
+    expect(config.threads).toBe(defaultThreads());
+  });
+
+  it("prefers flags over variables over the config file", () => {
+    fs.writeFileSync(path.join(home, "config.json"), JSON.stringify({ port: 1111, threads: 3, parallel: 2 }));
+    const config = load(["--port", "3333"], { SHIMMY_PORT: "2222", SHIMMY_THREADS: "5" });
+    expect(config.port).toBe(3333);
+    expect(config.threads).toBe(5);
+    expect(config.parallel).toBe(2);
+  });
+
+  it("takes --model repeatedly and SHIMMY_MODEL as a path list", () => {
+    expect(load(["--model", "a.gguf", "--model", "b.gguf"]).model).toEqual(["a.gguf", "b.gguf"]);
+    expect(load([], { SHIMMY_MODEL: ["x.gguf", "y.gguf"].join(path.delimiter) }).model).toEqual(["x.gguf", "y.gguf"]);
+  });
+
+  it("reports an unknown key in config.json instead of ignoring it", () => {
+    fs.writeFileSync(path.join(home, "config.json"), JSON.stringify({ prot: 1 }));
+    expect(() => load([])).toThrow(/unknown key "prot"/);
+  });
+
+  it("names the flag of a bad value", () => {
+    expect(() => load(["--threads", "two"])).toThrow(ConfigError);
+    expect(() => load(["--threads", "two"])).toThrow(/--threads must be a whole number/);
+    expect(() => load(["--parallel", "0"])).toThrow(/--parallel must be at least 1/);
+    expect(() => load(["--log-level", "loud"])).toThrow(/--log-level must be one of/);
+    expect(() => load([], { SHIMMY_PORT: "-1" })).toThrow(/SHIMMY_PORT/);
+  });
+
+  it("refuses unknown flags", () => {
+    expect(() => load(["--prot", "1"])).toThrow(/--prot/);
+  });
+
+  it("reports a config file that is not JSON", () => {
+    fs.writeFileSync(path.join(home, "config.json"), "{ port: ");
+    expect(() => load([])).toThrow(/not valid JSON/);
+  });
+
+  it("asks for help with --help", () => {
+    expect(loadServeConfig({ argv: ["--help"], env: { SHIMMY_HOME: home } })).toEqual({ help: true });
+  });
+});
+
+describe("serveHelp", () => {
+  it("lists every flag and says ctx-size is per slot, unlike llama-server's -c", () => {
+    const help = serveHelp();
+    for (const flag of ["--host", "--port", "--model", "--threads", "--parallel", "--ctx-size", "--queue-size", "--max-body", "--log-level"]) {
+      expect(help).toContain(flag);
+    }
+    expect(help).toMatch(/llama-server's -c, which is the total over all slots/);
+  });
+});

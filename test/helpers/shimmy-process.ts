@@ -1,0 +1,146 @@
+/**
+ * Starts the real `shimmy serve` as a child process on `--port 0`, reads the port from its
+ * `listening` line, and stops it. Every home and cache variable points at a temporary folder.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import OpenAI from "openai";
+
+/** The repository root. */
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+const BIN = path.join(ROOT, "core/bin/shimmy.js");
+
+/** A running server started by a test. */
+export interface ShimmyProcess {
+  url: string;
+  /** `${url}/v1`, for OpenAI clients. */
+  baseURL: string;
+  child: ChildProcess;
+  /** The temporary HOME and SHIMMY_HOME, removed by `stop()`. */
+  home: string;
+  /** Every JSON line the server logged so far. */
+  logs: Record<string, unknown>[];
+  /** An `openai` client for this server; `maxRetries: 0` so statuses can be asserted. */
+  client(options?: { timeout?: number }): OpenAI;
+  /** Waits for a log line that matches, up to `timeoutMs`. */
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Sends SIGTERM, waits for the exit (SIGKILL after 10 s), and removes the temporary home. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startShimmy}. */
+export interface StartShimmyOptions {
+  /** Arguments after `serve`; `--port 0 --threads 1` are added unless given. */
+  args?: string[];
+  /** Working directory; `./models` there is served when no `--model` is given. */
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Bound on the start, in ms. */
+  timeoutMs?: number;
+}
+
+/** Starts `shimmy serve` and resolves once it listens. */
+export async function startShimmy(options: StartShimmyOptions = {}): Promise<ShimmyProcess> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-test-home-"));
+  const args = ["serve", ...(options.args ?? [])];
+  if (!args.includes("--port")) args.push("--port", "0");
+  if (!args.includes("--threads")) args.push("--threads", "1");
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? home,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: home,
+      SHIMMY_HOME: path.join(home, ".shimmy"),
+      XDG_CACHE_HOME: path.join(home, ".cache"),
+      NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const logWaiters = new Set<() => void>();
+  readline.createInterface({ input: child.stderr! }).on("line", (line) => {
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      logs.push({ raw: line });
+    }
+    for (const wake of logWaiters) wake();
+  });
+
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`shimmy did not listen within ${options.timeoutMs ?? 30_000} ms: ${JSON.stringify(logs.slice(-5))}`)), options.timeoutMs ?? 30_000);
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      try {
+        const event = JSON.parse(line) as { event: string; url: string };
+        if (event.event !== "listening") throw new Error(`unexpected first line ${line}`);
+        resolve(event.url);
+      } catch (err) {
+        reject(err);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`shimmy exited with ${code} before listening: ${JSON.stringify(logs.slice(-5))}`));
+    });
+  }).catch(async (err: unknown) => {
+    child.kill("SIGKILL");
+    await exited;
+    fs.rmSync(home, { recursive: true, force: true });
+    throw err;
+  });
+
+  return {
+    url,
+    baseURL: `${url}/v1`,
+    child,
+    home,
+    logs,
+    client: (clientOptions = {}) => new OpenAI({ baseURL: `${url}/v1`, apiKey: "test", maxRetries: 0, timeout: clientOptions.timeout ?? 60_000 }),
+    waitForLog(match, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = logs.find(match);
+          if (!found) return false;
+          logWaiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          logWaiters.delete(check);
+          reject(new Error("no matching log line"));
+        }, timeoutMs);
+        if (!check()) logWaiters.add(check);
+      });
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POSTs a raw body, for what the `openai` client cannot send (bad JSON, other content types). */
+export async function rawPost(url: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) {
+  const response = await fetch(url, { method: "POST", body, headers });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json: json as { error?: Record<string, unknown> } };
+}
