@@ -12,7 +12,7 @@ import { toChatHistory } from "./chat-history.js";
 import { resolveModelChatWrapper } from "./chat-wrapper.js";
 import { toLlamaSampling } from "./sampling.js";
 import { SlotQueue } from "./slot-queue.js";
-import type { ChatRequest, CompletionRequest, FinishReason, GenerationOptions, GenerationResult, SlotStatus } from "./types.js";
+import { GenerationAborted, type ChatRequest, type CompletionRequest, type FinishReason, type GenerationOptions, type GenerationResult, type SlotStatus } from "./types.js";
 
 /** Options of {@link LoadedModel.load}. */
 export interface LoadedModelOptions {
@@ -52,8 +52,11 @@ function slotWithLongestPrefix(prompt: readonly Token[]) {
   };
 }
 
-function finishReasonOf(stopReason: string): FinishReason {
-  return stopReason === "maxTokens" ? "length" : "stop";
+/** The result of a finished generation; an aborted one throws, carrying its token counts. */
+function resultOf(text: string, stopReason: string, promptTokens: number, completionTokens: number): GenerationResult {
+  if (stopReason === "abort") throw new GenerationAborted(promptTokens, completionTokens);
+  const finishReason: FinishReason = stopReason === "maxTokens" ? "length" : "stop";
+  return { text, finishReason, promptTokens, completionTokens };
 }
 
 /** A model loaded with its slots. Dispose it to free the context and the weights. */
@@ -65,13 +68,14 @@ export class LoadedModel {
   private readonly slots: SlotQueue<LlamaContextSequence>;
   private readonly chatWrapper: ChatWrapper;
 
-  private constructor(id: string, model: LlamaModel, context: LlamaContext, queueSize: number) {
+  private constructor(id: string, model: LlamaModel, context: LlamaContext, options: LoadedModelOptions) {
     this.id = id;
     this.model = model;
     this.context = context;
-    this.contextSize = context.contextSize;
+    // llama.cpp rounds a context up (to 256 cells); the limit a client sees stays the one configured.
+    this.contextSize = Math.min(options.contextSize, context.contextSize);
     const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
-    this.slots = new SlotQueue({ slots: sequences, queueSize });
+    this.slots = new SlotQueue({ slots: sequences, queueSize: options.queueSize });
     this.chatWrapper = resolveModelChatWrapper(model);
   }
 
@@ -87,7 +91,7 @@ export class LoadedModel {
         sequences: options.parallel,
         threads: options.threads,
       });
-      return new LoadedModel(options.id, model, context, options.queueSize);
+      return new LoadedModel(options.id, model, context, options);
     } catch (err) {
       await model.dispose();
       throw err;
@@ -118,17 +122,13 @@ export class LoadedModel {
           ...toLlamaSampling(request.sampling, this.model),
           maxTokens,
           signal: request.signal,
+          stopOnAbortSignal: true,
           onTextChunk: request.onText,
           onToken: (tokens) => {
             completionTokens += tokens.length;
           },
         });
-        return {
-          text: response.response,
-          finishReason: finishReasonOf(response.metadata.stopReason),
-          promptTokens: promptTokens.length,
-          completionTokens,
-        };
+        return resultOf(response.response, response.metadata.stopReason, promptTokens.length, completionTokens);
       } finally {
         chat.dispose({ disposeSequence: false });
       }
@@ -151,17 +151,13 @@ export class LoadedModel {
           maxTokens,
           disableContextShift: true,
           signal: request.signal,
+          stopOnAbortSignal: true,
           onTextChunk: request.onText,
           onToken: (tokens) => {
             completionTokens += tokens.length;
           },
         });
-        return {
-          text: response.response,
-          finishReason: finishReasonOf(response.metadata.stopReason),
-          promptTokens: promptTokens.length,
-          completionTokens,
-        };
+        return resultOf(response.response, response.metadata.stopReason, promptTokens.length, completionTokens);
       } finally {
         completion.dispose({ disposeSequence: false });
       }

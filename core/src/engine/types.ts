@@ -1,6 +1,6 @@
 /**
  * The engine's interface: what the HTTP layers may ask of inference, in terms that belong to no
- * wire format. OpenAI's routes (and later Ollama's) convert to and from these types; only
+ * wire format (and the one error class it throws on purpose). OpenAI's routes (and later Ollama's) convert to and from these types; only
  * `core/src/engine/` knows node-llama-cpp.
  */
 
@@ -48,6 +48,20 @@ export interface GenerationResult {
   promptTokens: number;
   /** Tokens the model generated, stop sequences included. */
   completionTokens: number;
+}
+
+/**
+ * Thrown when a generation's signal aborts it (its client left), with what it had used by then,
+ * so the request's log line still counts its tokens.
+ */
+export class GenerationAborted extends Error {
+  constructor(
+    readonly promptTokens: number,
+    readonly completionTokens: number,
+  ) {
+    super("generation aborted");
+    this.name = "GenerationAborted";
+  }
 }
 
 /** What every generation request carries besides its prompt. */

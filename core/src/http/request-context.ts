@@ -21,6 +21,11 @@ export interface ShimmyState {
   /** Aborted when the client goes away before the response is finished. */
   abort: AbortController;
   log: RequestLogFields;
+  /**
+   * The generation behind the response, which can outlive it (a client that leaves mid-stream):
+   * the log line waits for it so it reports the tokens that were really used.
+   */
+  work?: Promise<unknown>;
   /** The parsed JSON body, on requests that carry one. */
   body?: unknown;
 }

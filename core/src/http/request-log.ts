@@ -7,8 +7,11 @@ import type { ShimmyState } from "./request-context.js";
 export function requestLog(logger: Logger): Middleware<ShimmyState> {
   return async (ctx, next) => {
     ctx.res.once("close", () => {
-      const { requestId, startedAt, log } = ctx.state;
       const closedEarly = !ctx.res.writableFinished;
+      void Promise.resolve(ctx.state.work).catch(() => undefined).then(() => write(closedEarly));
+    });
+    const write = (closedEarly: boolean) => {
+      const { requestId, startedAt, log } = ctx.state;
       logger.info({
         event: "request",
         requestId,
@@ -19,7 +22,7 @@ export function requestLog(logger: Logger): Middleware<ShimmyState> {
         ...(closedEarly ? { outcome: "client_closed" } : {}),
         durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
       });
-    });
+    };
     await next();
   };
 }

@@ -4,7 +4,7 @@
  * output (unknown model, full queue, prompt too long) still gets its proper status and JSON body.
  */
 import { PassThrough } from "node:stream";
-import type { GenerationResult } from "../engine/types.js";
+import { GenerationAborted, type GenerationResult } from "../engine/types.js";
 import type { ShimmyContext } from "../http/request-context.js";
 import { SSE_DONE, sseError, type AnswerStream } from "./sse.js";
 
@@ -33,7 +33,7 @@ export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promis
   const { log } = ctx.state;
   log.model = options.model;
   log.stream = options.stream;
-  const noteUsage = (result: GenerationResult) => {
+  const noteUsage = (result: Pick<GenerationResult, "promptTokens" | "completionTokens">) => {
     log.promptTokens = result.promptTokens;
     log.completionTokens = result.completionTokens;
   };
@@ -41,8 +41,17 @@ export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promis
     log.ttftMs ??= Math.round((performance.now() - ctx.state.startedAt) * 100) / 100;
   };
 
+  const noteAborted = (err: unknown) => {
+    if (err instanceof GenerationAborted) noteUsage(err);
+  };
+
   if (!options.stream) {
-    const result = await options.generate(noteFirstText);
+    const generation = options.generate(noteFirstText);
+    ctx.state.work = generation;
+    const result = await generation.catch((err: unknown) => {
+      noteAborted(err);
+      throw err;
+    });
     noteUsage(result);
     ctx.body = options.render(result);
     return;
@@ -66,6 +75,7 @@ export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promis
     noteFirstText();
     out.write(options.events.text(text));
   });
+  ctx.state.work = generation;
   // Until the stream opens, a failure is an ordinary error response; after, it is an event.
   await Promise.race([opened, generation]);
   openStream();
@@ -77,6 +87,7 @@ export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promis
       out.end(SSE_DONE);
     },
     (err: unknown) => {
+      noteAborted(err);
       if (ctx.state.abort.signal.aborted) {
         out.destroy();
         return;
