@@ -1,11 +1,16 @@
 /**
  * Builds the Koa application. The middleware order is listed here once:
- * request context (id, abort on disconnect), request log, error rendering, JSON body parsing,
- * then the routers. (The local-security checks slot in before the body parser.)
+ * request context (id, abort on disconnect), request log, error rendering, Host check, Origin
+ * check with CORS, API key, JSON body parsing, then the routers. Everything that refuses a
+ * request runs before the body is read and before any handler.
  */
 import Koa from "koa";
 import type { Engine } from "./engine/types.js";
+import { apiKeyCheck } from "./http/api-key.js";
 import { errorHandler } from "./http/error-handler.js";
+import { hostCheck } from "./http/host-check.js";
+import { isLoopbackAddress } from "./http/loopback.js";
+import { originCheck } from "./http/origin-check.js";
 import { jsonBody } from "./http/json-body.js";
 import type { ShimmyState } from "./http/request-context.js";
 import { requestContext } from "./http/request-id.js";
@@ -20,6 +25,14 @@ export interface AppOptions {
   logger: Logger;
   /** Largest request body, in bytes. */
   maxBodyBytes: number;
+  /** The address the server listens on: the Host check applies while it is loopback. */
+  listenHost: string;
+  /** Host names accepted besides the loopback ones. */
+  allowedHosts?: readonly string[];
+  /** Browser origins allowed besides the defaults. */
+  corsOrigins?: readonly string[];
+  /** The key every route but /health needs, when set. */
+  apiKey?: string | null;
 }
 
 /** The HTTP application, ready for `app.callback()`. */
@@ -30,6 +43,9 @@ export function createApp(options: AppOptions): Koa<ShimmyState> {
   app.use(requestContext());
   app.use(requestLog(options.logger));
   app.use(errorHandler(options.logger));
+  app.use(hostCheck({ listenHost: options.listenHost, loopback: isLoopbackAddress(options.listenHost), allowedHosts: options.allowedHosts ?? [] }));
+  app.use(originCheck({ corsOrigins: options.corsOrigins ?? [] }));
+  app.use(apiKeyCheck(options.apiKey ?? null));
   app.use(jsonBody(options.maxBodyBytes));
   for (const router of [healthRouter(options.engine), openAIRouter(options.engine)]) {
     app.use(router.routes());

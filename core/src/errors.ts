@@ -43,6 +43,21 @@ export const ERROR_CATALOG = {
     type: "invalid_request_error",
     description: "The requested model's file was refused before loading (broken or unsupported GGUF metadata).",
   },
+  invalid_api_key: {
+    status: 401,
+    type: "invalid_request_error",
+    description: "The server runs with `--api-key` and the request has no `Authorization: Bearer KEY` header, or a wrong key.",
+  },
+  forbidden_host: {
+    status: 403,
+    type: "invalid_request_error",
+    description: "The `Host` header is not a loopback name while the server is bound to loopback (a DNS-rebinding page); `--allowed-hosts` adds names.",
+  },
+  forbidden_origin: {
+    status: 403,
+    type: "invalid_request_error",
+    description: "The request comes from a web page whose origin is not allowed; `--cors-origins` adds origins.",
+  },
   model_not_found: {
     status: 404,
     type: "invalid_request_error",

@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createApp } from "./app.js";
+import { isLoopbackAddress } from "./http/loopback.js";
 import type { ServeConfig } from "./config/index.js";
 import { LlamaEngine } from "./engine/llama-engine.js";
 import type { Logger } from "./logger.js";
@@ -53,7 +54,18 @@ export async function startServer({ config, logger, cwd = process.cwd() }: Start
     gpu: config.gpu,
     logger,
   });
-  const app = createApp({ engine, logger, maxBodyBytes: config.maxBody });
+  const app = createApp({
+    engine,
+    logger,
+    maxBodyBytes: config.maxBody,
+    listenHost: config.host,
+    allowedHosts: config.allowedHosts,
+    corsOrigins: config.corsOrigins,
+    apiKey: config.apiKey,
+  });
+  if (!isLoopbackAddress(config.host) && config.apiKey === null) {
+    logger.warn({ event: "exposed" }, `Listening on ${config.host} without --api-key: anyone who can reach this machine can use the server.`);
+  }
   const server = http.createServer({ noDelay: true }, app.callback());
   // Generations can run for minutes; Node's default request timeout would cut them off.
   server.requestTimeout = 0;

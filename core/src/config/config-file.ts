@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Ajv } from "ajv";
+import { Ajv, type ValidateFunction } from "ajv";
 import { SERVE_OPTIONS, type OptionSpec } from "./options.js";
 import { ConfigError } from "./config-error.js";
 
@@ -20,6 +20,7 @@ function optionSchema(spec: OptionSpec): Record<string, unknown> {
     case "integer":
       return { ...base, type: "integer", ...(spec.minimum === undefined ? {} : { minimum: spec.minimum }) };
     case "string[]":
+    case "list":
       return { ...base, type: "array", items: { type: "string", minLength: 1 } };
     case "string":
       return { ...base, type: "string", minLength: 1, ...(spec.choices ? { enum: [...spec.choices] } : {}) };
@@ -32,17 +33,42 @@ export const configFileSchema = {
   title: "Shimmy configuration ($SHIMMY_HOME/config.json)",
   type: "object",
   additionalProperties: false,
-  properties: Object.fromEntries(SERVE_OPTIONS.map((spec) => [spec.key, optionSchema(spec)])),
+  properties: Object.fromEntries(SERVE_OPTIONS.filter((spec) => !spec.secret).map((spec) => [spec.key, optionSchema(spec)])),
 } as const;
 
-const validateConfigFile = new Ajv({ allErrors: true, strict: false }).compile(configFileSchema);
+/** The JSON Schema of `secrets.json`: the secret settings, each `writeOnly`. */
+export const secretsFileSchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  title: "Shimmy secrets ($SHIMMY_HOME/secrets.json, mode 0600)",
+  type: "object",
+  additionalProperties: false,
+  properties: Object.fromEntries(
+    SERVE_OPTIONS.filter((spec) => spec.secret).map((spec) => [spec.key, { ...optionSchema(spec), writeOnly: true }]),
+  ),
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateConfigFile = ajv.compile(configFileSchema);
+const validateSecretsFile = ajv.compile(secretsFileSchema);
+const SECRET_KEYS = new Set(SERVE_OPTIONS.filter((spec) => spec.secret).map((spec) => spec.key as string));
 
 /**
  * Reads and validates `config.json` in `home`; a missing file is an empty configuration.
  * @throws ConfigError naming the file and every key at fault.
  */
 export function readConfigFile(home: string): Record<string, unknown> {
-  const file = path.join(home, "config.json");
+  return readJsonFile(path.join(home, "config.json"), validateConfigFile);
+}
+
+/**
+ * Reads and validates `secrets.json` in `home`; a missing file holds no secrets.
+ * @throws ConfigError naming the file and every key at fault.
+ */
+export function readSecretsFile(home: string): Record<string, unknown> {
+  return readJsonFile(path.join(home, "secrets.json"), validateSecretsFile);
+}
+
+function readJsonFile(file: string, validate: ValidateFunction): Record<string, unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -56,11 +82,12 @@ export function readConfigFile(home: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError(`${file}: not valid JSON (${(err as Error).message}); fix or remove it`);
   }
-  if (!validateConfigFile(data)) {
-    const problems = (validateConfigFile.errors ?? []).map((e) => {
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).map((e) => {
       const where = e.instancePath.replace(/^\//, "").replace(/\//g, ".");
       if (e.keyword === "additionalProperties") {
-        return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+        const key = (e.params as { additionalProperty: string }).additionalProperty;
+        return SECRET_KEYS.has(key) ? `"${key}" is a secret: put it in secrets.json (mode 0600) instead` : `unknown key "${key}"`;
       }
       return `${where || "the file"} ${e.message ?? "is invalid"}`;
     });

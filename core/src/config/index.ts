@@ -1,6 +1,6 @@
 /** Every flag, environment variable and config-file key of Shimmy, with defaults. */
 export { ConfigError } from "./config-error.js";
-export { configFileSchema, readConfigFile, shimmyHome } from "./config-file.js";
+export { configFileSchema, readConfigFile, readSecretsFile, secretsFileSchema, shimmyHome } from "./config-file.js";
 export { configReferenceMarkdown, serveHelp } from "./help.js";
 export { loadServeConfig, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";
 export {

@@ -39,6 +39,22 @@ describe("loadServeConfig", () => {
     expect(load([], { SHIMMY_MODEL: ["x.gguf", "y.gguf"].join(path.delimiter) }).model).toEqual(["x.gguf", "y.gguf"]);
   });
 
+  it("splits list settings on commas, from flags and variables", () => {
+    expect(load(["--cors-origins", "http://a.test, http://b.test", "--cors-origins", "http://c.test"]).corsOrigins).toEqual([
+      "http://a.test", "http://b.test", "http://c.test",
+    ]);
+    expect(load([], { SHIMMY_ALLOWED_HOSTS: "proxy.lan,box.lan" }).allowedHosts).toEqual(["proxy.lan", "box.lan"]);
+  });
+
+  it("reads the API key from its variable or secrets.json, never from config.json", () => {
+    expect(load([], { SHIMMY_API_KEY: "k1" }).apiKey).toBe("k1");
+    fs.writeFileSync(path.join(home, "secrets.json"), JSON.stringify({ apiKey: "k2" }), { mode: 0o600 });
+    expect(load([]).apiKey).toBe("k2");
+    expect(load(["--api-key", "k3"]).apiKey).toBe("k3");
+    fs.writeFileSync(path.join(home, "config.json"), JSON.stringify({ apiKey: "k4" }));
+    expect(() => load([])).toThrow(/"apiKey" is a secret: put it in secrets.json/);
+  });
+
   it("reports an unknown key in config.json instead of ignoring it", () => {
     fs.writeFileSync(path.join(home, "config.json"), JSON.stringify({ prot: 1 }));
     expect(() => load([])).toThrow(/unknown key "prot"/);

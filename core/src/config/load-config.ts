@@ -5,7 +5,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "./config-error.js";
-import { readConfigFile, shimmyHome } from "./config-file.js";
+import { readConfigFile, readSecretsFile, shimmyHome } from "./config-file.js";
 import { SERVE_OPTIONS, defaultServeConfig, type OptionSpec, type ServeConfig } from "./options.js";
 
 /** Where settings come from; tests pass their own. */
@@ -33,6 +33,12 @@ function parseValue(spec: OptionSpec, raw: string, source: string): string | num
   return raw;
 }
 
+/** The values of a repeatable setting: a `list` also splits on commas; blanks are dropped. */
+function splitValues(spec: OptionSpec, values: string[]): string[] {
+  const parts = spec.type === "list" ? values.flatMap((v) => v.split(",")) : values;
+  return parts.map((v) => v.trim()).filter(Boolean);
+}
+
 /**
  * Reads every source and returns the resolved settings.
  * @throws ConfigError with a message that names the flag, variable or file key at fault.
@@ -47,7 +53,7 @@ export function loadServeConfig({ argv, env = process.env }: LoadConfigOptions):
       options: {
         help: { type: "boolean", short: "h" },
         ...Object.fromEntries(
-          SERVE_OPTIONS.map((spec) => [spec.flag, { type: "string" as const, multiple: spec.type === "string[]" }]),
+          SERVE_OPTIONS.map((spec) => [spec.flag, { type: "string" as const, multiple: spec.type === "string[]" || spec.type === "list" }]),
         ),
       },
     });
@@ -57,7 +63,7 @@ export function loadServeConfig({ argv, env = process.env }: LoadConfigOptions):
   if (parsed.values.help) return { help: true };
 
   const home = shimmyHome(env);
-  const file = readConfigFile(home);
+  const file = { ...readConfigFile(home), ...readSecretsFile(home) };
   const config = defaultServeConfig() as unknown as Record<string, unknown>;
   for (const spec of SERVE_OPTIONS) {
     const flagValue = (parsed.values as Record<string, string | string[] | boolean | undefined>)[spec.flag] as
@@ -67,11 +73,11 @@ export function loadServeConfig({ argv, env = process.env }: LoadConfigOptions):
     const envValue = env[spec.env];
     if (flagValue !== undefined) {
       config[spec.key] = Array.isArray(flagValue)
-        ? flagValue.map((v) => parseValue(spec, v, `--${spec.flag}`))
+        ? splitValues(spec, flagValue).map((v) => parseValue(spec, v, `--${spec.flag}`))
         : parseValue(spec, flagValue, `--${spec.flag}`);
     } else if (envValue !== undefined && envValue !== "") {
-      config[spec.key] = spec.type === "string[]"
-        ? envValue.split(path.delimiter).filter(Boolean).map((v) => parseValue(spec, v, spec.env))
+      config[spec.key] = spec.type === "string[]" || spec.type === "list"
+        ? splitValues(spec, envValue.split(spec.type === "list" ? "," : path.delimiter)).map((v) => parseValue(spec, v, spec.env))
         : parseValue(spec, envValue, spec.env);
     } else if (file[spec.key] !== undefined) {
       config[spec.key] = file[spec.key];

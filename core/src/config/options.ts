@@ -5,8 +5,11 @@
  */
 import os from "node:os";
 
-/** The value kinds a setting can hold. */
-export type OptionType = "string" | "integer" | "string[]";
+/**
+ * The value kinds a setting can hold: `string[]` repeats its flag (and splits its variable on the
+ * path separator, for file paths); `list` also splits each value on commas.
+ */
+export type OptionType = "string" | "integer" | "string[]" | "list";
 
 /** One setting. */
 export interface OptionSpec {
@@ -25,6 +28,11 @@ export interface OptionSpec {
   minimum?: number;
   /** Allowed values for strings. */
   choices?: readonly string[];
+  /**
+   * A secret: never read from `config.json` (a file people share and paste), only from its flag,
+   * its variable or `$SHIMMY_HOME/secrets.json` (mode 0600).
+   */
+  secret?: boolean;
   description: string;
 }
 
@@ -41,6 +49,12 @@ export interface ServeConfig {
   maxBody: number;
   logLevel: LogLevel;
   gpu: GpuSetting;
+  /** Host names accepted besides the loopback ones, while bound to loopback. */
+  allowedHosts: string[];
+  /** Browser origins allowed besides the defaults; `*` allows every origin. */
+  corsOrigins: string[];
+  /** The key every route but /health needs, when set. */
+  apiKey: string | null;
 }
 
 /** Levels of the structured log, most verbose first. */
@@ -78,6 +92,9 @@ export function defaultServeConfig(): ServeConfig {
     maxBody: 16 * 1024 * 1024,
     logLevel: "info",
     gpu: "auto",
+    allowedHosts: [],
+    corsOrigins: [],
+    apiKey: null,
   };
 }
 
@@ -125,5 +142,20 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   {
     key: "gpu", flag: "gpu", env: "SHIMMY_GPU", type: "string", valueName: "BACKEND", choices: GPU_SETTINGS,
     description: "llama.cpp backend: the best prebuilt one this machine supports, a named one, or off for the CPU alone.",
+  },
+  {
+    key: "allowedHosts", flag: "allowed-hosts", env: "SHIMMY_ALLOWED_HOSTS", type: "list", valueName: "LIST",
+    defaultText: "none",
+    description: "Host names (comma-separated) to accept in the Host header besides localhost, 127.0.0.1 and [::1], for a reverse proxy. While bound to loopback any other Host is refused, so a DNS-rebinding page cannot reach the server.",
+  },
+  {
+    key: "corsOrigins", flag: "cors-origins", env: "SHIMMY_CORS_ORIGINS", type: "list", valueName: "LIST",
+    defaultText: "none",
+    description: "Browser origins (comma-separated, scheme://host[:port]) allowed besides the defaults: pages on localhost, 127.0.0.1 and [::1] may call /v1; only the server's own pages may call /api. `*` allows every origin.",
+  },
+  {
+    key: "apiKey", flag: "api-key", env: "SHIMMY_API_KEY", type: "string", valueName: "KEY", secret: true,
+    defaultText: "none",
+    description: "Require `Authorization: Bearer KEY` on every route but /health. A secret: not read from config.json, but from the flag, the variable or apiKey in $SHIMMY_HOME/secrets.json.",
   },
 ];
