@@ -111,6 +111,17 @@ describe("POST /v1/chat/completions", () => {
     expect(completion.choices[0]?.finish_reason).toBe("length");
   });
 
+  it("applies top_k, top_p and min_p: each at its narrowest leaves only the greedy choice", async () => {
+    const greedy = (await ask("Narrow", { temperature: 0, max_tokens: 16 })).choices[0]?.message.content;
+    for (const narrowest of [{ top_k: 1 }, { top_p: 0.000001 }, { min_p: 1 }]) {
+      const texts = new Set<string>();
+      for (const seed of [1, 2]) {
+        texts.add((await ask("Narrow", { temperature: 1.5, max_tokens: 16, seed, ...narrowest })).choices[0]!.message.content!);
+      }
+      expect([...texts], JSON.stringify(narrowest)).toEqual([greedy]);
+    }
+  });
+
   it("applies presence and frequency penalties", async () => {
     const plain = await ask("Hi", { temperature: 0, max_tokens: 24 });
     const penalised = await ask("Hi", { temperature: 0, max_tokens: 24, frequency_penalty: 2, presence_penalty: 2 });

@@ -138,7 +138,8 @@ describe("API key", () => {
 
   it("needs the key on every route but /health, answering 401 in OpenAI's shape", async () => {
     for (const [method, path] of routes) {
-      for (const headers of [{}, { authorization: "Bearer wrong-key" }, { authorization: `Basic ${KEY}` }, { authorization: `Bearer ${KEY}x` }]) {
+      const attempts: Record<string, string>[] = [{}, { authorization: "Bearer wrong-key" }, { authorization: `Basic ${KEY}` }, { authorization: `Bearer ${KEY}x` }];
+      for (const headers of attempts) {
         const response = await rawRequest(`${shimmy.url}${path}`, { method, headers: { ...headers, "content-type": "application/json" }, body: method === "POST" ? chatBody : undefined });
         expect(response.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401);
         expect(response.json).toEqual({ error: { message: expect.any(String), type: "invalid_request_error", param: null, code: "invalid_api_key" } });

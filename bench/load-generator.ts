@@ -1,0 +1,95 @@
+/**
+ * A load generator for any OpenAI-compatible server: N workers, each sending streaming chat
+ * requests back to back, measuring time to first token, latency and generated tokens.
+ *
+ *   npx tsx bench/load-generator.ts --url http://127.0.0.1:11435/v1 --model NAME --concurrency 4
+ */
+import { parseArgs } from "node:util";
+import { summarize, type LoadSummary, type RequestSample } from "./stats.js";
+
+/** Options of {@link runLoad}. */
+export interface LoadOptions {
+  /** The `/v1` base URL. */
+  baseURL: string;
+  model: string;
+  concurrency: number;
+  /** Requests each worker sends, one after another. */
+  requestsPerWorker: number;
+  maxTokens: number;
+  prompt: string;
+  apiKey?: string;
+}
+
+/** Sends one streaming chat request and measures it. Tokens come from the usage chunk, else one per content chunk. */
+async function streamOne(options: LoadOptions): Promise<RequestSample> {
+  const started = performance.now();
+  const response = await fetch(`${options.baseURL}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${options.apiKey ?? "bench"}` },
+    body: JSON.stringify({
+      model: options.model,
+      messages: [{ role: "user", content: options.prompt }],
+      max_tokens: options.maxTokens,
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
+  });
+  if (!response.ok || !response.body) throw new Error(`${response.status} ${await response.text()}`);
+  let ttftMs = Number.NaN;
+  let contentChunks = 0;
+  let usageTokens: number | undefined;
+  let buffered = "";
+  const decoder = new TextDecoder();
+  for await (const bytes of response.body) {
+    buffered += decoder.decode(bytes, { stream: true });
+    let end: number;
+    while ((end = buffered.indexOf("\n\n")) >= 0) {
+      const event = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
+      const chunk = JSON.parse(event.slice(6)) as {
+        choices?: { delta?: { content?: string } }[];
+        usage?: { completion_tokens: number } | null;
+      };
+      if (chunk.choices?.[0]?.delta?.content) {
+        if (Number.isNaN(ttftMs)) ttftMs = performance.now() - started;
+        contentChunks++;
+      }
+      if (chunk.usage) usageTokens = chunk.usage.completion_tokens;
+    }
+  }
+  return { ttftMs, latencyMs: performance.now() - started, completionTokens: usageTokens ?? contentChunks };
+}
+
+/** Runs the load and summarises it. */
+export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
+  const samples: RequestSample[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      for (let i = 0; i < options.requestsPerWorker; i++) samples.push(await streamOne(options));
+    }),
+  );
+  return summarize(samples, performance.now() - started);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      url: { type: "string", default: "http://127.0.0.1:11435/v1" },
+      model: { type: "string" },
+      concurrency: { type: "string", default: "4" },
+      requests: { type: "string", default: "4" },
+      "max-tokens": { type: "string", default: "128" },
+      prompt: { type: "string", default: "Write a long story about a robot who learns to paint." },
+      "api-key": { type: "string" },
+    },
+  });
+  if (!values.model) throw new Error("--model is required");
+  const summary = await runLoad({
+    baseURL: values.url!, model: values.model, concurrency: Number(values.concurrency), requestsPerWorker: Number(values.requests),
+    maxTokens: Number(values["max-tokens"]), prompt: values.prompt!, apiKey: values["api-key"],
+  });
+  console.log(JSON.stringify(summary, null, 2));
+}

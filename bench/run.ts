@@ -1,0 +1,134 @@
+/**
+ * `npm run bench`: Shimmy against the same generation driven directly through node-llama-cpp and
+ * against llama.cpp's own server (built from the llama.cpp node-llama-cpp ships), on the same GGUF
+ * (a random model shaped like SmolLM2-135M, Q8_0), threads, slots and context per slot, in one run,
+ * at 1 and 4 concurrent streams. Then the time from `shimmy serve` to a first answer on the demo model.
+ *
+ * Options: --threads N (2) --slots N (4) --ctx N per slot (2048) --max-tokens N (128)
+ * --requests N per worker (4) --llama-server PATH (else ../shared/tools/build-llama-server.sh builds it).
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { writeSmolLM2ShapedFixture } from "../test/fixtures/models.js";
+import { runDirect } from "./direct.js";
+import { runLoad } from "./load-generator.js";
+import { startLlamaServer, startShimmyServer } from "./processes.js";
+import type { LoadSummary } from "./stats.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const SHIMMY = path.join(ROOT, "core/bin/shimmy.js");
+const PROMPT = "Write a long story about a robot who learns to paint.";
+const MODEL_ID = "smollm2-135m-shaped";
+
+const { values } = parseArgs({
+  options: {
+    threads: { type: "string", default: "2" },
+    slots: { type: "string", default: "4" },
+    ctx: { type: "string", default: "2048" },
+    "max-tokens": { type: "string", default: "128" },
+    requests: { type: "string", default: "4" },
+    "llama-server": { type: "string" },
+  },
+});
+const threads = Number(values.threads);
+const slots = Number(values.slots);
+const ctx = Number(values.ctx);
+const maxTokens = Number(values["max-tokens"]);
+const requestsPerWorker = Number(values.requests);
+const LEVELS = [1, 4] as const;
+
+function findLlamaServer(): string | null {
+  if (values["llama-server"]) return values["llama-server"];
+  const script = path.resolve(ROOT, "../shared/tools/build-llama-server.sh");
+  if (!fs.existsSync(script)) return null;
+  console.error("building (or finding) llama-server from node-llama-cpp's llama.cpp; the first build takes minutes...");
+  return execFileSync("bash", [script, ROOT], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!;
+}
+
+async function fixture(): Promise<string> {
+  const dir = path.join(os.tmpdir(), "shimmy-bench");
+  const file = path.join(dir, `${MODEL_ID}.gguf`);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    console.error(`writing ${file}...`);
+    await writeSmolLM2ShapedFixture(`${file}.tmp`);
+    fs.renameSync(`${file}.tmp`, file);
+  }
+  return file;
+}
+
+async function loadAtLevels(baseURL: string, model: string): Promise<Map<number, LoadSummary>> {
+  const results = new Map<number, LoadSummary>();
+  for (const concurrency of LEVELS) {
+    await runLoad({ baseURL, model, concurrency: 1, requestsPerWorker: 1, maxTokens: 8, prompt: PROMPT }); // warm-up
+    results.set(concurrency, await runLoad({ baseURL, model, concurrency, requestsPerWorker, maxTokens, prompt: PROMPT }));
+  }
+  return results;
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
+const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(3) : "-");
+
+async function main() {
+  const modelPath = await fixture();
+  const llamaServer = findLlamaServer();
+  const systems = new Map<string, Map<number, LoadSummary>>();
+
+  const shimmy = await startShimmyServer(SHIMMY, ["--model", modelPath, "--threads", String(threads), "--parallel", String(slots), "--ctx-size", String(ctx), "--gpu", "off"], ROOT);
+  try {
+    systems.set("shimmy", await loadAtLevels(`${shimmy.url}/v1`, MODEL_ID));
+  } finally {
+    await shimmy.stop();
+  }
+
+  systems.set("node-llama-cpp direct", await runDirect({ modelPath, threads, slots, contextSize: ctx, requestsPerWorker, maxTokens, prompt: PROMPT }, LEVELS));
+
+  if (llamaServer) {
+    const server = await startLlamaServer(llamaServer, ["-m", modelPath, "-t", String(threads), "-np", String(slots), "-c", String(ctx * slots), "--jinja"]);
+    try {
+      systems.set("llama-server", await loadAtLevels(`${server.url}/v1`, MODEL_ID));
+    } finally {
+      await server.stop();
+    }
+  } else {
+    console.error("llama-server: skipped (no ../shared/tools/build-llama-server.sh and no --llama-server PATH)");
+  }
+
+  console.log(`\nmodel: ${path.basename(modelPath)}  threads: ${threads}  slots: ${slots}  ctx/slot: ${ctx}  max_tokens: ${maxTokens}  requests/worker: ${requestsPerWorker}`);
+  console.log("system                  streams  tok/s    ttft p50  ttft p95  lat p50   lat p95   tokens");
+  for (const [name, byLevel] of systems) {
+    for (const [level, s] of byLevel) {
+      console.log(
+        `${name.padEnd(24)}${String(level).padEnd(9)}${f1(s.tokensPerSecond).padEnd(9)}${f1(s.ttftP50).padEnd(10)}${f1(s.ttftP95).padEnd(10)}${f1(s.latencyP50).padEnd(10)}${f1(s.latencyP95).padEnd(10)}${s.tokens}`,
+      );
+    }
+  }
+  const shim = systems.get("shimmy")!;
+  const direct = systems.get("node-llama-cpp direct")!;
+  const ref = systems.get("llama-server");
+  console.log("\nratios (tok/s; ttft p50)");
+  for (const level of LEVELS) {
+    const s = shim.get(level)!;
+    const d = direct.get(level)!;
+    console.log(
+      `  ${level} stream(s): shimmy/direct ${ratio(s.tokensPerSecond, d.tokensPerSecond)}` +
+        (ref ? `  shimmy/llama-server ${ratio(s.tokensPerSecond, ref.get(level)?.tokensPerSecond)}  ttft shimmy/llama-server ${ratio(s.ttftP50, ref.get(level)?.ttftP50)}` : "") +
+        `  latency p50 shimmy - direct ${(s.latencyP50 - d.latencyP50).toFixed(2)} ms per request`,
+    );
+  }
+
+  // From `shimmy serve` to the first answered request, with the bundled demo model.
+  const demo = await startShimmyServer(SHIMMY, [], ROOT);
+  try {
+    const answered = await runLoad({ baseURL: `${demo.url}/v1`, model: "stories260K", concurrency: 1, requestsPerWorker: 1, maxTokens: 8, prompt: "Hi" });
+    const firstAnswerMs = demo.listeningAt - demo.startedAt + answered.latencyP50;
+    console.log(`\nshimmy serve (demo model): listening after ${f1(demo.listeningAt - demo.startedAt)} ms, first answer after ${f1(firstAnswerMs)} ms`);
+  } finally {
+    await demo.stop();
+  }
+}
+
+await main();
