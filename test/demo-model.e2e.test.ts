@@ -65,6 +65,11 @@ describe("starting without models", () => {
 });
 
 describe("the shimmy command", () => {
+  it("runs as npx shimmy from the repository root", async () => {
+    const { stdout } = await run("npx", ["--no-install", "shimmy", "--version"], { cwd: ROOT });
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it("prints serve's help with every flag", async () => {
     const { stdout } = await run(process.execPath, [BIN, "serve", "--help"]);
     expect(stdout).toMatch(/--ctx-size N/);
