@@ -116,19 +116,10 @@ export class LoadedModel {
     const maxTokens = this.maxTokensFor(promptTokens.length, request, "messages");
     return this.withSlot(request, promptTokens, async (sequence) => {
       const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
-      let completionTokens = 0;
+      const counted = { tokens: 0 };
       try {
-        const response = await chat.generateResponse(history, {
-          ...toLlamaSampling(request.sampling, this.model),
-          maxTokens,
-          signal: request.signal,
-          stopOnAbortSignal: true,
-          onTextChunk: request.onText,
-          onToken: (tokens) => {
-            completionTokens += tokens.length;
-          },
-        });
-        return resultOf(response.response, response.metadata.stopReason, promptTokens.length, completionTokens);
+        const response = await chat.generateResponse(history, this.generationOptions(request, maxTokens, counted));
+        return resultOf(response.response, response.metadata.stopReason, promptTokens.length, counted.tokens);
       } finally {
         chat.dispose({ disposeSequence: false });
       }
@@ -144,20 +135,13 @@ export class LoadedModel {
     const maxTokens = this.maxTokensFor(promptTokens.length, request, "prompt");
     return this.withSlot(request, promptTokens, async (sequence) => {
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-      let completionTokens = 0;
+      const counted = { tokens: 0 };
       try {
         const response = await completion.generateCompletionWithMeta(input, {
-          ...toLlamaSampling(request.sampling, this.model),
-          maxTokens,
+          ...this.generationOptions(request, maxTokens, counted),
           disableContextShift: true,
-          signal: request.signal,
-          stopOnAbortSignal: true,
-          onTextChunk: request.onText,
-          onToken: (tokens) => {
-            completionTokens += tokens.length;
-          },
         });
-        return resultOf(response.response, response.metadata.stopReason, promptTokens.length, completionTokens);
+        return resultOf(response.response, response.metadata.stopReason, promptTokens.length, counted.tokens);
       } finally {
         completion.dispose({ disposeSequence: false });
       }
@@ -171,6 +155,23 @@ export class LoadedModel {
     }));
     await this.context.dispose();
     await this.model.dispose();
+  }
+
+  /**
+   * The options chat and raw completions share: sampling, the token limit, abort (returning what
+   * was generated so its tokens are counted), streaming, and the count of generated tokens.
+   */
+  private generationOptions(request: GenerationOptions, maxTokens: number, counted: { tokens: number }) {
+    return {
+      ...toLlamaSampling(request.sampling, this.model),
+      maxTokens,
+      signal: request.signal,
+      stopOnAbortSignal: true,
+      onTextChunk: request.onText,
+      onToken: (tokens: Token[]) => {
+        counted.tokens += tokens.length;
+      },
+    };
   }
 
   /** Caps the answer at what the slot's context has left after the prompt; refuses a prompt that does not fit. */

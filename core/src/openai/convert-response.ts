@@ -50,15 +50,16 @@ export function toUsage(result: Pick<GenerationResult, "promptTokens" | "complet
   };
 }
 
+/** The fields every answer and chunk opens with: id, object, created, model, and a fingerprint if any. */
+export function responseHead<const O extends string>(meta: ResponseMeta, object: O) {
+  return { id: meta.id, object, created: meta.created, model: meta.model, ...fingerprint(meta) };
+}
+
 /** A non-streaming `chat.completion` answer with one choice. */
 export function chatCompletionResponse(input: ResponseMeta & { result: GenerationResult }): ChatCompletionResponse {
   const { result } = input;
   return {
-    id: input.id,
-    object: "chat.completion",
-    created: input.created,
-    model: input.model,
-    ...fingerprint(input),
+    ...responseHead(input, "chat.completion"),
     choices: [
       {
         index: 0,
@@ -75,11 +76,7 @@ export function chatCompletionResponse(input: ResponseMeta & { result: Generatio
 export function completionResponse(input: ResponseMeta & { result: GenerationResult }): TextCompletionResponse {
   const { result } = input;
   return {
-    id: input.id,
-    object: "text_completion",
-    created: input.created,
-    model: input.model,
-    ...fingerprint(input),
+    ...responseHead(input, "text_completion"),
     choices: [{ text: result.text, index: 0, logprobs: null, finish_reason: result.finishReason }],
     usage: toUsage(result),
   };

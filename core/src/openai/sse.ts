@@ -16,7 +16,7 @@
 
 import { toErrorResponse } from "../errors.js";
 import type { FinishReason, GenerationResult } from "../engine/types.js";
-import { fingerprint, toUsage, type ResponseMeta } from "./convert-response.js";
+import { responseHead, toUsage, type ResponseMeta } from "./convert-response.js";
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, TextCompletionChunk } from "./types.js";
 
 /** The last event of every stream. */
@@ -59,7 +59,7 @@ export interface AnswerStream {
 export function createChatStream(options: AnswerStreamOptions): AnswerStream {
   const chunk = (delta: ChatCompletionChunkDelta, finishReason: FinishReason | null): string => {
     const body: ChatCompletionChunk = {
-      ...chatHead(options),
+      ...responseHead(options, "chat.completion.chunk"),
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     };
     if (options.includeUsage) body.usage = null;
@@ -70,7 +70,7 @@ export function createChatStream(options: AnswerStreamOptions): AnswerStream {
     text: (text) => (text === "" ? "" : chunk({ content: text }, null)),
     finish: (reason) => chunk({}, reason),
     usage: (result) =>
-      options.includeUsage ? sseData({ ...chatHead(options), choices: [], usage: toUsage(result) }) : "",
+      options.includeUsage ? sseData({ ...responseHead(options, "chat.completion.chunk"), choices: [], usage: toUsage(result) }) : "",
   };
 }
 
@@ -78,7 +78,7 @@ export function createChatStream(options: AnswerStreamOptions): AnswerStream {
 export function createCompletionStream(options: AnswerStreamOptions): AnswerStream {
   const chunk = (text: string, finishReason: FinishReason | null): string => {
     const body: TextCompletionChunk = {
-      ...textHead(options),
+      ...responseHead(options, "text_completion"),
       choices: [{ text, index: 0, logprobs: null, finish_reason: finishReason }],
     };
     if (options.includeUsage) body.usage = null;
@@ -89,26 +89,6 @@ export function createCompletionStream(options: AnswerStreamOptions): AnswerStre
     text: (text) => (text === "" ? "" : chunk(text, null)),
     finish: (reason) => chunk("", reason),
     usage: (result) =>
-      options.includeUsage ? sseData({ ...textHead(options), choices: [], usage: toUsage(result) }) : "",
-  };
-}
-
-function chatHead(meta: ResponseMeta): Omit<ChatCompletionChunk, "choices" | "usage"> {
-  return {
-    id: meta.id,
-    object: "chat.completion.chunk",
-    created: meta.created,
-    model: meta.model,
-    ...fingerprint(meta),
-  };
-}
-
-function textHead(meta: ResponseMeta): Omit<TextCompletionChunk, "choices" | "usage"> {
-  return {
-    id: meta.id,
-    object: "text_completion",
-    created: meta.created,
-    model: meta.model,
-    ...fingerprint(meta),
+      options.includeUsage ? sseData({ ...responseHead(options, "text_completion"), choices: [], usage: toUsage(result) }) : "",
   };
 }
