@@ -4,7 +4,7 @@
  * (a random model shaped like SmolLM2-135M, Q8_0), threads, slots and context per slot, in one run,
  * at 1 and 4 concurrent streams. Then the time from `shimmy serve` to a first answer on the demo model.
  *
- * Options: --threads N (2) --slots N (4) --ctx N per slot (2048) --max-tokens N (128)
+ * Options: --threads LIST (1,2: each thread count is a round of its own) --slots N (4) --ctx N per slot (2048) --max-tokens N (128)
  * --requests N per worker (4) --llama-server PATH (else ../shared/tools/build-llama-server.sh builds it).
  */
 import { execFileSync } from "node:child_process";
@@ -13,19 +13,19 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { writeSmolLM2ShapedFixture } from "../test/fixtures/models.js";
-import { runDirect } from "./direct.js";
+import type { DirectOptions } from "./direct.js";
 import { runLoad } from "./load-generator.js";
 import { startLlamaServer, startShimmyServer } from "./processes.js";
 import type { LoadSummary } from "./stats.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const SHIMMY = path.join(ROOT, "core/bin/shimmy.js");
+const SHIMMY = path.join(ROOT, "core/bin/shimmy.cjs");
 const PROMPT = "Write a long story about a robot who learns to paint.";
 const MODEL_ID = "smollm2-135m-shaped";
 
 const { values } = parseArgs({
   options: {
-    threads: { type: "string", default: "2" },
+    threads: { type: "string", default: "1,2" },
     slots: { type: "string", default: "4" },
     ctx: { type: "string", default: "2048" },
     "max-tokens": { type: "string", default: "128" },
@@ -33,7 +33,7 @@ const { values } = parseArgs({
     "llama-server": { type: "string" },
   },
 });
-const threads = Number(values.threads);
+const threadCounts = values.threads!.split(",").map(Number);
 const slots = Number(values.slots);
 const ctx = Number(values.ctx);
 const maxTokens = Number(values["max-tokens"]);
@@ -60,6 +60,20 @@ async function fixture(): Promise<string> {
   return file;
 }
 
+/**
+ * Drives node-llama-cpp directly in a child process: with libuv's pool pinned to one thread, as
+ * `shimmy` runs it, or at libuv's default of 4, to show what the pin is worth.
+ */
+function runDirectInChild(options: Omit<DirectOptions, "concurrency">, poolSize: number | null): Map<number, LoadSummary> {
+  const env = { ...process.env };
+  if (poolSize === null) delete env.UV_THREADPOOL_SIZE;
+  else env.UV_THREADPOOL_SIZE = String(poolSize);
+  const stdout = execFileSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "bench/direct-child.ts"), JSON.stringify(options), JSON.stringify(LEVELS)], {
+    env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Map(JSON.parse(stdout.trim().split("\n").at(-1)!) as [number, LoadSummary][]);
+}
+
 async function loadAtLevels(baseURL: string, model: string): Promise<Map<number, LoadSummary>> {
   const results = new Map<number, LoadSummary>();
   for (const concurrency of LEVELS) {
@@ -72,11 +86,9 @@ async function loadAtLevels(baseURL: string, model: string): Promise<Map<number,
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(3) : "-");
 
-async function main() {
-  const modelPath = await fixture();
-  const llamaServer = findLlamaServer();
+/** Runs every system at one thread count and prints their figures side by side. */
+async function round(modelPath: string, llamaServer: string | null, threads: number) {
   const systems = new Map<string, Map<number, LoadSummary>>();
-
   const shimmy = await startShimmyServer(SHIMMY, ["--model", modelPath, "--threads", String(threads), "--parallel", String(slots), "--ctx-size", String(ctx), "--gpu", "off"], ROOT);
   try {
     systems.set("shimmy", await loadAtLevels(`${shimmy.url}/v1`, MODEL_ID));
@@ -84,7 +96,9 @@ async function main() {
     await shimmy.stop();
   }
 
-  systems.set("node-llama-cpp direct", await runDirect({ modelPath, threads, slots, contextSize: ctx, requestsPerWorker, maxTokens, prompt: PROMPT }, LEVELS));
+  const directOptions = { modelPath, threads, slots, contextSize: ctx, requestsPerWorker, maxTokens, prompt: PROMPT };
+  systems.set("node-llama-cpp direct", runDirectInChild(directOptions, 1));
+  systems.set("direct, libuv pool of 4", runDirectInChild(directOptions, null));
 
   if (llamaServer) {
     const server = await startLlamaServer(llamaServer, ["-m", modelPath, "-t", String(threads), "-np", String(slots), "-c", String(ctx * slots), "--jinja"]);
@@ -93,23 +107,21 @@ async function main() {
     } finally {
       await server.stop();
     }
-  } else {
-    console.error("llama-server: skipped (no ../shared/tools/build-llama-server.sh and no --llama-server PATH)");
   }
 
   console.log(`\nmodel: ${path.basename(modelPath)}  threads: ${threads}  slots: ${slots}  ctx/slot: ${ctx}  max_tokens: ${maxTokens}  requests/worker: ${requestsPerWorker}`);
-  console.log("system                  streams  tok/s    ttft p50  ttft p95  lat p50   lat p95   tokens");
+  console.log("system                   streams  tok/s    ttft p50  ttft p95  lat p50   lat p95   tokens");
   for (const [name, byLevel] of systems) {
     for (const [level, s] of byLevel) {
       console.log(
-        `${name.padEnd(24)}${String(level).padEnd(9)}${f1(s.tokensPerSecond).padEnd(9)}${f1(s.ttftP50).padEnd(10)}${f1(s.ttftP95).padEnd(10)}${f1(s.latencyP50).padEnd(10)}${f1(s.latencyP95).padEnd(10)}${s.tokens}`,
+        `${name.padEnd(25)}${String(level).padEnd(9)}${f1(s.tokensPerSecond).padEnd(9)}${f1(s.ttftP50).padEnd(10)}${f1(s.ttftP95).padEnd(10)}${f1(s.latencyP50).padEnd(10)}${f1(s.latencyP95).padEnd(10)}${s.tokens}`,
       );
     }
   }
   const shim = systems.get("shimmy")!;
   const direct = systems.get("node-llama-cpp direct")!;
   const ref = systems.get("llama-server");
-  console.log("\nratios (tok/s; ttft p50)");
+  console.log("ratios (tok/s; ttft p50)");
   for (const level of LEVELS) {
     const s = shim.get(level)!;
     const d = direct.get(level)!;
@@ -119,6 +131,13 @@ async function main() {
         `  latency p50 shimmy - direct ${(s.latencyP50 - d.latencyP50).toFixed(2)} ms per request`,
     );
   }
+}
+
+async function main() {
+  const modelPath = await fixture();
+  const llamaServer = findLlamaServer();
+  if (!llamaServer) console.error("llama-server: skipped (no ../shared/tools/build-llama-server.sh and no --llama-server PATH)");
+  for (const threads of threadCounts) await round(modelPath, llamaServer, threads);
 
   // From `shimmy serve` to the first answered request, with the bundled demo model.
   const demo = await startShimmyServer(SHIMMY, [], ROOT);

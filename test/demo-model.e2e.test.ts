@@ -8,10 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
+import { BIN, ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 
 const run = promisify(execFile);
-const BIN = path.join(ROOT, "core/bin/shimmy.js");
 
 describe("the bundled demo model", () => {
   let shimmy: ShimmyProcess;

@@ -11,7 +11,7 @@ import OpenAI from "openai";
 
 /** The repository root. */
 export const ROOT = path.resolve(import.meta.dirname, "../..");
-const BIN = path.join(ROOT, "core/bin/shimmy.js");
+export const BIN = path.join(ROOT, "core/bin/shimmy.cjs");
 
 /** A running server started by a test. */
 export interface ShimmyProcess {

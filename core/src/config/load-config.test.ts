@@ -82,6 +82,16 @@ describe("loadServeConfig", () => {
   });
 });
 
+describe("defaultThreads", () => {
+  it("leaves one core to JavaScript and counts physical cores", () => {
+    expect(defaultThreads(2, 2)).toBe(1);
+    expect(defaultThreads(1, 1)).toBe(1);
+    expect(defaultThreads(8, 8)).toBe(7);
+    expect(defaultThreads(16, 8)).toBe(8);
+    expect(defaultThreads(4, null)).toBe(3);
+  });
+});
+
 describe("serveHelp", () => {
   it("lists every flag and says ctx-size is per slot, unlike llama-server's -c", () => {
     const help = serveHelp();

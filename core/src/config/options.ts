@@ -3,6 +3,7 @@
  * `$SHIMMY_HOME/config.json`, its default and its help text. The parser, `--help`, the config
  * file's JSON Schema and `docs/reference/config.md` are all made from this table.
  */
+import fs from "node:fs";
 import os from "node:os";
 
 /**
@@ -68,12 +69,32 @@ export const GPU_SETTINGS = ["auto", "cuda", "vulkan", "metal", "off"] as const;
 export type GpuSetting = (typeof GPU_SETTINGS)[number];
 
 /**
- * The default thread count. llama.cpp's default (one per core, at least 4) ran generation about
- * 500x slower on a 2-core machine, where threads fight for cores; one thread per two cores left the
- * generation loop uncontended and was fastest in `bench/`.
+ * The default thread count: one per physical core, less one core left to Node's JavaScript thread,
+ * at least 1. llama.cpp's threads meet at spinning barriers after every operation, so when the
+ * JavaScript thread (HTTP, streaming) takes a core from one of them the others spin: on a 2-core
+ * machine 2 threads streamed 60 tokens/s where 1 thread streamed 125 (`bench/`), and
+ * node-llama-cpp's own default (at least 4) was about 500x slower.
  */
-export function defaultThreads(cores = os.availableParallelism()): number {
-  return Math.max(1, Math.floor(cores / 2));
+export function defaultThreads(logicalCores = os.availableParallelism(), physicalCores = physicalCoreCount()): number {
+  return Math.max(1, Math.min(physicalCores ?? logicalCores, logicalCores - 1));
+}
+
+/**
+ * Physical cores on Linux (hyperthread siblings counted once), as llama.cpp counts them; null
+ * where the kernel does not say.
+ */
+export function physicalCoreCount(): number | null {
+  try {
+    const dir = "/sys/devices/system/cpu";
+    const siblings = new Set<string>();
+    for (const entry of fs.readdirSync(dir)) {
+      if (!/^cpu\d+$/.test(entry)) continue;
+      siblings.add(fs.readFileSync(`${dir}/${entry}/topology/thread_siblings_list`, "utf8").trim());
+    }
+    return siblings.size > 0 ? siblings.size : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Tokens per slot when neither the user nor a smaller trained context says otherwise. */
@@ -115,8 +136,8 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "threads", flag: "threads", env: "SHIMMY_THREADS", type: "integer", valueName: "N", minimum: 1,
-    defaultText: "half the cores, at least 1",
-    description: "CPU threads for llama.cpp. More threads than cores makes generation far slower.",
+    defaultText: "physical cores less one, at least 1",
+    description: "CPU threads for llama.cpp. The default leaves one core to Node's JavaScript thread; more threads than free cores makes generation far slower.",
   },
   {
     key: "parallel", flag: "parallel", env: "SHIMMY_PARALLEL", type: "integer", valueName: "N", minimum: 1,
