@@ -12,8 +12,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { writeSmolLM2ShapedFixture } from "../test/fixtures/models.js";
 import type { DirectOptions } from "./direct.js";
+import { BENCH_MODEL_ID, benchFixture } from "./fixture.js";
 import { runLoad } from "./load-generator.js";
 import { startLlamaServer, startShimmyServer } from "./processes.js";
 import type { LoadSummary } from "./stats.js";
@@ -21,7 +21,7 @@ import type { LoadSummary } from "./stats.js";
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SHIMMY = path.join(ROOT, "core/bin/shimmy.cjs");
 const PROMPT = "Write a long story about a robot who learns to paint.";
-const MODEL_ID = "smollm2-135m-shaped";
+const MODEL_ID = BENCH_MODEL_ID;
 
 const { values } = parseArgs({
   options: {
@@ -48,17 +48,6 @@ function findLlamaServer(): string | null {
   return execFileSync("bash", [script, ROOT], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!;
 }
 
-async function fixture(): Promise<string> {
-  const dir = path.join(os.tmpdir(), "shimmy-bench");
-  const file = path.join(dir, `${MODEL_ID}.gguf`);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true });
-    console.error(`writing ${file}...`);
-    await writeSmolLM2ShapedFixture(`${file}.tmp`);
-    fs.renameSync(`${file}.tmp`, file);
-  }
-  return file;
-}
 
 /**
  * Drives node-llama-cpp directly in a child process: with libuv's pool pinned to one thread, as
@@ -134,7 +123,7 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
 }
 
 async function main() {
-  const modelPath = await fixture();
+  const modelPath = await benchFixture();
   const llamaServer = findLlamaServer();
   if (!llamaServer) console.error("llama-server: skipped (no ../shared/tools/build-llama-server.sh and no --llama-server PATH)");
   for (const threads of threadCounts) await round(modelPath, llamaServer, threads);

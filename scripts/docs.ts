@@ -4,11 +4,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { configReferenceMarkdown } from "../core/src/config/help.js";
 import { errorsReferenceMarkdown } from "../core/src/errors-reference.js";
+import { jsonSchemaReferenceMarkdown } from "../core/src/openai/json-schema/reference.js";
 
 /** Each generated page, by its path from the repository root. */
 export const GENERATED_DOCS: Record<string, () => string> = {
   "docs/reference/config.md": configReferenceMarkdown,
   "docs/reference/errors.md": errorsReferenceMarkdown,
+  "docs/reference/json-schema.md": jsonSchemaReferenceMarkdown,
 };
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

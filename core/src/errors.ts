@@ -43,6 +43,11 @@ export const ERROR_CATALOG = {
     type: "invalid_request_error",
     description: "The requested model's file was refused before loading (broken or unsupported GGUF metadata).",
   },
+  embeddings_unsupported: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "`POST /v1/embeddings` asked a model that llama.cpp cannot embed with (an encoder-decoder model such as T5).",
+  },
   invalid_api_key: {
     status: 401,
     type: "invalid_request_error",
@@ -78,10 +83,20 @@ export const ERROR_CATALOG = {
     type: "invalid_request_error",
     description: "The body is not sent as `application/json`.",
   },
+  output_truncated: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "A JSON answer or tool call was cut off by `max_tokens` (or the end of the context) before it was complete; raise `max_tokens`.",
+  },
   server_overloaded: {
     status: 503,
     type: "server_error",
     description: "Every slot is busy and the wait queue is full; retry after the `Retry-After` seconds.",
+  },
+  output_invalid: {
+    status: 500,
+    type: "server_error",
+    description: "The model's JSON answer or tool arguments broke a schema rule that no grammar can enforce (see docs/reference/json-schema.md); retrying may succeed.",
   },
   model_load_failed: {
     status: 500,
@@ -132,7 +147,7 @@ export class ShimmyError extends Error {
     this.type = entry.type;
     this.param = options.param ?? null;
     this.headers = options.headers ?? {};
-    this.expose = entry.status < 500 || code === "model_load_failed";
+    this.expose = entry.status < 500 || code === "model_load_failed" || code === "output_invalid";
   }
 }
 

@@ -8,8 +8,10 @@ import type { GpuSetting } from "../config/index.js";
 import { ShimmyError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ModelFile } from "../models/model-file.js";
+import { GrammarCache } from "./grammar-cache.js";
 import { LoadedModel } from "./loaded-model.js";
 import type { ChatRequest, CompletionRequest, Engine, GenerationResult, ModelInfo, SlotStatus } from "./types.js";
+import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
 
 /** Options of {@link LlamaEngine.create}. */
 export interface LlamaEngineOptions {
@@ -54,11 +56,13 @@ export class LlamaEngine implements Engine {
   private readonly llama: Llama;
   private readonly options: LlamaEngineOptions;
   private readonly entries = new Map<string, ModelEntry>();
+  private readonly grammars: GrammarCache;
   private disposed = false;
 
   private constructor(llama: Llama, options: LlamaEngineOptions) {
     this.llama = llama;
     this.options = options;
+    this.grammars = new GrammarCache(llama);
     for (const file of options.models) {
       const info: ModelInfo = {
         id: file.id,
@@ -104,6 +108,10 @@ export class LlamaEngine implements Engine {
 
   complete(request: CompletionRequest): Promise<GenerationResult> {
     return this.modelFor(request.model).then((model) => model.complete(request));
+  }
+
+  embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+    return this.modelFor(request.model).then((model) => model.embed(request));
   }
 
   slotStatus(): SlotStatus[] {
@@ -166,7 +174,7 @@ export class LlamaEngine implements Engine {
             logger.info({ event: "model_load_progress", model: entry.info.id, progress: Math.round(progress * 100) / 100 });
           }
         },
-      });
+      }, this.grammars);
       logger.info(
         {
           event: "model_loaded", model: entry.info.id, ms: Math.round(performance.now() - started),

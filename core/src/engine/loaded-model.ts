@@ -8,10 +8,16 @@ import {
   type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token,
 } from "node-llama-cpp";
 import { ShimmyError } from "../errors.js";
-import { toChatHistory } from "./chat-history.js";
+import { randomId } from "../ids.js";
+import { planChat } from "./chat-plan.js";
 import { resolveModelChatWrapper } from "./chat-wrapper.js";
+import { GrammarCache } from "./grammar-cache.js";
+import { NativeToolCalls } from "./native-tool-calls.js";
+import { ToolCallStream } from "./tool-call-stream.js";
 import { toLlamaSampling } from "./sampling.js";
 import { SlotQueue } from "./slot-queue.js";
+import { Embedder } from "./embedder.js";
+import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
 import { GenerationAborted, type ChatRequest, type CompletionRequest, type FinishReason, type GenerationOptions, type GenerationResult, type SlotStatus } from "./types.js";
 
 /** Options of {@link LoadedModel.load}. */
@@ -67,8 +73,11 @@ export class LoadedModel {
   private readonly context: LlamaContext;
   private readonly slots: SlotQueue<LlamaContextSequence>;
   private readonly chatWrapper: ChatWrapper;
+  private readonly grammars: GrammarCache;
+  /** Embeddings run on their own context (created on the first request) and queue. */
+  private readonly embedder: Embedder;
 
-  private constructor(id: string, model: LlamaModel, context: LlamaContext, options: LoadedModelOptions) {
+  private constructor(id: string, model: LlamaModel, context: LlamaContext, options: LoadedModelOptions, grammars: GrammarCache) {
     this.id = id;
     this.model = model;
     this.context = context;
@@ -77,10 +86,17 @@ export class LoadedModel {
     const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
     this.slots = new SlotQueue({ slots: sequences, queueSize: options.queueSize });
     this.chatWrapper = resolveModelChatWrapper(model);
+    this.grammars = grammars;
+    this.embedder = new Embedder(model, { id, contextSize: options.contextSize, threads: options.threads, queueSize: options.queueSize });
+  }
+
+  /** Embeds inputs on the model's embedding context, one request at a time. */
+  embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+    return this.embedder.embed(request);
   }
 
   /** Loads the weights and creates the context. The file must have passed the GGUF check. */
-  static async load(llama: Llama, options: LoadedModelOptions): Promise<LoadedModel> {
+  static async load(llama: Llama, options: LoadedModelOptions, grammars: GrammarCache): Promise<LoadedModel> {
     const model = await llama.loadModel({
       modelPath: options.path,
       onLoadProgress: options.onLoadProgress,
@@ -91,7 +107,7 @@ export class LoadedModel {
         sequences: options.parallel,
         threads: options.threads,
       });
-      return new LoadedModel(options.id, model, context, options);
+      return new LoadedModel(options.id, model, context, options, grammars);
     } catch (err) {
       await model.dispose();
       throw err;
@@ -108,17 +124,43 @@ export class LoadedModel {
     return this.chatWrapper.wrapperName;
   }
 
-  /** Generates the next assistant turn with the model's chat template. */
+  /**
+   * Generates the next assistant turn with the model's chat template: free text, JSON under a
+   * grammar, native tool calls, or forced tool calls (see `planChat`).
+   */
   async chat(request: ChatRequest): Promise<GenerationResult> {
-    const history = toChatHistory(request.turns);
-    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: history });
+    const plan = planChat(request);
+    const functions = plan.kind === "native-tools" ? plan.functions : undefined;
+    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: plan.history, availableFunctions: functions });
     const promptTokens = contextText.tokenize(this.model.tokenizer);
     const maxTokens = this.maxTokensFor(promptTokens.length, request, "messages");
+    const grammar = plan.kind === "json" || plan.kind === "forced-tools" ? await this.grammars.forSchema(plan.schema) : undefined;
+
     return this.withSlot(request, promptTokens, async (sequence) => {
       const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
       const counted = { tokens: 0 };
+      const options = this.generationOptions(request, maxTokens, counted);
       try {
-        const response = await chat.generateResponse(history, this.generationOptions(request, maxTokens, counted));
+        if (plan.kind === "forced-tools") {
+          const calls = new ToolCallStream(() => randomId("call_"), request.onToolCall);
+          const response = await chat.generateResponse(plan.history, { ...options, grammar, onTextChunk: (text) => calls.push(text) });
+          const result = resultOf("", response.metadata.stopReason, promptTokens.length, counted.tokens);
+          // A forced answer always carries its calls, even cut off at the token limit, so the cut shows.
+          return { ...result, finishReason: result.finishReason === "length" ? "length" : "tool_calls", toolCalls: calls.result() };
+        }
+        if (plan.kind === "native-tools") {
+          const native = new NativeToolCalls(request.onToolCall);
+          const response = await chat.generateResponse(plan.history, {
+            ...options,
+            functions: plan.functions,
+            maxParallelFunctionCalls: plan.parallel ? undefined : 1,
+            onFunctionCallParamsChunk: (chunk) => native.push(chunk),
+          });
+          const result = resultOf(response.response, response.metadata.stopReason, promptTokens.length, counted.tokens);
+          const toolCalls = native.result(response.functionCalls ?? []);
+          return toolCalls.length > 0 ? { ...result, finishReason: "tool_calls", toolCalls } : result;
+        }
+        const response = await chat.generateResponse(plan.history, { ...options, grammar });
         return resultOf(response.response, response.metadata.stopReason, promptTokens.length, counted.tokens);
       } finally {
         chat.dispose({ disposeSequence: false });
@@ -153,6 +195,7 @@ export class LoadedModel {
     this.slots.rejectWaiters(new ShimmyError("server_overloaded", "The model is being unloaded; retry shortly.", {
       headers: { "Retry-After": "1" },
     }));
+    await this.embedder.dispose();
     await this.context.dispose();
     await this.model.dispose();
   }

@@ -3,6 +3,9 @@
  * wire format (and the one error class it throws on purpose). OpenAI's routes (and later Ollama's) convert to and from these types; only
  * `core/src/engine/` knows node-llama-cpp.
  */
+import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
+
+export * from "./embedding-types.js";
 
 /** A tool call the model made in an earlier assistant turn. */
 export interface ToolCallTurn {
@@ -37,12 +40,53 @@ export interface SamplingParams {
   logitBias?: Record<number, number>;
 }
 
-/** Why a generation ended. */
-export type FinishReason = "stop" | "length";
+/** Why a generation ended: naturally or at a stop sequence, at the token limit, or with tool calls. */
+export type FinishReason = "stop" | "length" | "tool_calls";
+
+/** A tool the model may call. `parameters` is a JSON Schema already reduced to what a grammar enforces. */
+export interface ToolSpec {
+  name: string;
+  description?: string;
+  parameters: object;
+}
+
+/**
+ * Whether and how tools are used: `auto` lets the model call them in its own native format, `none`
+ * hides them, `required` forces a call of some tool and `named` a call of that one.
+ */
+export type ToolChoice = { mode: "auto" } | { mode: "none" } | { mode: "required" } | { mode: "named"; name: string };
+
+/** The shape the answer must have: free text, or JSON matching a (grammar-ready) schema. */
+export type ResponseFormat = { type: "text" } | { type: "json_schema"; schema: object };
+
+/** A tool call the model made in this answer. */
+export interface GeneratedToolCall {
+  /** `call_…`, fresh for each call. */
+  id: string;
+  name: string;
+  /** The arguments as JSON text. */
+  arguments: string;
+}
+
+/**
+ * A piece of a tool call while it is generated: the first piece of each call carries its `id` and
+ * `name`, later ones parts of its `arguments` text, which concatenate to the whole.
+ */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  arguments?: string;
+}
 
 /** The result of a finished generation. */
 export interface GenerationResult {
   text: string;
+  /**
+   * The tool calls of the answer: present when the model called tools (`finishReason` is
+   * `tool_calls`), and always for a forced call, where a cut-off answer (`length`) shows them partial.
+   */
+  toolCalls?: GeneratedToolCall[];
   finishReason: FinishReason;
   /** Tokens of the whole prompt as the model saw it (template included). */
   promptTokens: number;
@@ -78,6 +122,15 @@ export interface GenerationOptions {
 /** A chat generation: the turns are rendered with the model's own chat template. */
 export interface ChatRequest extends GenerationOptions {
   turns: ChatTurn[];
+  tools?: ToolSpec[];
+  /** @default auto when tools are given */
+  toolChoice?: ToolChoice;
+  /** Whether one answer may hold several tool calls. @default true */
+  parallelToolCalls?: boolean;
+  /** @default text */
+  responseFormat?: ResponseFormat;
+  /** Streams tool calls as they are generated. */
+  onToolCall?: (delta: ToolCallDelta) => void;
 }
 
 /** A raw completion of a prompt, with no template. */
@@ -121,6 +174,8 @@ export interface Engine {
   chat(request: ChatRequest): Promise<GenerationResult>;
   /** Runs a raw completion, with the same slots and queue. */
   complete(request: CompletionRequest): Promise<GenerationResult>;
+  /** Embeds inputs in order, on the model's own embedding context and queue (not the chat slots). */
+  embed(request: EmbeddingRequest): Promise<EmbeddingResult>;
   /** The slots of every loaded model. */
   slotStatus(): SlotStatus[];
   /** Aborts what runs and frees every model, context and slot. */

@@ -4,7 +4,7 @@
  * output (unknown model, full queue, prompt too long) still gets its proper status and JSON body.
  */
 import { PassThrough } from "node:stream";
-import { GenerationAborted, type GenerationResult } from "../engine/types.js";
+import { GenerationAborted, type GenerationResult, type ToolCallDelta } from "../engine/types.js";
 import type { ShimmyContext } from "../http/request-context.js";
 import { SSE_DONE, sseError, type AnswerStream } from "./sse.js";
 
@@ -16,8 +16,10 @@ export interface AnswerOptions {
   events: AnswerStream;
   /** The JSON body of a non-streamed answer. */
   render(result: GenerationResult): unknown;
-  /** Starts the generation, which calls `onText` as text comes. */
-  generate(onText: (text: string) => void): Promise<GenerationResult>;
+  /** Starts the generation, which calls `onText` and `onToolCall` as its answer comes. */
+  generate(onText: (text: string) => void, onToolCall: (delta: ToolCallDelta) => void): Promise<GenerationResult>;
+  /** Throws when the finished answer is not what was asked for (structured output). */
+  check?(result: GenerationResult): void;
 }
 
 const SSE_HEADERS = {
@@ -46,13 +48,14 @@ export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promis
   };
 
   if (!options.stream) {
-    const generation = options.generate(noteFirstText);
+    const generation = options.generate(noteFirstText, noteFirstText);
     ctx.state.work = generation;
     const result = await generation.catch((err: unknown) => {
       noteAborted(err);
       throw err;
     });
     noteUsage(result);
+    options.check?.(result);
     ctx.body = options.render(result);
     return;
   }
@@ -70,11 +73,18 @@ export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promis
     out.write(options.events.start());
     markOpen();
   };
-  const generation = options.generate((text) => {
-    openStream();
-    noteFirstText();
-    out.write(options.events.text(text));
-  });
+  const generation = options.generate(
+    (text) => {
+      openStream();
+      noteFirstText();
+      out.write(options.events.text(text));
+    },
+    (delta) => {
+      openStream();
+      noteFirstText();
+      out.write(options.events.toolCall(delta));
+    },
+  );
   ctx.state.work = generation;
   // Until the stream opens, a failure is an ordinary error response; after, it is an event.
   await Promise.race([opened, generation]);
@@ -82,6 +92,14 @@ export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promis
   generation.then(
     (result) => {
       noteUsage(result);
+      try {
+        options.check?.(result);
+      } catch (err) {
+        log.outcome = "stream_error";
+        out.write(sseError(err));
+        out.end(SSE_DONE);
+        return;
+      }
       out.write(options.events.finish(result.finishReason));
       out.write(options.events.usage(result));
       out.end(SSE_DONE);

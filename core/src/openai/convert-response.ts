@@ -3,9 +3,9 @@
  * they carry.
  */
 
-import { randomBytes } from "node:crypto";
+import { randomId } from "../ids.js";
 import type { GenerationResult } from "../engine/types.js";
-import type { ChatCompletionResponse, CompletionUsage, TextCompletionResponse } from "./types.js";
+import type { ChatCompletionResponse, ChatCompletionResponseMessage, CompletionUsage, TextCompletionResponse } from "./types.js";
 
 /** What every answer (and every chunk of a stream) carries besides its choices. */
 export interface ResponseMeta {
@@ -19,21 +19,12 @@ export interface ResponseMeta {
   systemFingerprint?: string;
 }
 
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
 /**
  * A fresh id such as `chatcmpl-…` or `cmpl-…`: the prefix, a dash and 24 random alphanumerics,
- * which is OpenAI's look and enough entropy (~142 bits) to never repeat.
+ * which is OpenAI's look.
  */
 export function newCompletionId(prefix: string): string {
-  // 248 is the largest multiple of 62 below 256: rejecting the bytes above it keeps letters uniform.
-  let out = "";
-  while (out.length < 24) {
-    for (const byte of randomBytes(32)) {
-      if (byte < 248 && out.length < 24) out += ID_ALPHABET[byte % 62];
-    }
-  }
-  return `${prefix}-${out}`;
+  return randomId(`${prefix}-`);
 }
 
 /** The current time in seconds since the epoch, for `created`. */
@@ -63,12 +54,23 @@ export function chatCompletionResponse(input: ResponseMeta & { result: Generatio
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content: result.text, refusal: null },
+        message: assistantMessage(result),
         logprobs: null,
         finish_reason: result.finishReason,
       },
     ],
     usage: toUsage(result),
+  };
+}
+
+/** The answer's message: its text, or its tool calls with `content` null when it has no text. */
+function assistantMessage(result: GenerationResult): ChatCompletionResponseMessage {
+  if (!result.toolCalls || result.toolCalls.length === 0) return { role: "assistant", content: result.text, refusal: null };
+  return {
+    role: "assistant",
+    content: result.text === "" ? null : result.text,
+    refusal: null,
+    tool_calls: result.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })),
   };
 }
 

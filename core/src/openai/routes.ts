@@ -6,8 +6,10 @@ import type { ShimmyContext, ShimmyState } from "../http/request-context.js";
 import { answer } from "./answer.js";
 import { toChatTurns, toPrompt, toSamplingParams, wantsStream, wantsUsageChunk } from "./convert-request.js";
 import { chatCompletionResponse, completionResponse, newCompletionId, unixSeconds } from "./convert-response.js";
+import { embeddingResponse, parseEmbeddingRequest, singleInputError } from "./embeddings.js";
 import { modelList, modelObject } from "./models.js";
 import { createChatStream, createCompletionStream } from "./sse.js";
+import { parseStructured } from "./structured.js";
 import { parseChatCompletionRequest, parseCompletionRequest } from "./validate.js";
 
 /** The OpenAI-compatible API under `/v1`. */
@@ -32,14 +34,18 @@ export function openAIRouter(engine: Engine): Router<ShimmyState> {
   router.post("/chat/completions", async (ctx) => {
     const request = parseChatCompletionRequest(ctx.state.body);
     const turns = toChatTurns(request.messages);
+    const { checkResult, ...structured } = parseStructured(request);
     const meta = { id: newCompletionId("chatcmpl"), created: unixSeconds(), model: request.model };
     await answer(ctx as ShimmyContext, {
       model: request.model,
       stream: wantsStream(request),
       events: createChatStream({ ...meta, includeUsage: wantsUsageChunk(request) }),
       render: (result) => chatCompletionResponse({ ...meta, result }),
-      generate: (onText) =>
-        engine.chat({ model: request.model, turns, sampling: toSamplingParams(request), signal: ctx.state.abort.signal, onText }),
+      check: checkResult,
+      generate: (onText, onToolCall) =>
+        engine.chat({
+          model: request.model, turns, ...structured, sampling: toSamplingParams(request), signal: ctx.state.abort.signal, onText, onToolCall,
+        }),
     });
   });
 
@@ -60,6 +66,20 @@ export function openAIRouter(engine: Engine): Router<ShimmyState> {
           onText,
         }),
     });
+  });
+
+  router.post("/embeddings", async (ctx) => {
+    const request = parseEmbeddingRequest(ctx.state.body);
+    const { log } = ctx.state;
+    log.model = request.model;
+    const { model, inputs, dimensions } = request;
+    const work = engine.embed({ model, inputs, dimensions, signal: ctx.state.abort.signal });
+    ctx.state.work = work;
+    const result = await work.catch((err: unknown) => {
+      throw request.single ? singleInputError(err) : err;
+    });
+    log.promptTokens = result.promptTokens;
+    ctx.body = embeddingResponse({ model, result, encodingFormat: request.encodingFormat });
   });
 
   return router;

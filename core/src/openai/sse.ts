@@ -15,7 +15,7 @@
  */
 
 import { toErrorResponse } from "../errors.js";
-import type { FinishReason, GenerationResult } from "../engine/types.js";
+import type { FinishReason, GenerationResult, ToolCallDelta } from "../engine/types.js";
 import { responseHead, toUsage, type ResponseMeta } from "./convert-response.js";
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, TextCompletionChunk } from "./types.js";
 
@@ -49,6 +49,8 @@ export interface AnswerStream {
   start(): string;
   /** An event carrying generated text; "" for empty text, since an empty delta tells nothing. */
   text(text: string): string;
+  /** An event carrying a piece of a tool call (chat only). */
+  toolCall(delta: ToolCallDelta): string;
   /** The event with the finish reason and an empty delta (chat) or empty text (completions). */
   finish(reason: FinishReason): string;
   /** The usage event (`choices: []`) when `includeUsage`, else "". */
@@ -68,6 +70,17 @@ export function createChatStream(options: AnswerStreamOptions): AnswerStream {
   return {
     start: () => chunk({ role: "assistant", content: "" }, null),
     text: (text) => (text === "" ? "" : chunk({ content: text }, null)),
+    toolCall: (delta) =>
+      chunk(
+        {
+          tool_calls: [
+            delta.id === undefined
+              ? { index: delta.index, function: { arguments: delta.arguments ?? "" } }
+              : { index: delta.index, id: delta.id, type: "function", function: { name: delta.name, arguments: "" } },
+          ],
+        },
+        null,
+      ),
     finish: (reason) => chunk({}, reason),
     usage: (result) =>
       options.includeUsage ? sseData({ ...responseHead(options, "chat.completion.chunk"), choices: [], usage: toUsage(result) }) : "",
@@ -87,6 +100,7 @@ export function createCompletionStream(options: AnswerStreamOptions): AnswerStre
   return {
     start: () => "",
     text: (text) => (text === "" ? "" : chunk(text, null)),
+    toolCall: () => "",
     finish: (reason) => chunk("", reason),
     usage: (result) =>
       options.includeUsage ? sseData({ ...responseHead(options, "text_completion"), choices: [], usage: toUsage(result) }) : "",

@@ -109,11 +109,13 @@ export interface ChatCompletionRequest extends SamplingRequestFields {
   logprobs?: false | null;
   /** Only 0 is accepted. */
   top_logprobs?: 0 | null;
-  /** Accepted and not yet acted on. */
+  /** Checked and converted by `parseStructured`. */
   tools?: unknown;
-  /** Accepted and not yet acted on. */
+  /** Checked and converted by `parseStructured`. */
   tool_choice?: unknown;
-  /** Accepted and not yet acted on. */
+  /** Checked and converted by `parseStructured`. */
+  parallel_tool_calls?: unknown;
+  /** Checked and converted by `parseStructured`. */
   response_format?: unknown;
 }
 
@@ -144,8 +146,18 @@ export interface CompletionUsage {
 /** The assistant message of a non-streaming chat answer. */
 export interface ChatCompletionResponseMessage {
   role: "assistant";
-  content: string;
+  /** Null when the answer is only tool calls. */
+  content: string | null;
   refusal: null;
+  tool_calls?: ChatMessageToolCall[];
+}
+
+/** A piece of a streamed tool call: `id`, `type` and `name` come in its first piece. */
+export interface ChatCompletionChunkToolCall {
+  index: number;
+  id?: string;
+  type?: "function";
+  function: { name?: string; arguments: string };
 }
 
 /** A non-streaming chat completion (`object: "chat.completion"`). */
@@ -169,7 +181,8 @@ export interface ChatCompletionResponse {
 /** The delta of one chat chunk: the role only in the first, nothing in the last. */
 export interface ChatCompletionChunkDelta {
   role?: "assistant";
-  content?: string;
+  content?: string | null;
+  tool_calls?: ChatCompletionChunkToolCall[];
 }
 
 /** The one choice of a chat chunk. */

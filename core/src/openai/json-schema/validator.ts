@@ -1,0 +1,114 @@
+/**
+ * The check after generation: ajv, against the schema exactly as the client sent it.
+ *
+ * ajv 8's default class speaks draft-07 and refuses a 2020-12 `$schema` URI (and the 2020 class
+ * refuses draft-07's), so the dialect is chosen here and `$schema` is left out of what ajv sees.
+ * Formats are not validated: ajv-formats is not a dependency, and `format` is an annotation in
+ * 2020-12. Compiled validators are kept in a small LRU keyed by the schema's text, because agents
+ * send the same tool schemas on every request and compiling is the expensive part.
+ */
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
+import { Ajv2019 } from "ajv/dist/2019.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { ShimmyError } from "../../errors.js";
+import type { Draft } from "./keywords.js";
+import { isObject, type SchemaObject } from "./walk.js";
+
+/** The outcome of checking one value. */
+export type Verdict = { ok: true } | { ok: false; message: string };
+
+/** Validators kept; the least recently used is compiled again when needed. */
+export const VALIDATOR_CACHE_SIZE = 100;
+const cache = new Map<string, (value: unknown) => Verdict>();
+
+const OPTIONS: Options = { strict: false, allErrors: false, validateFormats: false };
+
+/**
+ * A fresh ajv for one schema. Never shared: ajv keeps every compiled schema in an internal map
+ * (an unbounded leak across requests) and refuses a second schema with the same `$id`.
+ */
+export function newAjv(draft: Draft): Ajv {
+  if (draft === "2020-12") return new Ajv2020(OPTIONS);
+  if (draft === "2019-09") return new Ajv2019(OPTIONS);
+  return new Ajv(OPTIONS);
+}
+
+const SIGNS_2020 = new Set(["prefixItems", "$dynamicRef", "$dynamicAnchor", "unevaluatedProperties", "unevaluatedItems", "dependentRequired", "dependentSchemas", "minContains", "maxContains"]);
+const SIGNS_07 = new Set(["additionalItems", "dependencies"]);
+
+function scanKeys(value: unknown, found: (key: string, value: unknown) => void): void {
+  if (Array.isArray(value)) value.forEach((item) => scanKeys(item, found));
+  else if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      found(key, item);
+      scanKeys(item, found);
+    }
+  }
+}
+
+/**
+ * The dialect of a client's schema: from `$schema` when it names 2020-12 or 2019-09 (any other
+ * URI means draft-07); without `$schema`, 2020-12 when a 2020-only keyword appears and no
+ * draft-07-only form does, else draft-07 (ajv's default, and zod-to-json-schema's).
+ */
+export function detectDraft(schema: unknown): Draft {
+  const declared = isObject(schema) ? schema.$schema : undefined;
+  if (typeof declared === "string") {
+    if (declared.includes("2020-12")) return "2020-12";
+    if (declared.includes("2019-09")) return "2019-09";
+    return "draft-07";
+  }
+  let newer = false;
+  let older = false;
+  scanKeys(schema, (key, value) => {
+    if (SIGNS_2020.has(key)) newer = true;
+    if (SIGNS_07.has(key) || (key === "items" && Array.isArray(value))) older = true;
+  });
+  return newer && !older ? "2020-12" : "draft-07";
+}
+
+/** Says which path failed which rule, from ajv's first error. */
+export function describeError(error: ErrorObject): string {
+  const where = error.instancePath === "" ? "the value" : `the value at ${error.instancePath}`;
+  const params = error.params as Record<string, unknown>;
+  const detail = typeof params.additionalProperty === "string" ? ` ('${params.additionalProperty}')` : "";
+  return `${where} ${error.message ?? "is invalid"}${detail} (keyword "${error.keyword}" at ${error.schemaPath})`;
+}
+
+function compile(schema: unknown, draft: Draft, param: string): ValidateFunction {
+  let forAjv = schema;
+  if (isObject(schema) && "$schema" in schema) {
+    const { $schema: _dialect, ...rest } = schema as SchemaObject;
+    forAjv = rest;
+  }
+  try {
+    return newAjv(draft).compile(forAjv as SchemaObject | boolean);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ShimmyError("invalid_parameter", `${param} is not a valid JSON Schema (${draft}): ${reason}`, { param, cause: error });
+  }
+}
+
+/**
+ * The validator of `schema` in `draft`, compiled once per schema text (LRU of
+ * {@link VALIDATOR_CACHE_SIZE}). Throws `invalid_parameter` at `param` when ajv refuses the schema.
+ */
+export function validatorFor(schema: unknown, draft: Draft, param: string): (value: unknown) => Verdict {
+  const key = `${draft}\n${JSON.stringify(schema)}`;
+  const found = cache.get(key);
+  if (found) {
+    cache.delete(key);
+    cache.set(key, found);
+    return found;
+  }
+  const validate = compile(schema, draft, param);
+  const verdict = (value: unknown): Verdict => (validate(value) ? { ok: true } : { ok: false, message: describeError(validate.errors![0]!) });
+  cache.set(key, verdict);
+  if (cache.size > VALIDATOR_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return verdict;
+}
+
+/** How many validators the cache holds (for tests). */
+export function validatorCacheSize(): number {
+  return cache.size;
+}
