@@ -1,6 +1,8 @@
 /**
- * A loaded model's embeddings: its own embedding context, created on the first request and
- * disposed with the model, behind its own one-slot FIFO (the chat slots stay free for chat).
+ * A loaded model's embeddings: its own embedding contexts (a full-size one, and on CPU a small one
+ * for short inputs), each created on the first request that needs it and disposed with the model,
+ * behind their own one-slot FIFO (the chat slots stay free for chat). Inputs run one at a time: see
+ * `embedding-evaluator.ts` for why node-llama-cpp cannot batch them.
  *
  * Pooling is llama.cpp's, decided by the GGUF: an encoder's `{arch}.pooling_type` (mean, CLS,
  * last…) pools over the input's tokens; a decoder without one (a plain llama) has pooling "none",
@@ -46,13 +48,26 @@ function metadataAt(metadata: unknown, path: string): unknown {
   return node;
 }
 
+/**
+ * Inputs of at most this many tokens run, on CPU, on a small context of their own without flash
+ * attention, which the CPU runs slower below about 64 tokens and faster above (measured on the BERT
+ * fixtures, see `embedding-evaluator.ts`). Longer inputs, and every input on a GPU, run on the
+ * full-size context with the model's default.
+ */
+export const SHORT_INPUT_TOKENS = 64;
+
+type ContextKind = "short" | "full";
+
+const unloading = () => new ShimmyError("server_overloaded", "The model is being unloaded; retry shortly.", { headers: { "Retry-After": "1" } });
+
 /** Embeds inputs with one model, one request at a time, in arrival order. */
 export class Embedder {
   private readonly model: LlamaModel;
   private readonly options: EmbedderOptions;
   private readonly queue: SlotQueue<true>;
-  private evaluatorPromise?: Promise<EmbeddingEvaluator>;
-  /** The request evaluating now, awaited by `dispose()` so no decode outlives the context. */
+  /** The embedding contexts, each created on first use. */
+  private readonly evaluators = new Map<ContextKind, Promise<EmbeddingEvaluator>>();
+  /** The request evaluating now, awaited by `dispose()` so no decode outlives its context. */
   private running: Promise<unknown> = Promise.resolve();
   private disposed = false;
 
@@ -84,14 +99,21 @@ export class Embedder {
       );
     }
     const tokenized = request.inputs.map((input, i) => this.tokenize(input, `input.${i}`));
-    const evaluator = await this.evaluator();
-    tokenized.forEach((tokens, i) => this.checkLength(tokens.length, evaluator.maxInputTokens, `input.${i}`));
+    const shortLimit = this.model.gpuLayers === 0 ? Math.min(SHORT_INPUT_TOKENS, this.contextSize) : 0;
+    const full = tokenized.some((tokens) => tokens.length > shortLimit) ? await this.evaluator("full") : undefined;
+    if (full) tokenized.forEach((tokens, i) => this.checkLength(tokens.length, full.maxInputTokens, `input.${i}`));
+    const short = tokenized.some((tokens) => tokens.length <= shortLimit) ? await this.evaluator("short") : undefined;
 
     const lease = await this.queue.acquire(request.signal);
+    if (this.disposed) {
+      lease.release();
+      throw unloading();
+    }
     const work = (async () => {
       const vectors: Float32Array[] = [];
       for (const tokens of tokenized) {
         if (request.signal.aborted) throw request.signal.reason;
+        const evaluator = tokens.length <= shortLimit ? short! : full!;
         vectors.push(l2Normalize(await evaluator.evaluate(tokens)));
       }
       return vectors;
@@ -106,42 +128,54 @@ export class Embedder {
     }
   }
 
-  /** Refuses waiting requests, lets the running one finish, and frees the embedding context. */
+  /** Refuses waiting requests, lets the running one finish, and frees the embedding contexts. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    this.queue.rejectWaiters(new ShimmyError("server_overloaded", "The model is being unloaded; retry shortly.", {
-      headers: { "Retry-After": "1" },
-    }));
+    this.queue.rejectWaiters(unloading());
     await this.running;
-    const evaluator = await this.evaluatorPromise?.catch(() => undefined);
-    await evaluator?.dispose();
+    for (const pending of this.evaluators.values()) {
+      const evaluator = await pending.catch(() => undefined);
+      await evaluator?.dispose();
+    }
   }
 
-  /** The embedding context, created once on first use; a failed creation is retried next time. */
-  private evaluator(): Promise<EmbeddingEvaluator> {
-    if (this.disposed) return Promise.reject(new ShimmyError("server_overloaded", "The model is being unloaded; retry shortly.", { headers: { "Retry-After": "1" } }));
-    this.evaluatorPromise ??= this.createEvaluator().catch((err: unknown) => {
-      this.evaluatorPromise = undefined;
-      throw err;
-    });
-    return this.evaluatorPromise;
+  /** Tokens of the full-size embedding context: the chat slot's size, capped at the trained context. */
+  private get contextSize(): number {
+    // Beyond the trained context an encoder's position table ends; a decoder's embeddings degrade.
+    const trained = this.model.trainContextSize || this.options.contextSize;
+    return Math.max(2, Math.min(this.options.contextSize, trained));
   }
 
-  private async createEvaluator(): Promise<EmbeddingEvaluator> {
+  /** An embedding context, created once on first use; a failed creation is retried next time. */
+  private evaluator(kind: ContextKind): Promise<EmbeddingEvaluator> {
+    if (this.disposed) return Promise.reject(unloading());
+    let pending = this.evaluators.get(kind);
+    if (!pending) {
+      pending = this.createEvaluator(kind).catch((err: unknown) => {
+        this.evaluators.delete(kind);
+        throw err;
+      });
+      this.evaluators.set(kind, pending);
+    }
+    return pending;
+  }
+
+  private async createEvaluator(kind: ContextKind): Promise<EmbeddingEvaluator> {
     const { model } = this;
     if (model.fileInsights.hasEncoder && model.fileInsights.hasDecoder) {
       throw new ShimmyError("embeddings_unsupported", `The model "${this.options.id}" is an encoder-decoder model (such as T5); llama.cpp cannot embed with it.`, {
         param: "model",
       });
     }
-    // Beyond the trained context an encoder's position table ends; a decoder's embeddings degrade.
-    const contextSize = Math.max(2, Math.min(this.options.contextSize, model.trainContextSize || this.options.contextSize));
+    const contextSize = kind === "short" ? Math.min(SHORT_INPUT_TOKENS, this.contextSize) : this.contextSize;
     const arch = metadataAt(model.fileInfo.metadata, "general.architecture");
     // Non-causal attention (BERT and kin) needs the whole input in one batch: llama.cpp asserts it.
     const causal = typeof arch !== "string" || metadataAt(model.fileInfo.metadata, `${arch}.attention.causal`) !== false;
     const batchSize = causal ? Math.min(contextSize, this.options.causalBatchSize ?? 512) : contextSize;
     try {
-      return await createEmbeddingEvaluator(model, { contextSize, batchSize, threads: this.options.threads });
+      return await createEmbeddingEvaluator(model, {
+        contextSize, batchSize, threads: this.options.threads, ...(kind === "short" ? { flashAttention: false } : {}),
+      });
     } catch (err) {
       throw new ShimmyError("model_load_failed", `llama.cpp could not create an embedding context for "${this.options.id}": ${(err as Error).message}`, {
         cause: err,

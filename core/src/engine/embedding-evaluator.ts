@@ -3,15 +3,14 @@
  *
  * node-llama-cpp 3.22's native `getEmbedding` reads sequence 0 only (`llama_get_embeddings_seq(ctx,
  * 0)`, or the last output row when the model has no pooling), so several inputs can never share one
- * llama.cpp batch: inputs are evaluated one after another. Two things its public
- * `LlamaEmbeddingContext.getEmbeddingFor` does cost more than the evaluation itself on a small
- * model (tiny BERT fixture, 1 thread, measured): its per-call bookkeeping (a lock, a cache erase, a
- * generator, a batch scheduled on the next event-loop turn: ~2,500 vs ~4,400 embeddings/s), and
- * flash attention, which its context inherits from the model ("auto", so on) and which the CPU runs
- * slower on short inputs (~4,400 vs ~6,200 embeddings/s; ~118 vs ~134 on a MiniLM-sized BERT).
+ * llama.cpp batch: inputs are evaluated one after another.
  *
- * Flash attention wins again from about 64 tokens (at 512 tokens: ~195 vs ~325 ms on the MiniLM-sized
- * BERT), so the caller picks it per context (see `Embedder`).
+ * Its public `LlamaEmbeddingContext.getEmbeddingFor` leaves speed behind in two ways, measured on the
+ * tiny BERT fixture with 1 thread: its per-call bookkeeping (a lock, a cache erase, a generator, a
+ * batch scheduled on the next event-loop turn) costs more than the evaluation itself (~2,500 vs
+ * ~4,400 embeddings/s), and its context inherits the model's flash attention ("auto", so on), which
+ * the CPU runs slower on short inputs (~4,400 vs ~6,200 embeddings/s) but faster on long ones (512
+ * tokens on a MiniLM-sized BERT: ~195 ms with, ~325 ms without); the caller picks it per context.
  *
  * So, when this node-llama-cpp has the internals `LlamaEmbeddingContext` itself is built on (the
  * `_embeddings` context option and the native calls on `context._ctx`), the evaluator creates that
@@ -104,10 +103,10 @@ export async function createEmbeddingEvaluator(model: LlamaModel, options: Embed
 /** The evaluator on node-llama-cpp's public embedding API, for versions without the internals. */
 async function publicEvaluator(model: LlamaModel, options: EmbeddingEvaluatorOptions): Promise<EmbeddingEvaluator> {
   const { contextSize, batchSize, threads } = options;
-  const context = await model.createEmbeddingContext({ contextSize, batchSize, threads });
+  // getEmbeddingFor refuses an input as long as its context: one cell more keeps the same limit.
+  const context = await model.createEmbeddingContext({ contextSize: contextSize + 1, batchSize, threads });
   return {
-    // getEmbeddingFor refuses an input as long as the context.
-    maxInputTokens: options.contextSize - 1,
+    maxInputTokens: contextSize,
     mode: "public",
     evaluate: async (tokens) => (await context.getEmbeddingFor([...tokens])).vector,
     dispose: () => context.dispose(),

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { JSON_OBJECT_SCHEMA, prepareJsonSchema } from "./prepare-schema.js";
-import { REAL_CLIENT_SCHEMAS } from "./test-schemas.js";
+import { REAL_CLIENT_SCHEMAS } from "./test-schemas.fixture.js";
 
 const SCRIPT = path.join(import.meta.dirname, "grammar-check.mjs");
 const P = "response_format.json_schema.schema";

@@ -4,7 +4,7 @@ import { JSON_OBJECT_SCHEMA, prepareJsonSchema } from "./prepare-schema.js";
 import { anyValue } from "./translate-containers.js";
 
 const ANY = anyValue();
-import { REAL_CLIENT_SCHEMAS } from "./test-schemas.js";
+import { REAL_CLIENT_SCHEMAS } from "./test-schemas.fixture.js";
 import { detectDraft, validatorCacheSize, VALIDATOR_CACHE_SIZE } from "./validator.js";
 
 const P = "response_format.json_schema.schema";

@@ -58,7 +58,6 @@ export function prepareJsonSchema(schema: unknown, options: PrepareOptions): Pre
     throw new ShimmyError("invalid_parameter", `${param} must be a JSON Schema (an object)`, { param });
   }
   const draft = detectDraft(schema);
-  const validate = validatorFor(schema, draft, param);
   const context: SchemaContext = {
     root: schema,
     rootParam: param,
@@ -71,6 +70,8 @@ export function prepareJsonSchema(schema: unknown, options: PrepareOptions): Pre
     literalChecker: (node) => literalChecker(node, schema, draft),
   };
   audit(schema, [], context);
+  // After the audit, so that under strict an unenforceable keyword is named before anything else.
+  const validate = validatorFor(schema, draft, param);
   const translated = translateNode(schema, [], context);
   if (!translated) {
     throw new ShimmyError("invalid_parameter", `${paramOf(context, [])} allows no value at all, so nothing can be generated`, { param });

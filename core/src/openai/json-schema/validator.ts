@@ -102,7 +102,24 @@ export function validatorFor(schema: unknown, draft: Draft, param: string): (val
     return found;
   }
   const validate = compile(schema, draft, param);
-  const verdict = (value: unknown): Verdict => (validate(value) ? { ok: true } : { ok: false, message: describeError(validate.errors![0]!) });
+  const verdict = (value: unknown): Verdict => {
+    try {
+      return validate(value) ? { ok: true } : { ok: false, message: describeError(validate.errors![0]!) };
+    } catch (err) {
+      // A check must fail, never crash the request: ajv can throw on schemas it compiled.
+      return { ok: false, message: `the schema could not be checked (${(err as Error).message})` };
+    }
+  };
+  // A schema that only refers to itself ({"$dynamicRef": "#"}) compiles, then recurses without
+  // end on every value: refuse it now rather than fail every answer.
+  try {
+    validate(null);
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new ShimmyError("invalid_parameter", `${param} refers to itself without end, so no value can be checked against it`, { param });
+    }
+    throw err;
+  }
   cache.set(key, verdict);
   if (cache.size > VALIDATOR_CACHE_SIZE) cache.delete(cache.keys().next().value!);
   return verdict;
