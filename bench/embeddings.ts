@@ -75,15 +75,15 @@ function sentences(): string[] {
   });
 }
 
-async function embed(url: string, model: string, input: string[]): Promise<number[][]> {
+async function embed(url: string, model: string, input: string[]): Promise<{ vectors: number[][]; promptTokens: number }> {
   const response = await fetch(`${url}/v1/embeddings`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ model, input, encoding_format: "float" }),
   });
-  const body = (await response.json()) as { data?: { embedding: number[] }[] };
+  const body = (await response.json()) as { data?: { embedding: number[] }[]; usage?: { prompt_tokens: number } };
   if (!response.ok || body.data?.length !== input.length) throw new Error(`${url}: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
-  return body.data.map((d) => d.embedding);
+  return { vectors: body.data.map((d) => d.embedding), promptTokens: body.usage?.prompt_tokens ?? Number.NaN };
 }
 
 /** Embeddings per second over one round of back-to-back requests. */
@@ -91,7 +91,7 @@ async function measure(url: string, model: string): Promise<number> {
   const started = performance.now();
   let embedded = 0;
   while (performance.now() - started < roundMs) {
-    embedded += (await embed(url, model, sentences())).length;
+    embedded += (await embed(url, model, sentences())).vectors.length;
   }
   return (embedded / (performance.now() - started)) * 1000;
 }
@@ -115,7 +115,7 @@ async function compare(name: string, llamaServer: string): Promise<void> {
     // Warm-up (Shimmy creates its embedding context on the first request), and the vectors side by side.
     const probe = sentences();
     const [ours, theirs] = [await embed(servers[0]![1].url, name, probe), await embed(servers[1]![1].url, name, probe)];
-    const agreement = Math.min(...ours.map((v, i) => cosine(v, theirs[i]!)));
+    const agreement = Math.min(...ours.vectors.map((v, i) => cosine(v, theirs.vectors[i]!)));
     for (const [, server] of servers) await measure(server.url, name);
 
     const figures = new Map<string, number[]>(servers.map(([label]) => [label, []]));
@@ -129,6 +129,7 @@ async function compare(name: string, llamaServer: string): Promise<void> {
       console.log(`  ${label.padEnd(13)} ${percentile(list, 50).toFixed(1).padStart(8)} embeddings/s  (rounds: ${list.map((x) => x.toFixed(0)).join(", ")})`);
     }
     console.log(`  ratio shimmy/llama-server: ${(shimmy / reference).toFixed(2)}x   lowest cosine between the two servers' vectors: ${agreement.toFixed(6)}`);
+    console.log(`  usage.prompt_tokens of one batch: shimmy ${ours.promptTokens}, llama-server ${theirs.promptTokens}`);
   } finally {
     for (const [, server] of servers) await server.stop();
   }

@@ -39,6 +39,7 @@ const ctx = Number(values.ctx);
 const maxTokens = Number(values["max-tokens"]);
 const requestsPerWorker = Number(values.requests);
 const LEVELS = [1, 4] as const;
+const TINY_REQUESTS = 30;
 
 function findLlamaServer(): string | null {
   if (values["llama-server"]) return values["llama-server"];
@@ -53,11 +54,11 @@ function findLlamaServer(): string | null {
  * Drives node-llama-cpp directly in a child process: with libuv's pool pinned to one thread, as
  * `shimmy` runs it, or at libuv's default of 4, to show what the pin is worth.
  */
-function runDirectInChild(options: Omit<DirectOptions, "concurrency">, poolSize: number | null): Map<number, LoadSummary> {
+function runDirectInChild(options: Omit<DirectOptions, "concurrency">, poolSize: number | null, levels: readonly number[] = LEVELS): Map<number, LoadSummary> {
   const env = { ...process.env };
   if (poolSize === null) delete env.UV_THREADPOOL_SIZE;
   else env.UV_THREADPOOL_SIZE = String(poolSize);
-  const stdout = execFileSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "bench/direct-child.ts"), JSON.stringify(options), JSON.stringify(LEVELS)], {
+  const stdout = execFileSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "bench/direct-child.ts"), JSON.stringify(options), JSON.stringify(levels)], {
     env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
   });
   return new Map(JSON.parse(stdout.trim().split("\n").at(-1)!) as [number, LoadSummary][]);
@@ -79,8 +80,11 @@ const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b
 async function round(modelPath: string, llamaServer: string | null, threads: number) {
   const systems = new Map<string, Map<number, LoadSummary>>();
   const shimmy = await startShimmyServer(SHIMMY, ["--model", modelPath, "--threads", String(threads), "--parallel", String(slots), "--ctx-size", String(ctx), "--gpu", "off"], ROOT);
+  let tinyShimmy: LoadSummary;
   try {
     systems.set("shimmy", await loadAtLevels(`${shimmy.url}/v1`, MODEL_ID));
+    // One-token answers: what a request costs beyond its generation (HTTP, JSON, SSE, queue).
+    tinyShimmy = await runLoad({ baseURL: `${shimmy.url}/v1`, model: MODEL_ID, concurrency: 1, requestsPerWorker: TINY_REQUESTS, maxTokens: 1, prompt: PROMPT });
   } finally {
     await shimmy.stop();
   }
@@ -88,6 +92,7 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
   const directOptions = { modelPath, threads, slots, contextSize: ctx, requestsPerWorker, maxTokens, prompt: PROMPT };
   systems.set("node-llama-cpp direct", runDirectInChild(directOptions, 1));
   systems.set("direct, libuv pool of 4", runDirectInChild(directOptions, null));
+  const tinyDirect = runDirectInChild({ ...directOptions, maxTokens: 1, requestsPerWorker: TINY_REQUESTS }, 1, [1]).get(1)!;
 
   if (llamaServer) {
     const server = await startLlamaServer(llamaServer, ["-m", modelPath, "-t", String(threads), "-np", String(slots), "-c", String(ctx * slots), "--jinja"]);
@@ -120,6 +125,10 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
         `  latency p50 shimmy - direct ${(s.latencyP50 - d.latencyP50).toFixed(2)} ms per request`,
     );
   }
+  console.log(
+    `overhead per request (${TINY_REQUESTS} one-token requests, latency p50): shimmy ${tinyShimmy.latencyP50.toFixed(2)} ms, direct ${tinyDirect.latencyP50.toFixed(2)} ms, ` +
+      `difference ${(tinyShimmy.latencyP50 - tinyDirect.latencyP50).toFixed(2)} ms`,
+  );
 }
 
 async function main() {

@@ -17,7 +17,8 @@ export function requestLog(logger: Logger): Middleware<ShimmyState> {
         requestId,
         method: ctx.method,
         route: ctx.path,
-        status: ctx.status,
+        // A client that left never saw a status; 499 says so, as nginx logs it.
+        status: closedEarly ? 499 : ctx.status,
         ...log,
         ...(closedEarly ? { outcome: "client_closed" } : {}),
         durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
