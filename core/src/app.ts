@@ -18,10 +18,13 @@ import { requestLog } from "./http/request-log.js";
 import type { Logger } from "./logger.js";
 import { healthRouter } from "./http/health.js";
 import { openAIRouter } from "./openai/routes.js";
+import { adminModelsRouter } from "./admin/models-routes.js";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
   engine: Engine;
+  /** Scans the model folders again (`POST /api/models/discover`). */
+  rediscover(): Promise<void>;
   logger: Logger;
   /** Largest request body, in bytes. */
   maxBodyBytes: number;
@@ -47,7 +50,7 @@ export function createApp(options: AppOptions): Koa<ShimmyState> {
   app.use(originCheck({ corsOrigins: options.corsOrigins ?? [] }));
   app.use(apiKeyCheck(options.apiKey ?? null));
   app.use(jsonBody(options.maxBodyBytes));
-  for (const router of [healthRouter(options.engine), openAIRouter(options.engine)]) {
+  for (const router of [healthRouter(options.engine), openAIRouter(options.engine), adminModelsRouter(options)]) {
     app.use(router.routes());
   }
   return app;

@@ -7,7 +7,8 @@ import { isLoopbackAddress } from "./http/loopback.js";
 import type { ServeConfig } from "./config/index.js";
 import { LlamaEngine } from "./engine/llama-engine.js";
 import type { Logger } from "./logger.js";
-import { findModelFiles } from "./models/model-file.js";
+import { parseKeepAlive } from "./engine/keep-alive.js";
+import { discoverModels, HeaderCache, modelRoots, watchModelRoots, type DiscoverOptions, type DiscoveredModel } from "./models/index.js";
 
 /** A running server. */
 export interface RunningServer {
@@ -21,8 +22,14 @@ export interface RunningServer {
 export interface StartServerOptions {
   config: ServeConfig;
   logger: Logger;
+  /** `$SHIMMY_HOME`, where probe verdicts are kept. */
+  home: string;
+  /** Aliases from config.json: alias → model id. */
+  aliases?: Readonly<Record<string, string>>;
   /** Where `./models` is looked for. @default process.cwd() */
   cwd?: string;
+  /** Where discovery reads HOME and the cache variables. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 function formatUrl(address: AddressInfo): string {
@@ -30,32 +37,56 @@ function formatUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-/** Finds the models, starts llama.cpp and listens. */
-export async function startServer({ config, logger, cwd = process.cwd() }: StartServerOptions): Promise<RunningServer> {
-  const modelsDir = path.join(cwd, "models");
-  const files = await findModelFiles(config.model, modelsDir);
-  for (const file of files) {
-    if (file.invalidReason) {
-      logger.warn({ event: "model_refused", model: file.id, path: file.path, reason: file.invalidReason }, `refusing ${file.path}: ${file.invalidReason}`);
-    }
-  }
-  if (!files.some((f) => !f.invalidReason)) {
-    logger.warn(
-      { event: "no_models", modelsDir },
-      `No model to serve. Put a .gguf file in ${modelsDir} or pass --model FILE, then restart.`,
-    );
+/** Finds the models, starts llama.cpp and listens; rescans when model folders change. */
+export async function startServer({ config, logger, home, aliases = {}, cwd = process.cwd(), env = process.env }: StartServerOptions): Promise<RunningServer> {
+  const discoveryOptions: DiscoverOptions = {
+    env, cwd, modelFiles: config.model, modelsDirs: config.modelsDir, discovery: !config.noDiscovery, aliases, cache: new HeaderCache(),
+  };
+  const found = await discover(discoveryOptions, logger);
+  if (!found.models.some((m) => !m.invalidReason)) {
+    const modelsDir = path.join(cwd, "models");
+    logger.warn({ event: "no_models", modelsDir }, `No model to serve. Put a .gguf file in ${modelsDir} or pass --model FILE.`);
   }
   const engine = await LlamaEngine.create({
-    models: files,
+    models: found.models,
+    aliases: found.aliases,
     threads: config.threads,
     parallel: config.parallel,
     contextSize: config.ctxSize,
     queueSize: config.queueSize,
     gpu: config.gpu,
+    maxLoadedModels: config.maxLoadedModels,
+    memoryBudget: config.memoryBudget,
+    keepAlive: parseKeepAlive(config.keepAlive, "--keep-alive"),
+    probeVerdictsFile: path.join(home, "probe-verdicts.json"),
     logger,
   });
+  // One rescan at a time; a change during a rescan asks for one more after it.
+  let rescan: Promise<void> | undefined;
+  let again = false;
+  const rediscover = async (): Promise<void> => {
+    if (rescan) {
+      again = true;
+      return rescan;
+    }
+    rescan = (async () => {
+      do {
+        again = false;
+        const next = await discover(discoveryOptions, logger);
+        engine.setModels(next.models, next.aliases);
+      } while (again);
+    })().finally(() => (rescan = undefined));
+    return rescan;
+  };
+  const stopWatching = discoveryOptions.discovery
+    ? watchModelRoots(modelRoots(discoveryOptions), () => void rediscover().catch((err: unknown) => logger.error({ err }, "rediscovery failed")), {
+        onError: (err) => logger.warn({ err }, "cannot watch the model folders; POST /api/models/discover rescans them"),
+      })
+    : () => undefined;
+
   const app = createApp({
     engine,
+    rediscover,
     logger,
     maxBodyBytes: config.maxBody,
     listenHost: config.host,
@@ -78,7 +109,7 @@ export async function startServer({ config, logger, cwd = process.cwd() }: Start
     });
   });
   const url = formatUrl(server.address() as AddressInfo);
-  logger.info({ event: "listening", url, models: files.filter((f) => !f.invalidReason).map((f) => f.id) }, `listening on ${url}`);
+  logger.info({ event: "listening", url, models: found.models.filter((m) => !m.invalidReason).map((m) => m.id) }, `listening on ${url}`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -90,9 +121,22 @@ export async function startServer({ config, logger, cwd = process.cwd() }: Start
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         await closed;
         clearTimeout(timer);
+        stopWatching();
         await engine.dispose();
       })();
       return closing;
     },
   };
+}
+
+/** Scans for models and logs what was refused or could not be read. */
+async function discover(options: DiscoverOptions, logger: Logger): Promise<{ models: DiscoveredModel[]; aliases: Record<string, string> }> {
+  const started = performance.now();
+  const { models, aliases, problems } = await discoverModels(options);
+  for (const model of models.filter((m) => m.invalidReason)) {
+    logger.warn({ event: "model_refused", model: model.id, path: model.path, reason: model.invalidReason }, `refusing ${model.path}: ${model.invalidReason}`);
+  }
+  for (const problem of problems) logger.warn({ event: "discovery_problem" }, problem);
+  logger.info({ event: "discovered", models: models.length, ms: Math.round(performance.now() - started) }, "models discovered");
+  return { models, aliases };
 }

@@ -1,12 +1,14 @@
 /** The `shimmy` command: dispatches to one file per command group. */
 import { createRequire } from "node:module";
 import { ConfigError } from "../config/index.js";
+import { modelsCommand } from "./models.js";
 import { serveCommand } from "./serve.js";
 
 const USAGE = `Usage: shimmy <command> [options]
 
 Commands:
   serve      Serve GGUF models over an OpenAI-compatible API (shimmy serve --help)
+  models     List, discover, load and unload the models of a running server (shimmy models --help)
 
 Options:
   -h, --help     Print this help
@@ -26,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
       case "serve":
         await serveCommand(rest);
         return 0;
+      case "models":
+        return await modelsCommand(rest);
       case "-v":
       case "--version":
         process.stdout.write(version() + "\n");

@@ -24,6 +24,10 @@ function optionSchema(spec: OptionSpec): Record<string, unknown> {
       return { ...base, type: "array", items: { type: "string", minLength: 1 } };
     case "string":
       return { ...base, type: "string", minLength: 1, ...(spec.choices ? { enum: [...spec.choices] } : {}) };
+    case "boolean":
+      return { ...base, type: "boolean" };
+    case "bytes":
+      return { ...base, anyOf: [{ type: "integer", minimum: 0 }, { type: "string", pattern: "^\\d+(\\.\\d+)?\\s*[KMGTkmgt]?i?[Bb]?$" }] };
   }
 }
 
@@ -33,7 +37,14 @@ export const configFileSchema = {
   title: "Shimmy configuration ($SHIMMY_HOME/config.json)",
   type: "object",
   additionalProperties: false,
-  properties: Object.fromEntries(SERVE_OPTIONS.filter((spec) => !spec.secret).map((spec) => [spec.key, optionSchema(spec)])),
+  properties: {
+    ...Object.fromEntries(SERVE_OPTIONS.filter((spec) => !spec.secret).map((spec) => [spec.key, optionSchema(spec)])),
+    aliases: {
+      description: "Other names for models: alias to model id, e.g. {\"fast\": \"qwen2.5:0.5b\"}.",
+      type: "object",
+      additionalProperties: { type: "string", minLength: 1 },
+    },
+  },
 } as const;
 
 /** The JSON Schema of `secrets.json`: the secret settings, each `writeOnly`. */

@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { parseKeepAlive } from "../engine/keep-alive.js";
 import { ConfigError } from "./config-error.js";
 import { readConfigFile, readSecretsFile, shimmyHome } from "./config-file.js";
 import { SERVE_OPTIONS, defaultServeConfig, type OptionSpec, type ServeConfig } from "./options.js";
@@ -15,9 +16,21 @@ export interface LoadConfigOptions {
 }
 
 /** The outcome: settings to serve with, or a request for help. */
-export type LoadedConfig = { help: true } | { help: false; config: ServeConfig; home: string };
+export type LoadedConfig = { help: true } | { help: false; config: ServeConfig; home: string; aliases: Record<string, string> };
 
-function parseValue(spec: OptionSpec, raw: string, source: string): string | number {
+const BYTE_UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+function parseValue(spec: OptionSpec, raw: string, source: string): string | number | boolean {
+  if (spec.type === "boolean") {
+    if (/^(1|true|yes|on)$/i.test(raw.trim())) return true;
+    if (/^(0|false|no|off)$/i.test(raw.trim())) return false;
+    throw new ConfigError(`${source} must be true or false, got "${raw}"`);
+  }
+  if (spec.type === "bytes") {
+    const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(raw.trim());
+    if (!match) throw new ConfigError(`${source} must be a size such as 8G, 512M or a number of bytes, got "${raw}"`);
+    return Math.round(Number(match[1]) * BYTE_UNITS[match[2]!.toUpperCase()]!);
+  }
   if (spec.type === "integer") {
     if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${source} must be a whole number, got "${raw}"`);
     const value = Number(raw);
@@ -53,7 +66,10 @@ export function loadServeConfig({ argv, env = process.env }: LoadConfigOptions):
       options: {
         help: { type: "boolean", short: "h" },
         ...Object.fromEntries(
-          SERVE_OPTIONS.map((spec) => [spec.flag, { type: "string" as const, multiple: spec.type === "string[]" || spec.type === "list" }]),
+          SERVE_OPTIONS.map((spec) => [
+            spec.flag,
+            spec.type === "boolean" ? { type: "boolean" as const } : { type: "string" as const, multiple: spec.type === "string[]" || spec.type === "list" },
+          ]),
         ),
       },
     });
@@ -66,12 +82,11 @@ export function loadServeConfig({ argv, env = process.env }: LoadConfigOptions):
   const file = { ...readConfigFile(home), ...readSecretsFile(home) };
   const config = defaultServeConfig() as unknown as Record<string, unknown>;
   for (const spec of SERVE_OPTIONS) {
-    const flagValue = (parsed.values as Record<string, string | string[] | boolean | undefined>)[spec.flag] as
-      | string
-      | string[]
-      | undefined;
+    const flagValue = (parsed.values as Record<string, string | string[] | boolean | undefined>)[spec.flag];
     const envValue = env[spec.env];
-    if (flagValue !== undefined) {
+    if (typeof flagValue === "boolean") {
+      config[spec.key] = flagValue;
+    } else if (flagValue !== undefined) {
       config[spec.key] = Array.isArray(flagValue)
         ? splitValues(spec, flagValue).map((v) => parseValue(spec, v, `--${spec.flag}`))
         : parseValue(spec, flagValue, `--${spec.flag}`);
@@ -80,8 +95,15 @@ export function loadServeConfig({ argv, env = process.env }: LoadConfigOptions):
         ? splitValues(spec, envValue.split(spec.type === "list" ? "," : path.delimiter)).map((v) => parseValue(spec, v, spec.env))
         : parseValue(spec, envValue, spec.env);
     } else if (file[spec.key] !== undefined) {
-      config[spec.key] = file[spec.key];
+      const fromFile = file[spec.key];
+      config[spec.key] = spec.type === "bytes" && typeof fromFile === "string" ? parseValue(spec, fromFile, `config.json ${spec.key}`) : fromFile;
     }
   }
-  return { help: false, config: config as unknown as ServeConfig, home };
+  const loadedConfig = config as unknown as ServeConfig;
+  try {
+    parseKeepAlive(loadedConfig.keepAlive, "--keep-alive");
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return { help: false, config: loadedConfig, home, aliases: (file.aliases ?? {}) as Record<string, string> };
 }

@@ -8,9 +8,10 @@ import os from "node:os";
 
 /**
  * The value kinds a setting can hold: `string[]` repeats its flag (and splits its variable on the
- * path separator, for file paths); `list` also splits each value on commas.
+ * path separator, for file paths); `list` also splits each value on commas; `boolean` is a flag
+ * without a value; `bytes` is a whole number with an optional K, M, G or T suffix (powers of 1024).
  */
-export type OptionType = "string" | "integer" | "string[]" | "list";
+export type OptionType = "string" | "integer" | "string[]" | "list" | "boolean" | "bytes";
 
 /** One setting. */
 export interface OptionSpec {
@@ -56,6 +57,16 @@ export interface ServeConfig {
   corsOrigins: string[];
   /** The key every route but /health needs, when set. */
   apiKey: string | null;
+  /** Folders to find models in, besides the standard places. */
+  modelsDir: string[];
+  /** Serve only the `--model` files: no scanning of folders and caches. */
+  noDiscovery: boolean;
+  /** Most models loaded at once; 0 for no limit. */
+  maxLoadedModels: number;
+  /** Most bytes of loaded models; 0 for no limit. */
+  memoryBudget: number;
+  /** How long a model stays loaded after its last request (Ollama's keep_alive). */
+  keepAlive: string;
 }
 
 /** Levels of the structured log, most verbose first. */
@@ -116,6 +127,11 @@ export function defaultServeConfig(): ServeConfig {
     allowedHosts: [],
     corsOrigins: [],
     apiKey: null,
+    modelsDir: [],
+    noDiscovery: false,
+    maxLoadedModels: 3,
+    memoryBudget: 0,
+    keepAlive: "5m",
   };
 }
 
@@ -133,6 +149,29 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     key: "model", flag: "model", env: "SHIMMY_MODEL", type: "string[]", valueName: "FILE",
     defaultText: "the .gguf files in ./models",
     description: "A GGUF file to serve; repeat the flag for several. The variable takes a list separated by the platform's path separator.",
+  },
+  {
+    key: "modelsDir", flag: "models-dir", env: "SHIMMY_MODELS_DIR", type: "string[]", valueName: "DIR",
+    defaultText: "none",
+    description: "A folder to find GGUF models in (repeatable), besides SHIMMY_MODEL_PATHS, ./models, $SHIMMY_HOME/models and the Hugging Face, Ollama, LM Studio and llama.cpp caches.",
+  },
+  {
+    key: "noDiscovery", flag: "no-discovery", env: "SHIMMY_NO_DISCOVERY", type: "boolean", valueName: "",
+    defaultText: "off",
+    description: "Serve only the --model files: scan no folders or caches.",
+  },
+  {
+    key: "maxLoadedModels", flag: "max-loaded-models", env: "SHIMMY_MAX_LOADED_MODELS", type: "integer", valueName: "N", minimum: 0,
+    description: "Most models loaded at once; loading one more unloads the least recently used idle one. 0 for no limit.",
+  },
+  {
+    key: "memoryBudget", flag: "memory-budget", env: "SHIMMY_MEMORY_BUDGET", type: "bytes", valueName: "BYTES",
+    defaultText: "0 (no limit)",
+    description: "Most memory for loaded models (weights and context), such as 8G; loading past it unloads the least recently used idle models.",
+  },
+  {
+    key: "keepAlive", flag: "keep-alive", env: "SHIMMY_KEEP_ALIVE", type: "string", valueName: "DURATION",
+    description: "How long a model stays loaded after its last request, as Ollama: 5m, 1h, 30s; 0 unloads at once, -1 keeps it. A request's own keep_alive field wins.",
   },
   {
     key: "threads", flag: "threads", env: "SHIMMY_THREADS", type: "integer", valueName: "N", minimum: 1,

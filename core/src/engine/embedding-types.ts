@@ -2,6 +2,7 @@
  * The engine's embedding types, in terms that belong to no wire format (OpenAI's `/v1/embeddings`
  * today, Ollama's `/api/embed` later). Re-exported by `types.ts`.
  */
+import type { KeepAlive } from "./keep-alive.js";
 
 /** One input to embed: text, or token ids of the model's own vocabulary. */
 export type EmbeddingInput = string | readonly number[];
@@ -23,6 +24,8 @@ export interface EmbeddingRequest {
   dimensions?: number;
   /** Aborts the wait for the model's embedding queue and the inputs not yet evaluated. */
   signal: AbortSignal;
+  /** The model's keep-alive from this request on (Ollama's `keep_alive`). */
+  keepAlive?: KeepAlive;
 }
 
 /** The vectors of an {@link EmbeddingRequest}. */

@@ -1,22 +1,30 @@
 /**
- * The engine on node-llama-cpp: the one owner of llama.cpp, of every loaded model and of their
- * slots. Models load on first use (once, however many requests ask at the same time) and stay
- * loaded; the models issue adds eviction and keep-alive.
+ * The engine on node-llama-cpp: the one owner of llama.cpp. It knows the models discovery found,
+ * probe-loads each file once in a child process before trusting it, and hands loading, keep-alive
+ * and eviction to the {@link ModelPool}.
  */
+import path from "node:path";
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import type { GpuSetting } from "../config/index.js";
 import { ShimmyError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { ModelFile } from "../models/model-file.js";
-import { GrammarCache } from "./grammar-cache.js";
-import { LoadedModel } from "./loaded-model.js";
-import type { ChatRequest, CompletionRequest, Engine, GenerationResult, ModelInfo, SlotStatus } from "./types.js";
+import type { DiscoveredModel } from "../models/types.js";
 import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
+import { GrammarCache } from "./grammar-cache.js";
+import type { KeepAlive } from "./keep-alive.js";
+import { LoadedModel } from "./loaded-model.js";
+import { ModelPool, type PoolEvent } from "./model-pool.js";
+import { ModelProber } from "./probe.js";
+import type {
+  ChatRequest, CompletionRequest, Engine, GenerationResult, LoadModelOptions, ModelInfo, ModelState, SlotStatus,
+} from "./types.js";
 
 /** Options of {@link LlamaEngine.create}. */
 export interface LlamaEngineOptions {
-  /** The files to serve, with their headers already read and checked. */
-  models: readonly ModelFile[];
+  /** The models to serve, with their headers already read and checked. */
+  models: readonly DiscoveredModel[];
+  /** Other names for models: alias → id. */
+  aliases?: Readonly<Record<string, string>>;
   threads: number;
   /** Slots per model. */
   parallel: number;
@@ -25,6 +33,14 @@ export interface LlamaEngineOptions {
   /** Requests that may wait for a slot, per model. */
   queueSize: number;
   gpu: GpuSetting;
+  /** Most models loaded at once; 0 for no limit. */
+  maxLoadedModels: number;
+  /** Most bytes of loaded models; 0 for no limit. */
+  memoryBudget: number;
+  /** Keep-alive of models whose requests name none. */
+  keepAlive: KeepAlive;
+  /** Where probe verdicts are remembered; null keeps them in memory. */
+  probeVerdictsFile: string | null;
   logger: Logger;
 }
 
@@ -38,13 +54,6 @@ const LLAMA_LOG_LEVELS: Record<LlamaLogLevel, "error" | "warn" | "info" | "debug
   [LlamaLogLevel.debug]: "debug",
 };
 
-interface ModelEntry {
-  file: ModelFile;
-  info: ModelInfo;
-  loading?: Promise<LoadedModel>;
-  loaded?: LoadedModel;
-}
-
 /** Tokens per slot for a model: the configured size, else 4096 or its trained context when smaller. */
 export function resolveContextSize(configured: number, trained: number | null): number {
   if (configured > 0) return configured;
@@ -55,7 +64,10 @@ export function resolveContextSize(configured: number, trained: number | null): 
 export class LlamaEngine implements Engine {
   private readonly llama: Llama;
   private readonly options: LlamaEngineOptions;
-  private readonly entries = new Map<string, ModelEntry>();
+  private models = new Map<string, ModelInfo>();
+  private aliases: Readonly<Record<string, string>> = {};
+  private readonly pool: ModelPool<LoadedModel>;
+  private readonly prober: ModelProber;
   private readonly grammars: GrammarCache;
   private disposed = false;
 
@@ -63,19 +75,16 @@ export class LlamaEngine implements Engine {
     this.llama = llama;
     this.options = options;
     this.grammars = new GrammarCache(llama);
-    for (const file of options.models) {
-      const info: ModelInfo = {
-        id: file.id,
-        path: file.path,
-        created: file.modifiedAt,
-        sizeBytes: file.sizeBytes,
-        architecture: file.architecture,
-        trainedContextLength: file.trainedContextLength,
-        contextSize: resolveContextSize(options.contextSize, file.trainedContextLength),
-        ...(file.invalidReason ? { invalidReason: file.invalidReason } : {}),
-      };
-      this.entries.set(file.id, { file, info });
-    }
+    this.prober = new ModelProber(options.probeVerdictsFile, options.gpu);
+    this.pool = new ModelPool<LoadedModel>({
+      load: (id, onProgress) => this.load(id, onProgress),
+      estimateBytes: (id) => this.models.get(id)?.sizeBytes ?? 0,
+      maxLoaded: options.maxLoadedModels,
+      memoryBudget: options.memoryBudget,
+      defaultKeepAlive: options.keepAlive,
+      onEvent: (event) => this.logPoolEvent(event),
+    });
+    this.setModels(options.models, options.aliases);
   }
 
   /**
@@ -99,95 +108,146 @@ export class LlamaEngine implements Engine {
   }
 
   listModels(): ModelInfo[] {
-    return [...this.entries.values()].map((entry) => entry.info);
+    return [...this.models.values()];
+  }
+
+  setModels(models: readonly DiscoveredModel[], aliases: Readonly<Record<string, string>> = this.aliases): void {
+    const next = new Map<string, ModelInfo>();
+    for (const model of models) {
+      next.set(model.id, {
+        ...model,
+        created: model.modifiedAt,
+        contextSize: resolveContextSize(this.options.contextSize, model.trainedContextLength),
+      });
+    }
+    for (const { id } of this.pool.loaded()) {
+      const now = next.get(id);
+      const before = this.models.get(id);
+      // A loaded model whose file is gone or changed no longer matches what is in memory.
+      if (!now || now.invalidReason || (before && (now.path !== before.path || now.modifiedAt !== before.modifiedAt))) {
+        void this.pool.unload(id, "request").catch(() => undefined);
+      }
+    }
+    this.models = next;
+    this.aliases = { ...aliases };
+  }
+
+  modelState(id: string): ModelState {
+    const { loaded, memoryBytes, expiresAt } = this.pool.status(this.resolve(id).id);
+    return { loaded, memoryBytes, expiresAt };
+  }
+
+  async loadModel(id: string, options: LoadModelOptions = {}): Promise<ModelState & { loadMs: number }> {
+    const info = this.servable(id);
+    const started = performance.now();
+    await this.pool.load(info.id, options.keepAlive, options.onProgress);
+    return { ...this.modelState(info.id), loadMs: Math.round(performance.now() - started) };
+  }
+
+  unloadModel(id: string): Promise<boolean> {
+    return this.pool.unload(this.resolve(id).id);
   }
 
   chat(request: ChatRequest): Promise<GenerationResult> {
-    return this.modelFor(request.model).then((model) => model.chat(request));
+    return this.withModel(request.model, request.keepAlive, (model) => model.chat(request));
   }
 
   complete(request: CompletionRequest): Promise<GenerationResult> {
-    return this.modelFor(request.model).then((model) => model.complete(request));
+    return this.withModel(request.model, request.keepAlive, (model) => model.complete(request));
   }
 
   embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
-    return this.modelFor(request.model).then((model) => model.embed(request));
+    return this.withModel(request.model, request.keepAlive, (model) => model.embed(request));
   }
 
   slotStatus(): SlotStatus[] {
-    return [...this.entries.values()].flatMap((entry) => (entry.loaded ? [entry.loaded.slotStatus] : []));
-  }
-
-  /** Loads a model now rather than on its first request. */
-  async preload(id: string): Promise<void> {
-    await this.modelFor(id);
+    return this.pool.loaded().map(({ model }) => model.slotStatus);
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const loads = [...this.entries.values()].map((entry) => entry.loading).filter((p) => p !== undefined);
-    await Promise.allSettled(loads.map(async (loading) => (await loading).dispose()));
+    await this.pool.close();
     await this.llama.dispose();
   }
 
-  private modelFor(id: string): Promise<LoadedModel> {
-    const entry = this.entries.get(id);
-    if (!entry) {
-      const known = [...this.entries.values()].filter((e) => !e.info.invalidReason).map((e) => e.info.id);
-      return Promise.reject(
-        new ShimmyError(
-          "model_not_found",
-          `The model "${id}" does not exist. Served models: ${known.length ? known.join(", ") : "none"} (GET /v1/models lists them).`,
-          { param: "model" },
-        ),
-      );
+  private withModel<T>(id: string, keepAlive: KeepAlive | undefined, work: (model: LoadedModel) => Promise<T>): Promise<T> {
+    try {
+      const info = this.servable(id);
+      if (this.disposed) throw new ShimmyError("server_overloaded", "The server is shutting down.", { headers: { "Retry-After": "1" } });
+      return this.pool.use(info.id, keepAlive, work);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (entry.info.invalidReason) {
-      return Promise.reject(
-        new ShimmyError("model_invalid", `The model "${id}" (${entry.info.path}) was refused: ${entry.info.invalidReason}. Replace the file.`, {
-          param: "model",
-        }),
-      );
-    }
-    if (this.disposed) return Promise.reject(new ShimmyError("server_overloaded", "The server is shutting down.", { headers: { "Retry-After": "1" } }));
-    entry.loading ??= this.load(entry);
-    return entry.loading;
   }
 
-  private async load(entry: ModelEntry): Promise<LoadedModel> {
+  /** The model an id or alias names. @throws ShimmyError `model_not_found`. */
+  private resolve(id: string): ModelInfo {
+    const info = this.models.get(id) ?? this.models.get(this.aliases[id] ?? "");
+    if (!info) {
+      const known = [...this.models.values()].filter((m) => !m.invalidReason).map((m) => m.id);
+      throw new ShimmyError(
+        "model_not_found",
+        `The model "${id}" does not exist. Served models: ${known.length ? known.join(", ") : "none"} (GET /v1/models lists them).`,
+        { param: "model" },
+      );
+    }
+    return info;
+  }
+
+  /** The model, when it may be loaded. @throws ShimmyError `model_not_found` or `model_invalid`. */
+  private servable(id: string): ModelInfo {
+    const info = this.resolve(id);
+    if (info.invalidReason) {
+      throw new ShimmyError("model_invalid", `The model "${info.id}" (${info.path}) was refused: ${info.invalidReason}. Replace the file.`, {
+        param: "model",
+      });
+    }
+    return info;
+  }
+
+  private async load(id: string, onProgress: (progress: number) => void): Promise<LoadedModel> {
+    const info = this.servable(id);
     const { logger } = this.options;
-    const started = performance.now();
-    logger.info({ event: "model_load", model: entry.info.id, path: entry.info.path }, "loading model");
+    logger.info({ event: "model_load", model: id, path: info.path }, "loading model");
+    const verdict = await this.prober.verdict(info.path);
+    if (!verdict.ok) {
+      // Remembered by the prober; listed as invalid from now on, and never loaded here.
+      this.models.set(id, { ...info, invalidReason: verdict.reason });
+      logger.error({ event: "model_refused", model: id, path: info.path, reason: verdict.reason }, `refusing ${path.basename(info.path)}`);
+      throw new ShimmyError("model_invalid", `The model "${id}" (${info.path}) was refused: ${verdict.reason}. Replace the file.`, { param: "model" });
+    }
     let lastReported = 0;
     try {
-      const model = await LoadedModel.load(this.llama, {
-        id: entry.info.id,
-        path: entry.info.path,
-        contextSize: entry.info.contextSize,
-        parallel: this.options.parallel,
-        threads: this.options.threads,
-        queueSize: this.options.queueSize,
-        onLoadProgress: (progress) => {
-          if (progress - lastReported >= 0.25 || progress === 1) {
-            lastReported = progress;
-            logger.info({ event: "model_load_progress", model: entry.info.id, progress: Math.round(progress * 100) / 100 });
-          }
-        },
-      }, this.grammars);
-      logger.info(
+      return await LoadedModel.load(
+        this.llama,
         {
-          event: "model_loaded", model: entry.info.id, ms: Math.round(performance.now() - started),
-          contextSize: model.contextSize, slots: this.options.parallel, chatFormat: model.chatFormat,
+          id,
+          path: info.path,
+          contextSize: info.contextSize,
+          parallel: this.options.parallel,
+          threads: this.options.threads,
+          queueSize: this.options.queueSize,
+          onLoadProgress: (progress) => {
+            onProgress(progress);
+            if (progress - lastReported >= 0.25 || progress === 1) {
+              lastReported = progress;
+              logger.info({ event: "model_load_progress", model: id, percent: Math.round(progress * 100) });
+            }
+          },
         },
-        "model loaded",
+        this.grammars,
       );
-      entry.loaded = model;
-      return model;
     } catch (err) {
-      entry.loading = undefined;
-      logger.error({ event: "model_load_failed", model: entry.info.id, err }, "model load failed");
-      throw new ShimmyError("model_load_failed", `llama.cpp could not load "${entry.info.id}": ${(err as Error).message}`, { cause: err });
+      logger.error({ event: "model_load_failed", model: id, err }, "model load failed");
+      throw new ShimmyError("model_load_failed", `llama.cpp could not load "${id}": ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  private logPoolEvent(event: PoolEvent): void {
+    const { logger } = this.options;
+    if (event.type === "load") logger.info({ event: "model_loaded", model: event.id, ms: event.ms, memoryBytes: event.memoryBytes }, "model loaded");
+    else if (event.type === "unload") logger.info({ event: "model_unloaded", model: event.id, reason: event.reason }, "model unloaded");
+    else logger.warn({ event: "over_budget", model: event.id, loaded: event.loaded, memoryBytes: event.memoryBytes }, "every loaded model is busy: loading over the limits");
   }
 }

@@ -119,6 +119,11 @@ export class LoadedModel {
     return { model: this.id, slots: this.slots.size, busy: this.slots.busy, waiting: this.slots.waiting };
   }
 
+  /** Bytes it holds: the weights and the context's state (the KV cache of every slot). */
+  get memoryBytes(): number {
+    return this.model.size + this.context.stateSize;
+  }
+
   /** The chat format the model's template resolved to, for logs. */
   get chatFormat(): string {
     return this.chatWrapper.wrapperName;

@@ -1,9 +1,11 @@
 /**
  * The engine's interface: what the HTTP layers may ask of inference, in terms that belong to no
- * wire format (and the one error class it throws on purpose). OpenAI's routes (and later Ollama's) convert to and from these types; only
- * `core/src/engine/` knows node-llama-cpp.
+ * wire format (and the one error class it throws on purpose). OpenAI's routes (and later
+ * Ollama's) convert to and from these types; only `core/src/engine/` knows node-llama-cpp.
  */
+import type { DiscoveredModel } from "../models/types.js";
 import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
+import type { KeepAlive } from "./keep-alive.js";
 
 export * from "./embedding-types.js";
 
@@ -117,6 +119,8 @@ export interface GenerationOptions {
   signal: AbortSignal;
   /** Streams text as it is generated; the chunks concatenate to `GenerationResult.text`. */
   onText?: (text: string) => void;
+  /** The model's keep-alive from this request on (Ollama's `keep_alive`). */
+  keepAlive?: KeepAlive;
 }
 
 /** A chat generation: the turns are rendered with the model's own chat template. */
@@ -138,21 +142,28 @@ export interface CompletionRequest extends GenerationOptions {
   prompt: string;
 }
 
-/** A model the engine can serve. */
-export interface ModelInfo {
-  /** Stable id clients put in `model`: the file stem for plain folders. */
-  id: string;
-  path: string;
+/** A model the engine can serve: what discovery found, and how it will be loaded. */
+export interface ModelInfo extends DiscoveredModel {
   /** Seconds since the epoch of the file's modification, for OpenAI's `created`. */
   created: number;
-  sizeBytes: number;
-  architecture: string | null;
-  /** Tokens the model was trained on (`{arch}.context_length`). */
-  trainedContextLength: number | null;
   /** Tokens one slot holds when loaded. */
   contextSize: number;
-  /** Why the file is refused, when it is. Refused models are never loaded. */
-  invalidReason?: string;
+}
+
+/** Whether a model is loaded now, what it holds and when it unloads by itself. */
+export interface ModelState {
+  loaded: boolean;
+  memoryBytes: number | null;
+  /** Epoch ms; null when not loaded or kept loaded for good. */
+  expiresAt: number | null;
+}
+
+/** Options of an explicit load. */
+export interface LoadModelOptions {
+  /** Keep-alive from now on; the server's default when absent. */
+  keepAlive?: KeepAlive;
+  /** Load progress from 0 to 1. */
+  onProgress?: (progress: number) => void;
 }
 
 /** The slots of one loaded model, right now. */
@@ -170,6 +181,14 @@ export interface SlotStatus {
 export interface Engine {
   /** Every model the engine knows, refused ones included (with `invalidReason`). */
   listModels(): ModelInfo[];
+  /** Replaces the known models (after a rediscovery); loaded models whose file is gone are unloaded. */
+  setModels(models: readonly DiscoveredModel[], aliases?: Readonly<Record<string, string>>): void;
+  /** Whether a model is loaded, and its memory and expiry. */
+  modelState(id: string): ModelState;
+  /** Loads a model now. @throws ShimmyError as a request for it would. */
+  loadModel(id: string, options?: LoadModelOptions): Promise<ModelState & { loadMs: number }>;
+  /** Unloads a model once its requests finish; false when it was not loaded. */
+  unloadModel(id: string): Promise<boolean>;
   /** Runs a chat generation in one of the model's slots, waiting in its queue if all are busy. */
   chat(request: ChatRequest): Promise<GenerationResult>;
   /** Runs a raw completion, with the same slots and queue. */

@@ -4,11 +4,15 @@
  * instead of raising an error, so anything llama.cpp would trip on is refused here, by reason.
  */
 
-/** A GGUF's metadata as node-llama-cpp reads it: nested objects keyed by the dotted parts. */
+/**
+ * A GGUF's metadata: nested objects keyed by the dotted parts, as node-llama-cpp reads it, or flat,
+ * keyed by the whole dotted key, as discovery's reader (`gguf-reader.ts`) reads it.
+ */
 export type GgufMetadataTree = { [key: string]: unknown };
 
-/** Reads a dotted key (`llama.attention.head_count`) from the metadata tree. */
+/** Reads a dotted key (`llama.attention.head_count`) from the metadata, flat or nested. */
 export function metadataValue(metadata: GgufMetadataTree, key: string): unknown {
+  if (Object.hasOwn(metadata, key)) return metadata[key];
   let node: unknown = metadata;
   for (const part of key.split(".")) {
     if (node === null || typeof node !== "object" || Array.isArray(node)) return undefined;

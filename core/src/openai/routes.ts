@@ -1,5 +1,6 @@
 /** The `/v1` routes: thin handlers that validate, convert, and call the engine. */
 import Router from "@koa/router";
+import { parseKeepAlive, type KeepAlive } from "../engine/keep-alive.js";
 import type { Engine } from "../engine/types.js";
 import { ShimmyError } from "../errors.js";
 import type { ShimmyContext, ShimmyState } from "../http/request-context.js";
@@ -11,6 +12,12 @@ import { modelList, modelObject } from "./models.js";
 import { createChatStream, createCompletionStream } from "./sse.js";
 import { parseStructured } from "./structured.js";
 import { parseChatCompletionRequest, parseCompletionRequest } from "./validate.js";
+
+/** Ollama's `keep_alive`, which local clients also send to OpenAI routes; absent leaves the model's own. */
+function keepAliveOf(body: unknown): KeepAlive | undefined {
+  const value = (body as { keep_alive?: unknown } | null)?.keep_alive;
+  return value === undefined || value === null ? undefined : parseKeepAlive(value, "keep_alive");
+}
 
 /** The OpenAI-compatible API under `/v1`. */
 export function openAIRouter(engine: Engine): Router<ShimmyState> {
@@ -45,6 +52,7 @@ export function openAIRouter(engine: Engine): Router<ShimmyState> {
       generate: (onText, onToolCall) =>
         engine.chat({
           model: request.model, turns, ...structured, sampling: toSamplingParams(request), signal: ctx.state.abort.signal, onText, onToolCall,
+          keepAlive: keepAliveOf(ctx.state.body),
         }),
     });
   });
@@ -60,6 +68,7 @@ export function openAIRouter(engine: Engine): Router<ShimmyState> {
       generate: (onText) =>
         engine.complete({
           model: request.model,
+          keepAlive: keepAliveOf(ctx.state.body),
           prompt: toPrompt(request),
           sampling: toSamplingParams(request),
           signal: ctx.state.abort.signal,
@@ -73,7 +82,7 @@ export function openAIRouter(engine: Engine): Router<ShimmyState> {
     const { log } = ctx.state;
     log.model = request.model;
     const { model, inputs, dimensions } = request;
-    const work = engine.embed({ model, inputs, dimensions, signal: ctx.state.abort.signal });
+    const work = engine.embed({ model, inputs, dimensions, signal: ctx.state.abort.signal, keepAlive: keepAliveOf(ctx.state.body) });
     ctx.state.work = work;
     const result = await work.catch((err: unknown) => {
       throw request.single ? singleInputError(err) : err;

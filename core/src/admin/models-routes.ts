@@ -1,0 +1,119 @@
+/**
+ * `/api/models`: what discovery found and what is loaded, and loading, unloading and rediscovering
+ * models at runtime. Thin handlers over the engine; the same error rendering as `/v1`.
+ */
+import { PassThrough } from "node:stream";
+import Router from "@koa/router";
+import { parseKeepAlive } from "../engine/keep-alive.js";
+import type { Engine, ModelInfo } from "../engine/types.js";
+import { ShimmyError, toErrorResponse } from "../errors.js";
+import type { ShimmyState } from "../http/request-context.js";
+
+/** A model as `/api/models` lists it. */
+export interface AdminModel {
+  id: string;
+  path: string;
+  source: string;
+  size_bytes: number;
+  architecture: string | null;
+  quantization: string | null;
+  parameter_count: number | null;
+  context_length: number | null;
+  capabilities: string[];
+  loaded: boolean;
+  memory_bytes: number | null;
+  expires_at: string | null;
+  invalid_reason?: string;
+}
+
+/** Options of {@link adminModelsRouter}. */
+export interface AdminModelsOptions {
+  engine: Engine;
+  /** Scans the model folders again and hands the result to the engine. */
+  rediscover(): Promise<void>;
+}
+
+function adminModel(engine: Engine, info: ModelInfo): AdminModel {
+  const state = info.invalidReason ? { loaded: false, memoryBytes: null, expiresAt: null } : engine.modelState(info.id);
+  return {
+    id: info.id,
+    path: info.path,
+    source: info.source,
+    size_bytes: info.sizeBytes,
+    architecture: info.architecture,
+    quantization: info.quantization,
+    parameter_count: info.parameterCount,
+    context_length: info.trainedContextLength,
+    capabilities: info.capabilities,
+    loaded: state.loaded,
+    memory_bytes: state.memoryBytes,
+    expires_at: state.expiresAt === null ? null : new Date(state.expiresAt).toISOString(),
+    ...(info.invalidReason ? { invalid_reason: info.invalidReason } : {}),
+  };
+}
+
+function modelParam(body: unknown): string {
+  const model = (body as { model?: unknown } | undefined)?.model;
+  if (typeof model !== "string" || model === "") throw new ShimmyError("invalid_parameter", "Missing required parameter: model", { param: "model" });
+  return model;
+}
+
+/** The `/api/models` routes. */
+export function adminModelsRouter({ engine, rediscover }: AdminModelsOptions): Router<ShimmyState> {
+  const router = new Router<ShimmyState>({ prefix: "/api/models" });
+  const list = () => ({ models: engine.listModels().map((info) => adminModel(engine, info)) });
+
+  router.get("/", (ctx) => {
+    ctx.body = list();
+  });
+
+  router.post("/discover", async (ctx) => {
+    await rediscover();
+    ctx.body = list();
+  });
+
+  router.post("/unload", async (ctx) => {
+    const model = modelParam(ctx.state.body);
+    ctx.state.log.model = model;
+    await engine.unloadModel(model);
+    ctx.body = { model, loaded: false };
+  });
+
+  router.post("/load", async (ctx) => {
+    const body = ctx.state.body as { keep_alive?: unknown } | undefined;
+    const model = modelParam(body);
+    ctx.state.log.model = model;
+    const keepAlive = body?.keep_alive === undefined || body.keep_alive === null ? undefined : parseKeepAlive(body.keep_alive, "keep_alive");
+    const answer = (state: Awaited<ReturnType<Engine["loadModel"]>>) => ({
+      model,
+      loaded: true,
+      memory_bytes: state.memoryBytes,
+      expires_at: state.expiresAt === null ? null : new Date(state.expiresAt).toISOString(),
+      load_ms: state.loadMs,
+    });
+
+    if (!ctx.get("accept").includes("text/event-stream")) {
+      ctx.body = answer(await engine.loadModel(model, { keepAlive }));
+      return;
+    }
+    // Progress as server-sent events, for the CLI's progress bar.
+    const out = new PassThrough();
+    const loading = engine.loadModel(model, {
+      keepAlive,
+      onProgress: (progress) => {
+        if (!out.writableEnded) out.write(`data: ${JSON.stringify({ progress: Math.round(progress * 1000) / 1000 })}\n\n`);
+      },
+    });
+    // A model that is unknown or refused fails at once: answer it as an ordinary error.
+    await Promise.race([loading, new Promise((resolve) => setImmediate(resolve))]);
+    ctx.set({ "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
+    ctx.body = out;
+    ctx.state.work = loading;
+    loading.then(
+      (state) => out.end(`data: ${JSON.stringify(answer(state))}\n\ndata: [DONE]\n\n`),
+      (err: unknown) => out.end(`data: ${JSON.stringify(toErrorResponse(err).body)}\n\ndata: [DONE]\n\n`),
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,299 @@
+/**
+ * A small client for a running Shimmy's admin API (`/api/models…`), used by `shimmy models`.
+ *
+ * It turns every failure into one of two errors the CLI can explain: {@link ApiError} (the server
+ * answered with an error) and {@link ConnectionError} (no usable answer: nothing listening, a
+ * timeout, a network failure). Loading reads the server's SSE progress stream.
+ */
+import { ERROR_CATALOG } from "../errors.js";
+import { readSseData } from "./sse.js";
+
+/** The address `shimmy serve` listens on by default. */
+export const DEFAULT_URL = "http://127.0.0.1:11435";
+
+/** One model as `GET /api/models` lists it. */
+export interface ApiModel {
+  id: string;
+  path: string;
+  source: string;
+  size_bytes: number;
+  architecture: string | null;
+  quantization: string | null;
+  context_length: number | null;
+  capabilities: string[];
+  loaded: boolean;
+  memory_bytes: number | null;
+  /** ISO time the model unloads at; null when it is not loaded or never expires. */
+  expires_at: string | null;
+  invalid_reason?: string;
+}
+
+/** The body of `GET /api/models` and `POST /api/models/discover`. */
+export interface ModelList {
+  models: ApiModel[];
+}
+
+/** The result of `POST /api/models/load`. */
+export interface LoadResult {
+  model: string;
+  loaded: true;
+  memory_bytes: number | null;
+  expires_at: string | null;
+  load_ms: number;
+}
+
+/** The result of `POST /api/models/unload`. */
+export interface UnloadResult {
+  model: string;
+  loaded: false;
+}
+
+/** The server answered with an error (OpenAI's shape, or anything else with a failing status). */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status; for an error event inside a 200 stream, the catalog status of its code. */
+    readonly status: number,
+    readonly code: string | null,
+    readonly type: string | null = null,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** No usable answer came back from `url`. */
+export class ConnectionError extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+    /** `refused`: nothing listens there; `timeout`: no answer in time; `network`: anything else. */
+    readonly reason: "refused" | "timeout" | "network",
+  ) {
+    super(message);
+    this.name = "ConnectionError";
+  }
+}
+
+/** Options of {@link ApiClient}. */
+export interface ApiClientOptions {
+  /** The server's base URL, without `/api` (`http://127.0.0.1:11435`). */
+  url: string;
+  /** Sent as `Authorization: Bearer KEY` when set. */
+  apiKey?: string | null;
+  /** How long a request may go without receiving anything, in ms. */
+  timeoutMs?: number;
+}
+
+/** Options of {@link ApiClient.loadModel}. */
+export interface LoadOptions {
+  /** Seconds (a number, -1 for never) or a duration string such as `10m`, passed to the server as is. */
+  keepAlive?: number | string;
+  /** Called with the fraction loaded, 0 to 1, for each progress event. */
+  onProgress?: (fraction: number) => void;
+  /** How long the load stream may stay silent, in ms. */
+  idleTimeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+// Discovery reads the header of every GGUF file in several folders; a large Hugging Face cache on
+// a slow disk can take well over the usual timeout.
+const DISCOVER_TIMEOUT_MS = 120_000;
+// Between progress events a load can be silent for long (mapping tens of GB, creating the
+// context), and a load that gives up early would leave the server loading anyway.
+const LOAD_IDLE_TIMEOUT_MS = 300_000;
+
+/** A fetch-based client for the admin API of one server. */
+export class ApiClient {
+  readonly url: string;
+  private readonly apiKey: string | null;
+  private readonly timeoutMs: number;
+
+  constructor(options: ApiClientOptions) {
+    // Keep any path prefix (a reverse proxy's), drop trailing slashes so paths join cleanly.
+    this.url = options.url.replace(/\/+$/, "");
+    this.apiKey = options.apiKey ?? null;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** `GET /api/models`: every model the server found, loaded or not. */
+  listModels(): Promise<ModelList> {
+    return this.json<ModelList>("GET", "/api/models");
+  }
+
+  /** `POST /api/models/discover`: rescans the model folders, then lists. */
+  discoverModels(): Promise<ModelList> {
+    return this.json<ModelList>("POST", "/api/models/discover", {}, Math.max(this.timeoutMs, DISCOVER_TIMEOUT_MS));
+  }
+
+  /** `POST /api/models/unload`. */
+  unloadModel(model: string): Promise<UnloadResult> {
+    return this.json<UnloadResult>("POST", "/api/models/unload", { model });
+  }
+
+  /**
+   * `POST /api/models/load`, asking for the SSE progress stream. A server that answers with plain
+   * JSON instead is accepted too (no progress is reported then).
+   */
+  async loadModel(model: string, options: LoadOptions = {}): Promise<LoadResult> {
+    const body = options.keepAlive === undefined ? { model } : { model, keep_alive: options.keepAlive };
+    const timer = new IdleTimer(options.idleTimeoutMs ?? Math.max(this.timeoutMs, LOAD_IDLE_TIMEOUT_MS));
+    try {
+      const response = await this.send("POST", "/api/models/load", body, timer, "text/event-stream");
+      if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+        return await this.readJson<LoadResult>(response, timer);
+      }
+      for await (const data of readSseData(response.body!, () => timer.reset())) {
+        if (data === "[DONE]") break;
+        const event = parseJson(data) as { progress?: unknown; error?: unknown; loaded?: unknown } | undefined;
+        if (event === undefined || typeof event !== "object" || event === null) {
+          throw new ApiError(`the server sent a load event that is not JSON: ${snippet(data)}`, response.status, "invalid_response");
+        }
+        if (event.error !== undefined) throw errorFromBody(event, errorStatus(event));
+        if (typeof event.progress === "number") options.onProgress?.(event.progress);
+        else if (event.loaded === true) return event as unknown as LoadResult;
+      }
+      throw new ApiError("the server ended the load stream before the model was loaded", response.status, "invalid_response");
+    } catch (err) {
+      throw this.mapFailure(err, timer);
+    } finally {
+      timer.clear();
+    }
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+    const timer = new IdleTimer(timeoutMs);
+    try {
+      return await this.readJson<T>(await this.send(method, path, body, timer, "application/json"), timer);
+    } catch (err) {
+      throw this.mapFailure(err, timer);
+    } finally {
+      timer.clear();
+    }
+  }
+
+  /** Sends one request; resolves with a response whose status is a success, else throws {@link ApiError}. */
+  private async send(method: string, path: string, body: unknown, timer: IdleTimer, accept: string): Promise<Response> {
+    const headers: Record<string, string> = { accept };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    const response = await fetch(this.url + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: timer.signal,
+    });
+    timer.reset();
+    if (!response.ok) throw errorFromBody(parseJson(await response.text()), response.status, response.statusText);
+    return response;
+  }
+
+  private async readJson<T>(response: Response, timer: IdleTimer): Promise<T> {
+    const text = await response.text();
+    timer.reset();
+    const body = parseJson(text);
+    if (body === undefined || typeof body !== "object" || body === null) {
+      throw new ApiError(`the server at ${this.url} did not answer with JSON (is it Shimmy?): ${snippet(text)}`, response.status, "invalid_response");
+    }
+    return body as T;
+  }
+
+  /** Turns a fetch failure into a {@link ConnectionError}; API errors pass through. */
+  private mapFailure(err: unknown, timer: IdleTimer): unknown {
+    if (err instanceof ApiError) return err;
+    if (timer.timedOut) {
+      return new ConnectionError(`the server at ${this.url} did not answer within ${timer.ms / 1000} s`, this.url, "timeout");
+    }
+    if (hasCode(err, "ECONNREFUSED")) {
+      return new ConnectionError(
+        `no Shimmy server is running at ${this.url}. Start one with "npx shimmy serve", or point --url (or SHIMMY_URL) at a running one.`,
+        this.url,
+        "refused",
+      );
+    }
+    if (err instanceof TypeError || hasCode(err, "ECONNRESET") || hasCode(err, "ENOTFOUND")) {
+      return new ConnectionError(`cannot reach the server at ${this.url}: ${deepestMessage(err)}`, this.url, "network");
+    }
+    return err;
+  }
+}
+
+/** An abort signal that fires after `ms` without a {@link reset}: a timeout on silence, not on total time. */
+class IdleTimer {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  timedOut = false;
+
+  constructor(readonly ms: number) {
+    this.reset();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  reset(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, this.ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** An {@link ApiError} from an error body; `fallback` words the status when the body is not OpenAI's shape. */
+function errorFromBody(body: unknown, status: number, fallback = ""): ApiError {
+  const error = (body as { error?: unknown } | undefined)?.error;
+  if (error && typeof error === "object") {
+    const e = error as { message?: unknown; type?: unknown; param?: unknown; code?: unknown };
+    const str = (v: unknown) => (typeof v === "string" ? v : null);
+    return new ApiError(str(e.message) ?? `HTTP ${status}`, status, str(e.code), str(e.type), str(e.param));
+  }
+  if (typeof error === "string") return new ApiError(error, status, null);
+  return new ApiError(`HTTP ${status}${fallback ? ` ${fallback}` : ""}`, status, null);
+}
+
+/** The status an error event inside a stream would have had as a response. */
+function errorStatus(event: { error?: unknown }): number {
+  const code = (event.error as { code?: unknown } | undefined)?.code;
+  const entry = typeof code === "string" ? (ERROR_CATALOG as Record<string, { status: number } | undefined>)[code] : undefined;
+  return entry?.status ?? 500;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat || "(empty body)";
+}
+
+/** Whether an error, its causes or its aggregated errors (undici tries IPv4 and IPv6) carry `code`. */
+function hasCode(err: unknown, code: string, depth = 0): boolean {
+  if (err === null || typeof err !== "object" || depth > 5) return false;
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (e.code === code) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => hasCode(inner, code, depth + 1))) return true;
+  return hasCode(e.cause, code, depth + 1);
+}
+
+/** fetch says only "fetch failed"; the reason is in its cause. */
+function deepestMessage(err: unknown): string {
+  let current = err as { message?: unknown; cause?: unknown } | undefined;
+  let message = String(err);
+  for (let depth = 0; current && typeof current === "object" && depth < 5; depth++) {
+    if (typeof current.message === "string" && current.message) message = current.message;
+    current = current.cause as typeof current;
+  }
+  return message;
+}

@@ -1,0 +1,259 @@
+/**
+ * `shimmy models`: list, discover, load and unload the models of a running server, through its
+ * admin API. The result (a table, a line, or the server's JSON with `--json`) goes to stdout;
+ * progress and errors go to stderr. Exit codes: 0 done, 1 the server refused or could not be
+ * reached, 2 a usage mistake.
+ */
+import { parseArgs } from "node:util";
+import { ApiClient, ApiError, ConnectionError, DEFAULT_URL } from "./api-client.js";
+import { formatLoadResult, formatModelsTable, formatPsTable } from "./format.js";
+import { createProgress, type ProgressStream } from "./progress.js";
+
+/** Where a command reads its environment and writes; `process`'s by default, fakes in tests. */
+export interface CliIO {
+  stdout: { write(text: string): unknown };
+  stderr: ProgressStream;
+  env: Record<string, string | undefined>;
+  /** The clock, for expiry times. */
+  now?: () => number;
+}
+
+type SubcommandName = "list" | "discover" | "load" | "unload" | "ps";
+
+interface SubcommandSpec {
+  /** The arguments after the name, for usage lines. */
+  args: string;
+  summary: string;
+  takesId: boolean;
+  keepAlive: boolean;
+}
+
+const SUBCOMMANDS: Record<SubcommandName, SubcommandSpec> = {
+  list: { args: "", summary: "List the models the server found, loaded or not.", takesId: false, keepAlive: false },
+  discover: { args: "", summary: "Rescan the model folders, then list the models.", takesId: false, keepAlive: false },
+  load: { args: " ID", summary: "Load a model now, showing progress on stderr.", takesId: true, keepAlive: true },
+  unload: { args: " ID", summary: "Unload a model, freeing its memory.", takesId: true, keepAlive: false },
+  ps: { args: "", summary: "List the loaded models with their memory and expiry.", takesId: false, keepAlive: false },
+};
+
+const COMMON_OPTIONS = [
+  ["--url URL", `The server. Default: ${DEFAULT_URL}. Variable: SHIMMY_URL.`],
+  ["--api-key KEY", "Sent as \"Authorization: Bearer KEY\". Variable: SHIMMY_API_KEY."],
+  ["--json", "Print the server's JSON (one document) instead of text."],
+  ["-h, --help", "Print this help."],
+] as const;
+
+const KEEP_ALIVE_OPTION = [
+  "--keep-alive DURATION",
+  "How long the model stays loaded when unused: seconds (300), a duration (10m, 1h30m), or -1 for ever. Default: the server's.",
+] as const;
+
+function optionLines(options: readonly (readonly [string, string])[]): string[] {
+  return options.map(([flag, text]) => `  ${flag.padEnd(24)}${text}`);
+}
+
+/** The text of `shimmy models --help`. */
+export function modelsUsage(): string {
+  return [
+    "Usage: shimmy models <command> [options]",
+    "",
+    "Talks to a running server (start one with: npx shimmy serve).",
+    "",
+    "Commands:",
+    ...Object.entries(SUBCOMMANDS).map(([name, spec]) => `  ${(name + spec.args).padEnd(24)}${spec.summary}`),
+    "",
+    "Options of every command:",
+    ...optionLines(COMMON_OPTIONS),
+    "Options of load:",
+    ...optionLines([KEEP_ALIVE_OPTION]),
+    "",
+  ].join("\n");
+}
+
+function subcommandUsage(name: SubcommandName): string {
+  const spec = SUBCOMMANDS[name];
+  const options = spec.keepAlive ? [KEEP_ALIVE_OPTION, ...COMMON_OPTIONS] : [...COMMON_OPTIONS];
+  return [`Usage: shimmy models ${name}${spec.args} [options]`, "", spec.summary, "", "Options:", ...optionLines(options), ""].join("\n");
+}
+
+/** A mistake in the command line: exit 2. */
+class UsageError extends Error {}
+
+interface Invocation {
+  url: string;
+  apiKey: string | null;
+  json: boolean;
+  id: string | undefined;
+  keepAlive: number | string | undefined;
+}
+
+// Seconds, -1 (never unload), or Go-style durations as Ollama takes them: 10m, 1h30m, 1.5h, 500ms.
+const KEEP_ALIVE = /^(-1|\d+|(\d+(\.\d+)?(ms|s|m|h))+)$/;
+
+/**
+ * `--keep-alive -1` as `--keep-alive=-1`: parseArgs refuses a value that starts with a dash (it
+ * could be a flag), but -1 is the documented "never unload".
+ */
+function joinNegativeKeepAlive(argv: string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg === "--keep-alive" && next !== undefined && /^-\d+$/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else {
+      args.push(arg);
+    }
+  }
+  return args;
+}
+
+function parseInvocation(name: SubcommandName, argv: string[], env: CliIO["env"]): Invocation | "help" {
+  const spec = SUBCOMMANDS[name];
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: joinNegativeKeepAlive(argv),
+      strict: true,
+      allowPositionals: true,
+      options: {
+        url: { type: "string" },
+        "api-key": { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        ...(spec.keepAlive ? { "keep-alive": { type: "string" as const } } : {}),
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return "help";
+
+  const wanted = spec.takesId ? 1 : 0;
+  if (parsed.positionals.length !== wanted) {
+    throw new UsageError(spec.takesId ? "expects one model ID" : `takes no arguments, got "${parsed.positionals.join(" ")}"`);
+  }
+  const url = (values.url as string | undefined) || env.SHIMMY_URL || DEFAULT_URL;
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
+  }
+  if (protocol !== "http:" && protocol !== "https:") throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
+
+  const rawKeepAlive = values["keep-alive"] as string | undefined;
+  if (rawKeepAlive !== undefined && !KEEP_ALIVE.test(rawKeepAlive.trim())) {
+    throw new UsageError(`--keep-alive must be seconds, a duration such as 10m or 1h30m, or -1, got "${rawKeepAlive}"`);
+  }
+  const keepAlive = rawKeepAlive === undefined ? undefined : /^-?\d+$/.test(rawKeepAlive.trim()) ? Number(rawKeepAlive) : rawKeepAlive.trim();
+  return {
+    url,
+    apiKey: (values["api-key"] as string | undefined) || env.SHIMMY_API_KEY || null,
+    json: values.json === true,
+    id: parsed.positionals[0],
+    keepAlive,
+  };
+}
+
+function processIO(): CliIO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+/**
+ * Runs `shimmy models ARGV…` and resolves with the exit code: 0 done, 1 the server answered with
+ * an error or could not be reached, 2 a usage mistake. Unexpected failures are thrown.
+ */
+export async function modelsCommand(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    io.stdout.write(modelsUsage());
+    return 0;
+  }
+  if (!Object.hasOwn(SUBCOMMANDS, name)) {
+    io.stderr.write(`shimmy models: unknown command "${name}"\n\n${modelsUsage()}`);
+    return 2;
+  }
+  const subcommand = name as SubcommandName;
+  let invocation: Invocation | "help";
+  try {
+    invocation = parseInvocation(subcommand, rest, io.env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`shimmy models ${subcommand}: ${err.message}; see shimmy models ${subcommand} --help\n`);
+    return 2;
+  }
+  if (invocation === "help") {
+    io.stdout.write(subcommandUsage(subcommand));
+    return 0;
+  }
+  try {
+    await run(subcommand, invocation, io);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ApiError || err instanceof ConnectionError)) throw err;
+    io.stderr.write(`shimmy: ${describeFailure(err, invocation)}\n`);
+    return 1;
+  }
+}
+
+async function run(name: SubcommandName, invocation: Invocation, io: CliIO): Promise<void> {
+  const client = new ApiClient({ url: invocation.url, apiKey: invocation.apiKey });
+  const now = io.now ?? Date.now;
+  // --json prints one compact document: one line, for jq and for scripts that read lines.
+  const print = (json: unknown, text: () => string) => io.stdout.write(invocation.json ? JSON.stringify(json) + "\n" : text());
+  switch (name) {
+    case "list":
+    case "discover": {
+      const list = name === "list" ? await client.listModels() : await client.discoverModels();
+      print(list, () => formatModelsTable(list.models ?? [], now()));
+      return;
+    }
+    case "ps": {
+      const list = await client.listModels();
+      // Same shape as the server's list, with only the loaded models, so scripts read both alike.
+      const loaded = { ...list, models: (list.models ?? []).filter((model) => model.loaded) };
+      print(loaded, () => formatPsTable(loaded.models, now()));
+      return;
+    }
+    case "load": {
+      const id = invocation.id!;
+      // Nothing is drawn before the server's first event, so a refused load prints only its error.
+      const progress = createProgress({ label: `loading ${id}`, stream: io.stderr });
+      let result;
+      try {
+        result = await client.loadModel(id, {
+          keepAlive: invocation.keepAlive,
+          onProgress: (fraction) => progress.update(fraction),
+        });
+        progress.update(1);
+      } finally {
+        progress.finish();
+      }
+      print(result, () => formatLoadResult(result, now()));
+      return;
+    }
+    case "unload": {
+      const result = await client.unloadModel(invocation.id!);
+      print(result, () => `Unloaded ${result.model ?? invocation.id}\n`);
+      return;
+    }
+  }
+}
+
+/** The error line, with a hint where the fix is on this side. */
+function describeFailure(err: ApiError | ConnectionError, invocation: Invocation): string {
+  if (err instanceof ConnectionError) return err.message;
+  switch (err.code) {
+    case "invalid_api_key":
+      return invocation.apiKey
+        ? `${err.message} (the key from --api-key or SHIMMY_API_KEY was refused)`
+        : `${err.message} (pass --api-key KEY or set SHIMMY_API_KEY)`;
+    case "model_not_found":
+      return `${err.message} ("shimmy models list" shows the ids)`;
+    default:
+      return err.message;
+  }
+}
