@@ -12,7 +12,9 @@ import { gguf, writeGguf } from "./fixtures/gguf-writer.js";
 import { writeChatLlamaFixture } from "./fixtures/models.js";
 import { NEVER_END } from "./helpers/sampling.js";
 import { rawRequest } from "./helpers/raw-http.js";
-import { startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { BIN, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 
 let dir: string;
 let shimmy: ShimmyProcess;
@@ -164,6 +166,23 @@ describe("hot swapping", () => {
   it("answers to an alias from config.json", async () => {
     const answer = await ask("fast");
     expect(answer.choices[0]?.finish_reason).toBe("length");
+  });
+});
+
+describe("shimmy models against the running server", () => {
+  const shimmyCli = (...args: string[]) => promisify(execFile)(process.execPath, [BIN, "models", ...args, "--url", shimmy.url], { env: { PATH: process.env.PATH ?? "" } });
+
+  it("loads, lists, shows and unloads models", async () => {
+    const loaded = await shimmyCli("load", "alpha", "--keep-alive", "-1");
+    expect(loaded.stdout).toMatch(/^Loaded alpha in .*never expires/m);
+    const ps = JSON.parse((await shimmyCli("ps", "--json")).stdout) as { models: AdminModel[] };
+    expect(ps.models.map((m) => m.id)).toEqual(["alpha"]);
+    const list = await shimmyCli("list");
+    expect(list.stdout).toMatch(/^alpha\s.*loaded, never expires$/m);
+    expect(list.stdout).toMatch(/^badtensors\s|^beta\s/m);
+    expect((await shimmyCli("unload", "alpha")).stdout.trim()).toBe("Unloaded alpha");
+    const missing = await shimmyCli("load", "nope").catch((e: { code: number; stderr: string }) => e);
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringMatching(/nope/) });
   });
 });
 

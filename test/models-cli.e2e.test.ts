@@ -43,7 +43,7 @@ describe("shimmy models (compiled CLI)", () => {
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("ID                            SIZE    QUANT   ARCH        CONTEXT  STATUS");
     expect(lines).toHaveLength(6);
-    expect(lines[1]).toMatch(/^qwen2\.5-0\.5b-instruct:Q4_K_M {2}398 MB {2}Q4_K_M {2}qwen2 {7}32768 {4}loaded, expires in 4m \d+s$/);
+    expect(lines[1]).toMatch(/^qwen2\.5-0\.5b-instruct:Q4_K_M {2}398 MB {2}Q4_K_M {2}qwen2 {7}32768 {4}loaded, expires in \dm( \d+s)?$/);
     expect(lines[4]).toBe("broken                        1.2 KB  -       -           -        invalid: not a GGUF file (bad magic)");
   });
 

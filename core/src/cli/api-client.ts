@@ -19,6 +19,7 @@ export interface ApiModel {
   size_bytes: number;
   architecture: string | null;
   quantization: string | null;
+  parameter_count?: number | null;
   context_length: number | null;
   capabilities: string[];
   loaded: boolean;

@@ -1,8 +1,6 @@
 /** The `shimmy` command: dispatches to one file per command group. */
 import { createRequire } from "node:module";
 import { ConfigError } from "../config/index.js";
-import { modelsCommand } from "./models.js";
-import { serveCommand } from "./serve.js";
 
 const USAGE = `Usage: shimmy <command> [options]
 
@@ -25,11 +23,12 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      // Loaded on demand: `serve` pulls in llama.cpp, which the client commands never need.
       case "serve":
-        await serveCommand(rest);
+        await (await import("./serve.js")).serveCommand(rest);
         return 0;
       case "models":
-        return await modelsCommand(rest);
+        return await (await import("./models.js")).modelsCommand(rest);
       case "-v":
       case "--version":
         process.stdout.write(version() + "\n");

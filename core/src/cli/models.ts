@@ -87,8 +87,10 @@ interface Invocation {
   keepAlive: number | string | undefined;
 }
 
-// Seconds, -1 (never unload), or Go-style durations as Ollama takes them: 10m, 1h30m, 1.5h, 500ms.
-const KEEP_ALIVE = /^(-1|\d+|(\d+(\.\d+)?(ms|s|m|h))+)$/;
+// What the server's keep_alive takes (engine/keep-alive.ts, as Ollama): seconds (a negative
+// number keeps the model loaded for good) or Go-style durations: 10m, 1h30m, 1.5h, 500ms.
+const KEEP_ALIVE = /^(-?\d+(\.\d+)?|(\d+(\.\d+)?(ms|s|m|h))+)$/;
+const SECONDS = /^-?\d+(\.\d+)?$/;
 
 /**
  * `--keep-alive -1` as `--keep-alive=-1`: parseArgs refuses a value that starts with a dash (it
@@ -99,7 +101,7 @@ function joinNegativeKeepAlive(argv: string[]): string[] {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = argv[i + 1];
-    if (arg === "--keep-alive" && next !== undefined && /^-\d+$/.test(next)) {
+    if (arg === "--keep-alive" && next !== undefined && /^-\d+(\.\d+)?$/.test(next)) {
       args.push(`${arg}=${next}`);
       i++;
     } else {
@@ -148,7 +150,7 @@ function parseInvocation(name: SubcommandName, argv: string[], env: CliIO["env"]
   if (rawKeepAlive !== undefined && !KEEP_ALIVE.test(rawKeepAlive.trim())) {
     throw new UsageError(`--keep-alive must be seconds, a duration such as 10m or 1h30m, or -1, got "${rawKeepAlive}"`);
   }
-  const keepAlive = rawKeepAlive === undefined ? undefined : /^-?\d+$/.test(rawKeepAlive.trim()) ? Number(rawKeepAlive) : rawKeepAlive.trim();
+  const keepAlive = rawKeepAlive === undefined ? undefined : SECONDS.test(rawKeepAlive.trim()) ? Number(rawKeepAlive) : rawKeepAlive.trim();
   return {
     url,
     apiKey: (values["api-key"] as string | undefined) || env.SHIMMY_API_KEY || null,
@@ -243,17 +245,11 @@ async function run(name: SubcommandName, invocation: Invocation, io: CliIO): Pro
   }
 }
 
-/** The error line, with a hint where the fix is on this side. */
+/** The error line, with a hint where the fix is on this side (the server's messages already say which ids exist). */
 function describeFailure(err: ApiError | ConnectionError, invocation: Invocation): string {
   if (err instanceof ConnectionError) return err.message;
-  switch (err.code) {
-    case "invalid_api_key":
-      return invocation.apiKey
-        ? `${err.message} (the key from --api-key or SHIMMY_API_KEY was refused)`
-        : `${err.message} (pass --api-key KEY or set SHIMMY_API_KEY)`;
-    case "model_not_found":
-      return `${err.message} ("shimmy models list" shows the ids)`;
-    default:
-      return err.message;
-  }
+  if (err.code !== "invalid_api_key") return err.message;
+  return invocation.apiKey
+    ? `${err.message} (the key from --api-key or SHIMMY_API_KEY was refused)`
+    : `${err.message} (pass --api-key KEY or set SHIMMY_API_KEY)`;
 }
