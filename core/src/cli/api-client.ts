@@ -8,26 +8,13 @@
 import { ERROR_CATALOG } from "../errors.js";
 import { readSseData } from "./sse.js";
 
+import type { AdminModel } from "../admin/models-routes.js";
+
 /** The address `shimmy serve` listens on by default. */
 export const DEFAULT_URL = "http://127.0.0.1:11435";
 
-/** One model as `GET /api/models` lists it. */
-export interface ApiModel {
-  id: string;
-  path: string;
-  source: string;
-  size_bytes: number;
-  architecture: string | null;
-  quantization: string | null;
-  parameter_count?: number | null;
-  context_length: number | null;
-  capabilities: string[];
-  loaded: boolean;
-  memory_bytes: number | null;
-  /** ISO time the model unloads at; null when it is not loaded or never expires. */
-  expires_at: string | null;
-  invalid_reason?: string;
-}
+/** One model as `GET /api/models` lists it: the server's own type (a type-only import). */
+export type ApiModel = AdminModel;
 
 /** The body of `GET /api/models` and `POST /api/models/discover`. */
 export interface ModelList {

@@ -43,7 +43,7 @@ export const DISCOVERED_MODEL = "phi-3-mini:Q4_0";
 
 /** The models the fake starts with: two loaded (one expiring in 252 s, one never), one available, one invalid, one that fails to load. */
 export function sampleModels(now = Date.now()): ApiModel[] {
-  const base = { path: "/models/x.gguf", capabilities: ["chat", "completion"], invalid_reason: undefined };
+  const base = { path: "/models/x.gguf", capabilities: ["chat", "completion"], parameter_count: null, invalid_reason: undefined };
   return [
     { ...base, id: "qwen2.5-0.5b-instruct:Q4_K_M", source: "huggingface", size_bytes: 397_807_936, architecture: "qwen2", quantization: "Q4_K_M", context_length: 32768, loaded: true, memory_bytes: 512_000_000, expires_at: new Date(now + 252_000).toISOString() },
     { ...base, id: "nomic-embed-text", source: "ollama", size_bytes: 274_290_656, architecture: "nomic-bert", quantization: "F16", context_length: 2048, capabilities: ["embedding"], loaded: true, memory_bytes: 300_000_000, expires_at: null },
@@ -97,7 +97,7 @@ export async function startFakeAdminApi(options: FakeAdminApiOptions = {}): Prom
     if (route === "GET /api/models") return send(res, 200, { models: fake.models });
     if (route === "POST /api/models/discover") {
       if (!fake.models.some((m) => m.id === DISCOVERED_MODEL)) {
-        fake.models.push({ id: DISCOVERED_MODEL, path: "/models/phi.gguf", source: "models-dir", size_bytes: 2_176_000_000, architecture: "phi3", quantization: "Q4_0", context_length: 4096, capabilities: ["chat"], loaded: false, memory_bytes: null, expires_at: null });
+        fake.models.push({ id: DISCOVERED_MODEL, path: "/models/phi.gguf", source: "models-dir", parameter_count: null, size_bytes: 2_176_000_000, architecture: "phi3", quantization: "Q4_0", context_length: 4096, capabilities: ["chat"], loaded: false, memory_bytes: null, expires_at: null });
       }
       return send(res, 200, { models: fake.models });
     }
