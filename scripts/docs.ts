@@ -5,12 +5,14 @@ import { fileURLToPath } from "node:url";
 import { configReferenceMarkdown } from "../core/src/config/help.js";
 import { errorsReferenceMarkdown } from "../core/src/errors-reference.js";
 import { jsonSchemaReferenceMarkdown } from "../core/src/openai/json-schema/reference.js";
+import { pluginManifestReferenceMarkdown } from "../plugins-sdk/src/manifest-reference.js";
 
 /** Each generated page, by its path from the repository root. */
 export const GENERATED_DOCS: Record<string, () => string> = {
   "docs/reference/config.md": configReferenceMarkdown,
   "docs/reference/errors.md": errorsReferenceMarkdown,
   "docs/reference/json-schema.md": jsonSchemaReferenceMarkdown,
+  "docs/reference/plugin-manifest.md": pluginManifestReferenceMarkdown,
 };
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
