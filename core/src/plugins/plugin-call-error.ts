@@ -19,7 +19,13 @@ export type PluginCallErrorCode =
   | "network_error" // DNS or connection failure
   | "io_error" // another file-system failure
   | "invalid_module" // the wasm binary could not be parsed
-  | "memory_limit"; // the wasm module's memory limits break the manifest's cap
+  | "memory_limit" // the wasm module's memory limits break the manifest's cap
+  | "unknown_tool" // the plugin declares no tool of that name
+  | "invalid_input" // a tool call's input breaks the tool's inputSchema or a host cap
+  | "invalid_output" // the plugin's output is not JSON or breaks the tool's outputSchema
+  | "plugin_error" // the plugin failed: an error it set, a trap, or an instance that broke
+  | "aborted" // the caller cancelled the call
+  | "closed"; // the host was closed
 
 /** A coded failure of a plugin call; `toJSON` is the shape the plugin sees. */
 export class PluginCallError extends Error {

@@ -1,0 +1,301 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { PluginManifest, ToolCapability } from "@shimmy/plugin-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PluginHost, type PluginHostOptions } from "./host.js";
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const SOURCES = path.join(ROOT, "core/test-plugins");
+
+let work: string;
+const wasm: Record<string, Uint8Array> = {};
+const logLines: Record<string, unknown>[] = [];
+const logger = {
+  info: (obj: object) => logLines.push(obj as Record<string, unknown>),
+  warn: () => {},
+  debug: () => {},
+};
+
+/** Compiles one AssemblyScript test plugin with asc; `maxPages` null leaves the memory unbounded. */
+async function compile(source: string, out: string, maxPages: number | null): Promise<Uint8Array> {
+  const file = path.join(work, `${out}.wasm`);
+  const args = [path.join("core/test-plugins", `${source}.ts`), "--outFile", file, "--runtime", "stub", "-O2", "--use", "abort=core/test-plugins/common/pluginAbort"];
+  if (maxPages !== null) args.push("--maximumMemory", String(maxPages));
+  await run(path.join(ROOT, "node_modules/.bin/asc"), args, { cwd: ROOT });
+  return new Uint8Array(await readFile(file));
+}
+
+const OBJECT = { type: "object" } as const;
+const VALUE_SCHEMA = { type: "object", properties: { value: { type: "number" } }, required: ["value"] } as const;
+
+function tool(name: string, extra: Partial<ToolCapability> = {}): ToolCapability {
+  return { kind: "tool", export: name, name, description: name, inputSchema: OBJECT, ...extra };
+}
+
+function manifest(name: string, capabilities: ToolCapability[], extra: Partial<PluginManifest> = {}): PluginManifest {
+  return {
+    name,
+    version: "1.0.0",
+    description: "test plugin",
+    shimmy: "*",
+    capabilities,
+    limits: { memoryMaxPages: 64, timeoutMs: 5000, maxResponseBytes: 64 * 1024 },
+    ...extra,
+  };
+}
+
+const hosts: PluginHost[] = [];
+async function load(options: Partial<PluginHostOptions> & Pick<PluginHostOptions, "manifest" | "wasm">): Promise<PluginHost> {
+  const host = await PluginHost.load({ config: {}, home: work, serverAddresses: [{ host: "127.0.0.1", port: 1 }], logger, ...options });
+  hosts.push(host);
+  return host;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "shimmy-host-test-"));
+  const built = await Promise.all([
+    compile("echo", "echo", 32),
+    compile("misbehave", "misbehave", 32),
+    compile("http", "http", 32),
+    compile("fs", "fs", 32),
+    compile("echo", "nomax", null),
+    compile("extism-http", "extism-http", 32),
+  ]);
+  [wasm.echo, wasm.misbehave, wasm.http, wasm.fs, wasm.nomax, wasm.extismHttp] = built;
+});
+
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.close()));
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("PluginHost: calls and limits", () => {
+  const echoTools = [
+    tool("echo", { inputSchema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] }, outputSchema: { type: "object" } }),
+    tool("big"),
+  ];
+  const misbehaveTools = ["loop", "grow", "trap", "badjson"].map((n) => tool(n)).concat([
+    tool("wrongshape", { outputSchema: VALUE_SCHEMA }),
+    tool("ok", { outputSchema: VALUE_SCHEMA }),
+  ]);
+
+  it("round-trips JSON through the plugin, non-ASCII included, and writes audit lines", async () => {
+    const host = await load({ manifest: manifest("echo", echoTools), wasm: wasm.echo! });
+    const input = { text: "grüße, 世界 🎉" };
+    await expect(host.callTool("echo", input)).resolves.toEqual(input);
+    const line = logLines.find((l) => l.plugin === "echo" && l.tool === "echo");
+    expect(line).toMatchObject({ event: "plugin_call", outcome: "ok", bytesIn: Buffer.byteLength(JSON.stringify(input)) });
+    expect(line?.bytesOut).toBe(line?.bytesIn);
+    expect(typeof line?.ms).toBe("number");
+  });
+
+  it("refuses input that breaks the inputSchema before calling, and unknown tools", async () => {
+    const host = await load({ manifest: manifest("echo2", echoTools), wasm: wasm.echo!, poolSize: 1 });
+    await expect(host.callTool("echo", { text: 42 })).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(host.callTool("nope", {})).rejects.toMatchObject({ code: "unknown_tool" });
+    expect(logLines.find((l) => l.plugin === "echo2" && l.outcome === "invalid_input")).toMatchObject({ bytesIn: 0, bytesOut: 0 });
+  });
+
+  it("refuses output over maxResponseBytes", async () => {
+    const m = manifest("echo3", echoTools, { limits: { memoryMaxPages: 64, timeoutMs: 5000, maxResponseBytes: 2000 } });
+    const host = await load({ manifest: m, wasm: wasm.echo!, poolSize: 1 });
+    await expect(host.callTool("big", { pad: "x".repeat(100) })).rejects.toMatchObject({ code: "response_too_large" });
+    await expect(host.callTool("big", { a: 1 })).resolves.toMatchObject({ items: expect.any(Array) });
+  });
+
+  it("runs 8 concurrent calls on a pool of 2", async () => {
+    const host = await load({ manifest: manifest("echo4", echoTools), wasm: wasm.echo!, poolSize: 2 });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => host.callTool("echo", { text: `call ${i}` })));
+    expect(results).toEqual(Array.from({ length: 8 }, (_, i) => ({ text: `call ${i}` })));
+  });
+
+  it("ends an endless call with timeout, fails traps, memory bombs and bad output alone, and keeps working", async () => {
+    const m = manifest("misbehave", misbehaveTools, { limits: { memoryMaxPages: 64, timeoutMs: 500, maxResponseBytes: 64 * 1024 } });
+    const host = await load({ manifest: m, wasm: wasm.misbehave!, poolSize: 1 });
+    const started = Date.now();
+    // The call runs in a worker: the main thread's timers keep ticking while the plugin spins.
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    await expect(host.callTool("loop", {})).rejects.toMatchObject({ code: "timeout" });
+    clearInterval(ticker);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(ticks).toBeGreaterThan(5);
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
+    // AssemblyScript traps when memory.grow fails at the module's maximum; the SDK reports the trap.
+    await expect(host.callTool("grow", {})).rejects.toMatchObject({ code: "plugin_error" });
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
+    await expect(host.callTool("trap", {})).rejects.toMatchObject({ code: "plugin_error", message: expect.stringContaining("unreachable") });
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
+    await expect(host.callTool("badjson", {})).rejects.toMatchObject({ code: "invalid_output" });
+    await expect(host.callTool("wrongshape", {})).rejects.toMatchObject({ code: "invalid_output", message: expect.stringContaining("outputSchema") });
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
+    expect(logLines.filter((l) => l.plugin === "misbehave").map((l) => l.outcome)).toEqual([
+      "timeout", "ok", "plugin_error", "ok", "plugin_error", "ok", "invalid_output", "invalid_output", "ok",
+    ]);
+  });
+
+  it("cancels a running call through the signal", async () => {
+    const m = manifest("misbehave2", misbehaveTools, { limits: { memoryMaxPages: 64, timeoutMs: 5000, maxResponseBytes: 64 * 1024 } });
+    const host = await load({ manifest: m, wasm: wasm.misbehave!, poolSize: 1 });
+    const controller = new AbortController();
+    const call = host.callTool("loop", {}, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await expect(call).rejects.toMatchObject({ code: "aborted" });
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
+  });
+});
+
+describe("PluginHost: load checks", () => {
+  it("refuses a module whose memory has no maximum", async () => {
+    await expect(load({ manifest: manifest("nomax", [tool("echo")]), wasm: wasm.nomax! })).rejects.toMatchObject({
+      code: "memory_limit",
+      message: expect.stringContaining("no maximum"),
+    });
+  });
+
+  it("refuses a module whose maximum is above memoryMaxPages", async () => {
+    const m = manifest("toobig", [tool("echo")], { limits: { memoryMaxPages: 16, timeoutMs: 1000, maxResponseBytes: 1024 } });
+    await expect(load({ manifest: m, wasm: wasm.echo! })).rejects.toMatchObject({ code: "memory_limit" });
+  });
+
+  it("refuses a module importing shimmy_http without permissions.net, or shimmy_fs_* without permissions.fs", async () => {
+    await expect(load({ manifest: manifest("nonet", [tool("fetch")]), wasm: wasm.http! })).rejects.toMatchObject({
+      code: "permission_denied",
+      message: expect.stringContaining("shimmy_http"),
+    });
+    await expect(load({ manifest: manifest("nofs", [tool("read")]), wasm: wasm.fs! })).rejects.toMatchObject({ code: "permission_denied" });
+  });
+
+  it("refuses a tool whose export the module lacks", async () => {
+    await expect(load({ manifest: manifest("noexport", [tool("missing")]), wasm: wasm.echo! })).rejects.toMatchObject({ code: "invalid_module" });
+  });
+});
+
+describe("PluginHost: shimmy_http", () => {
+  let granted: http.Server;
+  let other: http.Server;
+  let port: number;
+  let otherPort: number;
+  let host: PluginHost;
+
+  beforeAll(async () => {
+    const listen = async (server: http.Server) => {
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      return (server.address() as AddressInfo).port;
+    };
+    other = http.createServer((_req, res) => res.end("other server"));
+    otherPort = await listen(other);
+    granted = http.createServer((req, res) => {
+      if (req.url === "/redirect") {
+        res.writeHead(302, { location: `http://127.0.0.1:${otherPort}/` });
+        res.end();
+      } else if (req.url === "/slow") {
+        // never answers: the call's timeout must end it while the host function is in flight
+      } else if (req.url === "/binary") {
+        res.end(Buffer.from([0xff, 0xfe, 0x00]));
+      } else {
+        res.setHeader("x-test", "yes");
+        res.end(`hello ${req.method}`);
+      }
+    });
+    port = await listen(granted);
+    const m = manifest("http", [tool("fetch")], { permissions: { net: [`http://127.0.0.1:${port}`] } });
+    host = await load({ manifest: m, wasm: wasm.http! });
+  });
+
+  afterAll(async () => {
+    granted?.close();
+    other?.close();
+  });
+
+  it("reaches a granted local server", async () => {
+    const out = (await host.callTool("fetch", { method: "GET", url: `http://127.0.0.1:${port}/hi` })) as Record<string, unknown>;
+    expect(out).toMatchObject({ status: 200, body: "hello GET", headers: { "x-test": "yes" } });
+    const bin = await host.callTool("fetch", { url: `http://127.0.0.1:${port}/binary` });
+    expect(bin).toMatchObject({ status: 200, body_base64: Buffer.from([0xff, 0xfe, 0x00]).toString("base64") });
+  });
+
+  it("answers refusals as {error} JSON: a host not granted, another port, a redirect off the grant", async () => {
+    await expect(host.callTool("fetch", { url: `http://localhost:${port}/` })).resolves.toMatchObject({ error: { code: "permission_denied" } });
+    await expect(host.callTool("fetch", { url: `http://127.0.0.1:${otherPort}/` })).resolves.toMatchObject({ error: { code: "permission_denied" } });
+    await expect(host.callTool("fetch", { url: `http://127.0.0.1:${port}/redirect` })).resolves.toMatchObject({ error: { code: "permission_denied" } });
+    await expect(host.callTool("fetch", { url: "not a url" })).resolves.toMatchObject({ error: { code: "invalid_request" } });
+    // The instances survived the refusals.
+    await expect(host.callTool("fetch", { url: `http://127.0.0.1:${port}/again` })).resolves.toMatchObject({ status: 200 });
+  });
+
+  it("times out a call whose host function is still waiting, and the next call works; close fails calls in flight", async () => {
+    const m = manifest("http-slow", [tool("fetch")], {
+      permissions: { net: [`http://127.0.0.1:${port}`] },
+      limits: { memoryMaxPages: 64, timeoutMs: 300, maxResponseBytes: 64 * 1024 },
+    });
+    const slow = await load({ manifest: m, wasm: wasm.http!, poolSize: 1 });
+    await expect(slow.callTool("fetch", { url: `http://127.0.0.1:${port}/slow` })).rejects.toMatchObject({ code: "timeout" });
+    await expect(slow.callTool("fetch", { url: `http://127.0.0.1:${port}/ok` })).resolves.toMatchObject({ status: 200 });
+    const inFlight = slow.callTool("fetch", { url: `http://127.0.0.1:${port}/slow` });
+    const queued = slow.callTool("fetch", { url: `http://127.0.0.1:${port}/ok` });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await slow.close();
+    await expect(inFlight).rejects.toMatchObject({ code: "closed" });
+    await expect(queued).rejects.toMatchObject({ code: "closed" });
+    await expect(slow.callTool("fetch", { url: `http://127.0.0.1:${port}/ok` })).rejects.toMatchObject({ code: "closed" });
+  });
+
+  it("sends Extism's own http_request through the same checks", async () => {
+    const m = manifest("extism-http", [tool("extism_fetch")], { permissions: { net: [`http://127.0.0.1:${port}`] } });
+    const ext = await load({ manifest: m, wasm: wasm.extismHttp!, poolSize: 1 });
+    await expect(ext.callTool("extism_fetch", { method: "GET", url: `http://127.0.0.1:${port}/x` })).resolves.toEqual({ status: 200, bytes: 9 });
+    // Refusals come back as a 403 whose body is the {error} JSON, not as an error that kills the instance.
+    await expect(ext.callTool("extism_fetch", { url: `http://127.0.0.1:${otherPort}/` })).resolves.toMatchObject({ status: 403 });
+    await expect(ext.callTool("extism_fetch", { url: `http://127.0.0.1:${port}/redirect` })).resolves.toMatchObject({ status: 403 });
+    await expect(ext.callTool("extism_fetch", { url: `http://127.0.0.1:${port}/y` })).resolves.toEqual({ status: 200, bytes: 9 });
+    // Without permissions.net the module is refused at load.
+    await expect(load({ manifest: manifest("extism-http2", [tool("extism_fetch")]), wasm: wasm.extismHttp! })).rejects.toMatchObject({
+      code: "permission_denied",
+      message: expect.stringContaining("http_request"),
+    });
+  });
+});
+
+describe("PluginHost: shimmy_fs_*", () => {
+  let folder: string;
+  let outside: string;
+  const fsTools = ["read", "list", "write", "now"].map((n) => tool(n));
+
+  beforeAll(async () => {
+    folder = path.join(work, "granted");
+    outside = path.join(work, "outside");
+    await mkdir(folder);
+    await mkdir(outside);
+    await writeFile(path.join(folder, "a.txt"), "inside ✓");
+    await writeFile(path.join(outside, "secret.txt"), "secret");
+    await symlink(path.join(outside, "secret.txt"), path.join(folder, "link.txt"));
+  });
+
+  it("reads and lists inside the folder; refuses outside, symlink escapes and writes without a write grant", async () => {
+    const host = await load({ manifest: manifest("fsread", fsTools, { permissions: { fs: { read: [folder] } } }), wasm: wasm.fs!, poolSize: 1 });
+    await expect(host.callTool("read", { path: path.join(folder, "a.txt") })).resolves.toEqual({ text: "inside ✓" });
+    const listing = (await host.callTool("list", { path: folder })) as { entries: { name: string }[] };
+    expect(listing.entries.map((e) => e.name)).toEqual(["a.txt", "link.txt"]);
+    await expect(host.callTool("read", { path: path.join(outside, "secret.txt") })).resolves.toMatchObject({ error: { code: "permission_denied" } });
+    await expect(host.callTool("read", { path: path.join(folder, "link.txt") })).resolves.toMatchObject({ error: { code: "permission_denied" } });
+    await expect(host.callTool("write", { path: path.join(folder, "new.txt"), text: "x" })).resolves.toMatchObject({ error: { code: "permission_denied" } });
+    const now = (await host.callTool("now", {})) as { unix_ms: number; iso: string };
+    expect(Math.abs(now.unix_ms - Date.now())).toBeLessThan(5000);
+    expect(new Date(now.iso).getTime()).toBe(now.unix_ms);
+  });
+
+  it("writes inside a write-granted folder", async () => {
+    const m = manifest("fswrite", fsTools, { permissions: { fs: { read: [folder], write: [folder] } } });
+    const host = await load({ manifest: m, wasm: wasm.fs!, poolSize: 1 });
+    await expect(host.callTool("write", { path: path.join(folder, "out.txt"), text: "written ✓" })).resolves.toEqual({ bytes: Buffer.byteLength("written ✓") });
+    await expect(readFile(path.join(folder, "out.txt"), "utf8")).resolves.toBe("written ✓");
+  });
+});
