@@ -1,0 +1,519 @@
+/**
+ * A small JSON value type for AssemblyScript plugins: parse UTF-16 text (decoded from the call's
+ * UTF-8 input) into a tree, and serialize a tree back to text.
+ *
+ * - Numbers keep the text they were parsed from (`raw`), so `12345678901234567890` or `0.1`
+ *   round-trip exactly; `num` holds the nearest f64.
+ * - Objects keep insertion order; `set` replaces an existing key in place.
+ * - Malformed input is reported as a {@link JsonParseResult} with a message and a position, never
+ *   as a trap.
+ * - Serialization escapes `"`, `\`, control characters and lone surrogates (`\uXXXX`); other
+ *   characters, surrogate pairs included, are written as they are (UTF-8 once encoded), or as
+ *   `\u` escapes when `asciiOnly` is true.
+ */
+
+export enum JsonKind {
+  Null = 0,
+  Bool = 1,
+  Number = 2,
+  String = 3,
+  Array = 4,
+  Object = 5,
+}
+
+/** Deepest nesting the parser accepts (the wasm stack is finite). */
+export const JSON_MAX_DEPTH: i32 = 512;
+
+export class JsonValue {
+  kind: JsonKind = JsonKind.Null;
+  bool: bool = false;
+  num: f64 = 0;
+  /** The number's text as parsed (or given); "" when built from an f64. */
+  raw: string = "";
+  str: string = "";
+  /** Array items. */
+  items: Array<JsonValue> = new Array<JsonValue>();
+  /** Object keys, in insertion order; `values[i]` belongs to `keys[i]`. */
+  keys: Array<string> = new Array<string>();
+  values: Array<JsonValue> = new Array<JsonValue>();
+
+  static makeNull(): JsonValue {
+    return new JsonValue();
+  }
+
+  static makeBool(value: bool): JsonValue {
+    const v = new JsonValue();
+    v.kind = JsonKind.Bool;
+    v.bool = value;
+    return v;
+  }
+
+  static makeNumber(value: f64): JsonValue {
+    const v = new JsonValue();
+    v.kind = JsonKind.Number;
+    v.num = value;
+    return v;
+  }
+
+  static makeInteger(value: i64): JsonValue {
+    const v = new JsonValue();
+    v.kind = JsonKind.Number;
+    v.num = <f64>value;
+    v.raw = value.toString();
+    return v;
+  }
+
+  /** A number given as JSON number text (not checked here; use only valid JSON numbers). */
+  static makeRawNumber(raw: string): JsonValue {
+    const v = new JsonValue();
+    v.kind = JsonKind.Number;
+    v.raw = raw;
+    v.num = parseFloat(raw);
+    return v;
+  }
+
+  static makeString(value: string): JsonValue {
+    const v = new JsonValue();
+    v.kind = JsonKind.String;
+    v.str = value;
+    return v;
+  }
+
+  static makeArray(): JsonValue {
+    const v = new JsonValue();
+    v.kind = JsonKind.Array;
+    return v;
+  }
+
+  static makeObject(): JsonValue {
+    const v = new JsonValue();
+    v.kind = JsonKind.Object;
+    return v;
+  }
+
+  isNull(): bool { return this.kind == JsonKind.Null; }
+  isBool(): bool { return this.kind == JsonKind.Bool; }
+  isNumber(): bool { return this.kind == JsonKind.Number; }
+  isString(): bool { return this.kind == JsonKind.String; }
+  isArray(): bool { return this.kind == JsonKind.Array; }
+  isObject(): bool { return this.kind == JsonKind.Object; }
+
+  /** Items of an array, members of an object, 0 otherwise. */
+  get length(): i32 {
+    if (this.kind == JsonKind.Array) return this.items.length;
+    if (this.kind == JsonKind.Object) return this.keys.length;
+    return 0;
+  }
+
+  /** An array's item, or null when out of range or not an array. */
+  at(index: i32): JsonValue | null {
+    if (this.kind != JsonKind.Array || index < 0 || index >= this.items.length) return null;
+    return this.items[index];
+  }
+
+  /** Appends to an array; returns this array. */
+  push(value: JsonValue): JsonValue {
+    this.items.push(value);
+    return this;
+  }
+
+  has(key: string): bool {
+    return this.kind == JsonKind.Object && this.keys.indexOf(key) >= 0;
+  }
+
+  /** An object's member, or null when absent or not an object. */
+  get(key: string): JsonValue | null {
+    if (this.kind != JsonKind.Object) return null;
+    const i = this.keys.indexOf(key);
+    return i < 0 ? null : this.values[i];
+  }
+
+  /** Sets an object's member (replacing in place, else appending); returns this object. */
+  set(key: string, value: JsonValue): JsonValue {
+    const i = this.keys.indexOf(key);
+    if (i >= 0) {
+      this.values[i] = value;
+    } else {
+      this.keys.push(key);
+      this.values.push(value);
+    }
+    return this;
+  }
+
+  setString(key: string, value: string): JsonValue { return this.set(key, JsonValue.makeString(value)); }
+  setNumber(key: string, value: f64): JsonValue { return this.set(key, JsonValue.makeNumber(value)); }
+  setInteger(key: string, value: i64): JsonValue { return this.set(key, JsonValue.makeInteger(value)); }
+  setBool(key: string, value: bool): JsonValue { return this.set(key, JsonValue.makeBool(value)); }
+
+  /** A member that is a string, or null. */
+  getString(key: string): string | null {
+    const v = this.get(key);
+    if (v === null || v.kind != JsonKind.String) return null;
+    return v.str;
+  }
+
+  /** Serializes; with `asciiOnly` every non-ASCII character is written as a `\u` escape. */
+  stringify(asciiOnly: bool = false): string {
+    const out = new Array<string>();
+    writeValue(this, out, asciiOnly);
+    return out.join("");
+  }
+
+  toString(): string {
+    return this.stringify(false);
+  }
+}
+
+/** The outcome of {@link parseJson}: a value, or an error message and the 0-based UTF-16 offset. */
+export class JsonParseResult {
+  value: JsonValue | null = null;
+  error: string = "";
+  position: i32 = -1;
+
+  get ok(): bool {
+    return this.value !== null;
+  }
+}
+
+const HEX = "0123456789abcdef";
+
+/** Serializes `s` as a JSON string literal (quotes included). */
+export function quoteJsonString(s: string, asciiOnly: bool = false): string {
+  const out = new Array<string>();
+  writeString(s, out, asciiOnly);
+  return out.join("");
+}
+
+function hex4(c: i32): string {
+  return "\\u" + HEX.charAt((c >> 12) & 15) + HEX.charAt((c >> 8) & 15) + HEX.charAt((c >> 4) & 15) + HEX.charAt(c & 15);
+}
+
+function writeString(s: string, out: Array<string>, asciiOnly: bool): void {
+  out.push('"');
+  const n = s.length;
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    let escape: string | null = null;
+    if (c == 0x22) escape = '\\"';
+    else if (c == 0x5c) escape = "\\\\";
+    else if (c < 0x20) {
+      if (c == 0x0a) escape = "\\n";
+      else if (c == 0x0d) escape = "\\r";
+      else if (c == 0x09) escape = "\\t";
+      else if (c == 0x08) escape = "\\b";
+      else if (c == 0x0c) escape = "\\f";
+      else escape = hex4(c);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const isPair = c <= 0xdbff && i + 1 < n && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff;
+      if (isPair) {
+        if (asciiOnly) {
+          escape = hex4(c) + hex4(s.charCodeAt(i + 1));
+          if (i > start) out.push(s.substring(start, i));
+          out.push(escape);
+          i++;
+          start = i + 1;
+          continue;
+        }
+        i++; // keep the pair as it is
+        continue;
+      }
+      escape = hex4(c); // a lone surrogate cannot be UTF-8 encoded
+    } else if (asciiOnly && c > 0x7e) {
+      escape = hex4(c);
+    }
+    if (escape !== null) {
+      if (i > start) out.push(s.substring(start, i));
+      out.push(escape);
+      start = i + 1;
+    }
+  }
+  if (n > start) out.push(s.substring(start, n));
+  out.push('"');
+}
+
+function formatNumber(v: JsonValue): string {
+  if (v.raw.length > 0) return v.raw;
+  const x = v.num;
+  if (isNaN(x) || !isFinite(x)) return "null";
+  if (x == Math.floor(x) && Math.abs(x) < 9007199254740992.0) return (<i64>x).toString();
+  return x.toString();
+}
+
+function writeValue(v: JsonValue, out: Array<string>, asciiOnly: bool): void {
+  switch (v.kind) {
+    case JsonKind.Null:
+      out.push("null");
+      break;
+    case JsonKind.Bool:
+      out.push(v.bool ? "true" : "false");
+      break;
+    case JsonKind.Number:
+      out.push(formatNumber(v));
+      break;
+    case JsonKind.String:
+      writeString(v.str, out, asciiOnly);
+      break;
+    case JsonKind.Array: {
+      out.push("[");
+      for (let i = 0; i < v.items.length; i++) {
+        if (i > 0) out.push(",");
+        writeValue(v.items[i], out, asciiOnly);
+      }
+      out.push("]");
+      break;
+    }
+    default: {
+      out.push("{");
+      for (let i = 0; i < v.keys.length; i++) {
+        if (i > 0) out.push(",");
+        writeString(v.keys[i], out, asciiOnly);
+        out.push(":");
+        writeValue(v.values[i], out, asciiOnly);
+      }
+      out.push("}");
+    }
+  }
+}
+
+class Parser {
+  text: string;
+  pos: i32 = 0;
+  error: string = "";
+  errorAt: i32 = -1;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  fail(message: string, at: i32): JsonValue | null {
+    if (this.errorAt < 0) {
+      this.error = message;
+      this.errorAt = at;
+    }
+    return null;
+  }
+
+  describe(at: i32): string {
+    if (at >= this.text.length) return "end of input";
+    const c = this.text.charCodeAt(at);
+    if (c < 0x20) return "control character " + hex4(c).substring(1);
+    return "'" + this.text.charAt(at) + "'";
+  }
+
+  skipSpace(): void {
+    const t = this.text;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) this.pos++;
+      else break;
+    }
+  }
+
+  parseValue(depth: i32): JsonValue | null {
+    if (depth > JSON_MAX_DEPTH) return this.fail("nesting deeper than " + JSON_MAX_DEPTH.toString(), this.pos);
+    this.skipSpace();
+    const t = this.text;
+    if (this.pos >= t.length) return this.fail("unexpected end of input", this.pos);
+    const c = t.charCodeAt(this.pos);
+    if (c == 0x7b) return this.parseObject(depth);
+    if (c == 0x5b) return this.parseArray(depth);
+    if (c == 0x22) {
+      const s = this.parseString();
+      if (s === null) return null;
+      return JsonValue.makeString(s);
+    }
+    if (c == 0x2d || (c >= 0x30 && c <= 0x39)) return this.parseNumber();
+    if (this.matchWord("true")) return JsonValue.makeBool(true);
+    if (this.matchWord("false")) return JsonValue.makeBool(false);
+    if (this.matchWord("null")) return JsonValue.makeNull();
+    return this.fail("unexpected " + this.describe(this.pos), this.pos);
+  }
+
+  matchWord(word: string): bool {
+    const end = this.pos + word.length;
+    if (end > this.text.length) return false;
+    if (this.text.substring(this.pos, end) != word) return false;
+    this.pos = end;
+    return true;
+  }
+
+  parseObject(depth: i32): JsonValue | null {
+    const obj = JsonValue.makeObject();
+    this.pos++; // {
+    this.skipSpace();
+    if (this.pos < this.text.length && this.text.charCodeAt(this.pos) == 0x7d) {
+      this.pos++;
+      return obj;
+    }
+    while (true) {
+      this.skipSpace();
+      if (this.pos >= this.text.length || this.text.charCodeAt(this.pos) != 0x22) {
+        return this.fail("expected a string key, found " + this.describe(this.pos), this.pos);
+      }
+      const key = this.parseString();
+      if (key === null) return null;
+      this.skipSpace();
+      if (this.pos >= this.text.length || this.text.charCodeAt(this.pos) != 0x3a) {
+        return this.fail("expected ':', found " + this.describe(this.pos), this.pos);
+      }
+      this.pos++;
+      const value = this.parseValue(depth + 1);
+      if (value === null) return null;
+      obj.set(key, value);
+      this.skipSpace();
+      if (this.pos >= this.text.length) return this.fail("unterminated object", this.pos);
+      const c = this.text.charCodeAt(this.pos);
+      this.pos++;
+      if (c == 0x2c) continue;
+      if (c == 0x7d) return obj;
+      return this.fail("expected ',' or '}', found " + this.describe(this.pos - 1), this.pos - 1);
+    }
+  }
+
+  parseArray(depth: i32): JsonValue | null {
+    const arr = JsonValue.makeArray();
+    this.pos++; // [
+    this.skipSpace();
+    if (this.pos < this.text.length && this.text.charCodeAt(this.pos) == 0x5d) {
+      this.pos++;
+      return arr;
+    }
+    while (true) {
+      const value = this.parseValue(depth + 1);
+      if (value === null) return null;
+      arr.items.push(value);
+      this.skipSpace();
+      if (this.pos >= this.text.length) return this.fail("unterminated array", this.pos);
+      const c = this.text.charCodeAt(this.pos);
+      this.pos++;
+      if (c == 0x2c) continue;
+      if (c == 0x5d) return arr;
+      return this.fail("expected ',' or ']', found " + this.describe(this.pos - 1), this.pos - 1);
+    }
+  }
+
+  hexDigit(c: i32): i32 {
+    if (c >= 0x30 && c <= 0x39) return c - 0x30;
+    if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+    if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+    return -1;
+  }
+
+  /** At an opening quote; returns the string's value, or null (error set). */
+  parseString(): string | null {
+    const t = this.text;
+    const open = this.pos;
+    this.pos++;
+    const parts = new Array<string>();
+    let start = this.pos;
+    while (true) {
+      if (this.pos >= t.length) {
+        this.fail("unterminated string starting at " + open.toString(), this.pos);
+        return null;
+      }
+      const c = t.charCodeAt(this.pos);
+      if (c == 0x22) {
+        if (this.pos > start) parts.push(t.substring(start, this.pos));
+        this.pos++;
+        return parts.join("");
+      }
+      if (c < 0x20) {
+        this.fail("unescaped " + this.describe(this.pos) + " in string", this.pos);
+        return null;
+      }
+      if (c != 0x5c) {
+        this.pos++;
+        continue;
+      }
+      if (this.pos > start) parts.push(t.substring(start, this.pos));
+      const at = this.pos;
+      this.pos++;
+      if (this.pos >= t.length) {
+        this.fail("unterminated escape", at);
+        return null;
+      }
+      const e = t.charCodeAt(this.pos);
+      this.pos++;
+      if (e == 0x22) parts.push('"');
+      else if (e == 0x5c) parts.push("\\");
+      else if (e == 0x2f) parts.push("/");
+      else if (e == 0x62) parts.push("\b");
+      else if (e == 0x66) parts.push("\f");
+      else if (e == 0x6e) parts.push("\n");
+      else if (e == 0x72) parts.push("\r");
+      else if (e == 0x74) parts.push("\t");
+      else if (e == 0x75) {
+        if (this.pos + 4 > t.length) {
+          this.fail("incomplete \\u escape", at);
+          return null;
+        }
+        let code = 0;
+        for (let k = 0; k < 4; k++) {
+          const d = this.hexDigit(t.charCodeAt(this.pos + k));
+          if (d < 0) {
+            this.fail("invalid \\u escape", at);
+            return null;
+          }
+          code = (code << 4) | d;
+        }
+        this.pos += 4;
+        // Surrogate halves are kept as UTF-16 units: a \uD83D\uDE00 pair becomes one character.
+        parts.push(String.fromCharCode(code));
+      } else {
+        this.fail("invalid escape \\" + t.charAt(this.pos - 1), at);
+        return null;
+      }
+      start = this.pos;
+    }
+  }
+
+  isDigit(at: i32): bool {
+    if (at >= this.text.length) return false;
+    const c = this.text.charCodeAt(at);
+    return c >= 0x30 && c <= 0x39;
+  }
+
+  parseNumber(): JsonValue | null {
+    const t = this.text;
+    const start = this.pos;
+    if (t.charCodeAt(this.pos) == 0x2d) this.pos++;
+    if (!this.isDigit(this.pos)) return this.fail("invalid number", start);
+    if (t.charCodeAt(this.pos) == 0x30) {
+      this.pos++;
+    } else {
+      while (this.isDigit(this.pos)) this.pos++;
+    }
+    if (this.pos < t.length && t.charCodeAt(this.pos) == 0x2e) {
+      this.pos++;
+      if (!this.isDigit(this.pos)) return this.fail("invalid number: digits expected after '.'", this.pos);
+      while (this.isDigit(this.pos)) this.pos++;
+    }
+    if (this.pos < t.length && (t.charCodeAt(this.pos) == 0x65 || t.charCodeAt(this.pos) == 0x45)) {
+      this.pos++;
+      if (this.pos < t.length && (t.charCodeAt(this.pos) == 0x2b || t.charCodeAt(this.pos) == 0x2d)) this.pos++;
+      if (!this.isDigit(this.pos)) return this.fail("invalid number: digits expected in exponent", this.pos);
+      while (this.isDigit(this.pos)) this.pos++;
+    }
+    return JsonValue.makeRawNumber(t.substring(start, this.pos));
+  }
+}
+
+/** Parses JSON text; the result holds the value, or an error with its position. */
+export function parseJson(text: string): JsonParseResult {
+  const p = new Parser(text);
+  const result = new JsonParseResult();
+  const value = p.parseValue(0);
+  if (value !== null) {
+    p.skipSpace();
+    if (p.pos < text.length) {
+      p.fail("unexpected " + p.describe(p.pos) + " after the value", p.pos);
+    } else {
+      result.value = value;
+      return result;
+    }
+  }
+  result.error = p.error + " at position " + p.errorAt.toString();
+  result.position = p.errorAt;
+  return result;
+}
