@@ -2,18 +2,35 @@
 /**
  * `shimmy-plugin`: the plugin author's command line.
  *
- *   shimmy-plugin build [DIR]   compile DIR (default: the current folder) to DIR/plugin.wasm
+ *   shimmy-plugin init NAME [--dir DIR]          a new plugin folder with one tool and an example
+ *   shimmy-plugin build [DIR]                    compile DIR (default: the current folder) to DIR/plugin.wasm
+ *   shimmy-plugin test [DIR] [--config K=V]...   build, then run the manifest's examples in the real host
+ *   shimmy-plugin pack [DIR] [--out FILE] [--json]  build, then write NAME-VERSION.tgz in npm's layout
  */
 import { realpathSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPlugin, PluginBuildError } from "./build.js";
+import { formatExamples, runExamples } from "./examples.js";
+import { initPlugin, PluginInitError } from "./init.js";
+import { packPlugin } from "./pack.js";
 
 const USAGE = `Usage: shimmy-plugin <command> [options]
 
 Commands:
+  init NAME [--dir DIR]
+                Create a plugin NAME (npm's name rules, optionally @owner/name) in DIR
+                (default: ./NAME, without the scope): a manifest with one tool and an example,
+                assembly/index.ts, README.md and .gitignore. DIR must be absent or empty.
   build [DIR]   Validate DIR/shimmy-plugin.json and compile DIR/assembly/index.ts to
                 DIR/plugin.wasm (DIR defaults to the current folder); prints its path and sha256.
+  test [DIR] [--config KEY=VALUE]...
+                Build, load plugin.wasm in Shimmy's plugin host and call every example of the
+                manifest, comparing outputs; one line per example, exit 1 if any fails.
+  pack [DIR] [--out FILE] [--json]
+                Build, then write NAME-VERSION.tgz (npm's layout: package/package.json,
+                shimmy-plugin.json, plugin.wasm, README.md) to DIR or FILE; prints its path, its
+                sha512 integrity and plugin.wasm's sha256 (--json: {file, integrity, wasmSha256, size}).
 
 Options:
   -h, --help    Show this help.
@@ -29,6 +46,46 @@ const DEFAULT_IO: CliIO = {
   stderr: (text) => process.stderr.write(text),
 };
 
+const COMMANDS = new Set(["init", "build", "test", "pack"]);
+
+/** Per command: options taking a value (repeatable) and flags. */
+const OPTIONS: Record<string, { values: string[]; flags: string[] }> = {
+  init: { values: ["--dir"], flags: [] },
+  build: { values: [], flags: [] },
+  test: { values: ["--config"], flags: [] },
+  pack: { values: ["--out"], flags: ["--json"] },
+};
+
+interface ParsedArgs {
+  positionals: string[];
+  values: Map<string, string[]>;
+  flags: Set<string>;
+}
+
+/** Splits `args` into positionals, `--opt VALUE` / `--opt=VALUE` values and flags; a string is the error. */
+function parseArgs(args: string[], spec: { values: string[]; flags: string[] }): ParsedArgs | string {
+  const parsed: ParsedArgs = { positionals: [], values: new Map(), flags: new Set() };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith("-") || arg === "-") {
+      parsed.positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const key = eq > 0 ? arg.slice(0, eq) : arg;
+    if (spec.flags.includes(key) && eq < 0) {
+      parsed.flags.add(key);
+    } else if (spec.values.includes(key)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
+      if (value === undefined) return `${key} needs a value`;
+      parsed.values.set(key, [...(parsed.values.get(key) ?? []), value]);
+    } else {
+      return `unexpected argument ${arg}`;
+    }
+  }
+  return parsed;
+}
+
 /** Runs the CLI with `args` (without node and the script); resolves to the exit code. */
 export async function runCli(args: string[], io: CliIO = DEFAULT_IO): Promise<number> {
   const [command, ...rest] = args;
@@ -36,27 +93,73 @@ export async function runCli(args: string[], io: CliIO = DEFAULT_IO): Promise<nu
     (command === undefined ? io.stderr : io.stdout)(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command === "build") {
-    if (rest.includes("-h") || rest.includes("--help")) {
-      io.stdout(USAGE);
-      return 0;
-    }
-    const unknown = rest.filter((a) => a.startsWith("-"));
-    if (unknown.length > 0 || rest.length > 1) {
-      io.stderr(`shimmy-plugin build: unexpected argument ${unknown[0] ?? rest[1]}\n\n${USAGE}`);
-      return 2;
-    }
-    try {
-      const { wasmPath, sha256 } = await buildPlugin(rest[0] ?? ".");
-      io.stdout(`${wasmPath}\nsha256 ${sha256}\n`);
-      return 0;
-    } catch (error) {
-      if (error instanceof PluginBuildError) {
-        io.stderr(`shimmy-plugin build: ${error.message}\n`);
-        return 1;
+  if (!COMMANDS.has(command)) {
+    io.stderr(`shimmy-plugin: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes("-h") || rest.includes("--help")) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const parsed = parseArgs(rest, OPTIONS[command]!);
+  if (typeof parsed === "string") {
+    io.stderr(`shimmy-plugin ${command}: ${parsed}\n\n${USAGE}`);
+    return 2;
+  }
+  const { positionals, values, flags } = parsed;
+  const maxPositionals = 1;
+  if (positionals.length > maxPositionals) {
+    io.stderr(`shimmy-plugin ${command}: unexpected argument ${positionals[maxPositionals]}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    switch (command) {
+      case "build": {
+        const { wasmPath, sha256 } = await buildPlugin(positionals[0] ?? ".");
+        io.stdout(`${wasmPath}\nsha256 ${sha256}\n`);
+        return 0;
       }
-      throw error;
+      case "init": {
+        const name = positionals[0];
+        if (name === undefined) {
+          io.stderr(`shimmy-plugin init: missing NAME\n\n${USAGE}`);
+          return 2;
+        }
+        const dirs = values.get("--dir") ?? [];
+        const { dir, files } = await initPlugin(name, dirs.length > 0 ? { dir: dirs[dirs.length - 1]! } : {});
+        io.stdout(`${dir}\n${files.map((f) => `  ${f}\n`).join("")}Next: shimmy-plugin test ${dir}\n`);
+        return 0;
+      }
+      case "test": {
+        const config: Record<string, string> = {};
+        for (const pair of values.get("--config") ?? []) {
+          const eq = pair.indexOf("=");
+          if (eq <= 0) {
+            io.stderr(`shimmy-plugin test: --config takes KEY=VALUE, not ${JSON.stringify(pair)}\n`);
+            return 2;
+          }
+          config[pair.slice(0, eq)] = pair.slice(eq + 1);
+        }
+        const report = await runExamples(positionals[0] ?? ".", { config });
+        io.stdout(formatExamples(report));
+        const failed = report.results.some((r) => !r.ok);
+        if (failed && report.log.length > 0) io.stderr(`host log:\n${report.log.map((l) => `  ${l}\n`).join("")}`);
+        return failed ? 1 : 0;
+      }
+      case "pack": {
+        const outs = values.get("--out") ?? [];
+        const result = await packPlugin(positionals[0] ?? ".", outs.length > 0 ? { out: outs[outs.length - 1]! } : {});
+        const { file, integrity, wasmSha256, size } = result;
+        io.stdout(flags.has("--json") ? `${JSON.stringify({ file, integrity, wasmSha256, size })}\n` : `${file}\nintegrity ${integrity}\nwasm sha256 ${wasmSha256}\nsize ${size}\n`);
+        return 0;
+      }
     }
+  } catch (error) {
+    if (error instanceof PluginBuildError || error instanceof PluginInitError) {
+      io.stderr(`shimmy-plugin ${command}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
   }
   io.stderr(`shimmy-plugin: unknown command "${command}"\n\n${USAGE}`);
   return 2;
