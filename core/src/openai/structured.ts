@@ -4,13 +4,18 @@
  * check every answer passes before it is returned, so a client never gets JSON that does not
  * parse or arguments that break their schema.
  */
-import { Ajv } from "ajv";
 import type { GenerationResult, ResponseFormat, ToolChoice, ToolSpec } from "../engine/types.js";
 import { ShimmyError } from "../errors.js";
 import { JSON_OBJECT_SCHEMA, prepareJsonSchema, type PreparedSchema } from "./json-schema/prepare-schema.js";
+import { MESSAGE_KEYWORD } from "./schemas.js";
 import type { ChatCompletionRequest } from "./types.js";
+import { check, compileRequestSchema } from "./validate.js";
 
-const NAME = { type: "string", pattern: "^[a-zA-Z0-9_-]{1,64}$" };
+const NAME = {
+  type: "string",
+  pattern: "^[a-zA-Z0-9_-]{1,64}$",
+  [MESSAGE_KEYWORD]: { pattern: "{path} must be 1 to 64 letters, digits, underscores or dashes" },
+};
 const shapes = {
   tools: {
     type: "array",
@@ -53,21 +58,8 @@ const shapes = {
   },
 } as const;
 
-const ajv = new Ajv({ strict: false });
-const validators = Object.fromEntries(Object.entries(shapes).map(([key, schema]) => [key, ajv.compile(schema)]));
-
-/** Checks one field's shape, naming the path of the first fault. */
-function checkShape(field: keyof typeof shapes, value: unknown): void {
-  const validate = validators[field]!;
-  if (validate(value)) return;
-  const error = validate.errors![0]!;
-  const path = error.instancePath.split("/").filter(Boolean);
-  if (error.keyword === "required") path.push((error.params as { missingProperty: string }).missingProperty);
-  const param = [field, ...path].join(".");
-  const message =
-    error.keyword === "pattern" ? `${param} must be 1 to 64 letters, digits, underscores or dashes` : `${param} ${error.message ?? "is invalid"}`;
-  throw new ShimmyError("invalid_parameter", message, { param });
-}
+/** The structured-output fields' shapes, checked like the rest of the body (same params and messages). */
+const validateShapes = compileRequestSchema({ type: "object", properties: shapes });
 
 /** What a chat request asks beyond text, converted for the engine, with the check its answer must pass. */
 export interface StructuredRequest {
@@ -87,9 +79,12 @@ interface RequestTool {
 /** Validates and converts the structured-output fields of a chat request. */
 export function parseStructured(request: ChatCompletionRequest): StructuredRequest {
   const present = (value: unknown) => value !== undefined && value !== null;
-  for (const field of Object.keys(shapes) as (keyof typeof shapes)[]) {
-    if (present(request[field])) checkShape(field, request[field]);
-  }
+  // Clients send null for "absent": only the fields with a value are checked.
+  const given = Object.keys(shapes).flatMap((field) => {
+    const value = request[field as keyof typeof shapes];
+    return present(value) ? [[field, value]] : [];
+  });
+  check(validateShapes, Object.fromEntries(given));
 
   const requestTools = (present(request.tools) ? request.tools : []) as RequestTool[];
   const prepared = new Map<string, PreparedSchema>();

@@ -4,7 +4,7 @@
  * is the dotted path of the offending field and whose message says what to send instead.
  */
 
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from "ajv";
 import { ShimmyError } from "../errors.js";
 import {
   MESSAGE_KEYWORD,
@@ -38,7 +38,20 @@ export function parseCompletionRequest(body: unknown): TextCompletionRequest {
   return check<TextCompletionRequest>(validateText, body);
 }
 
-function check<T>(validate: ValidateFunction, body: unknown): T {
+/**
+ * Compiles a schema for request fields with the options the error messages rely on, so any route
+ * that checks more of a body reports faults exactly as the body checks do.
+ */
+export function compileRequestSchema(schema: SchemaObject): ValidateFunction {
+  return ajv.compile(schema);
+}
+
+/**
+ * Returns `body` typed when it passes `validate`.
+ *
+ * @throws ShimmyError `invalid_parameter` naming the first offending field by its dotted path.
+ */
+export function check<T>(validate: ValidateFunction, body: unknown): T {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ShimmyError("invalid_parameter", "The request body must be a JSON object", { param: null });
   }
