@@ -3,16 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "./cli.js";
+import { run } from "./run-cli.fixture.js";
 
 const CALCULATOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../plugins/calculator");
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
 
 describe("shimmy-plugin CLI", () => {
   let dir: string;

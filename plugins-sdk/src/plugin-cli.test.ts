@@ -9,17 +9,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { list } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "./cli.js";
+import { run } from "./run-cli.fixture.js";
 import { tarballName } from "./pack.js";
 
 const CALCULATOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../plugins/calculator");
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
 
 async function copyPlugin(from: string, to: string): Promise<void> {
   await fs.mkdir(path.join(to, "assembly"), { recursive: true });

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkedFetch, type CheckedFetchOptions } from "./checked-fetch.js";
 import { resolveGrants } from "./net-grants.js";
-import type { PluginCallError } from "./plugin-call-error.js";
+import { failure } from "./failure.fixture.js";
 
 interface Seen { method: string; url: string; host: string; body: string; auth: string | undefined }
 
@@ -75,15 +75,6 @@ function fakeDns(table: Record<string, string[] | string[][]>) {
     return Array.isArray(answer[0]) ? ((answer as string[][])[Math.min(n, answer.length - 1)] ?? []) : (answer as string[]);
   };
   return { calls, lookup };
-}
-
-async function failure(p: Promise<unknown>): Promise<PluginCallError> {
-  try {
-    await p;
-  } catch (error) {
-    return error as PluginCallError;
-  }
-  throw new Error("expected a failure");
 }
 
 const get = (url: string) => ({ method: "GET", url, headers: {} });

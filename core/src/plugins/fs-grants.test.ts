@@ -3,19 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkPath, listFolder, readCapped, resolveFolderGrants, writeCapped, type FsGrants } from "./fs-grants.js";
-import type { PluginCallError } from "./plugin-call-error.js";
+import { failure } from "./failure.fixture.js";
 
 let root: string; // real path of a fresh temp folder
 let grants: FsGrants;
-
-async function failure(p: Promise<unknown>): Promise<PluginCallError> {
-  try {
-    await p;
-  } catch (error) {
-    return error as PluginCallError;
-  }
-  throw new Error("expected a failure");
-}
 
 beforeAll(async () => {
   root = await fsp.realpath(await fsp.mkdtemp(path.join(tmpdir(), "shimmy-fs-")));
