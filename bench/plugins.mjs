@@ -1,13 +1,18 @@
 /**
- * Plugin call figures: a trivial tool (echo) through Shimmy's host against a bare Extism call of
- * the same module, side by side (median and p99 over 10,000 calls each), instantiation time, and
- * calls/s with 8 concurrent callers.   node bench/plugins.mjs [--calls 10000]
+ * Plugin call figures: a trivial tool (echo) through Shimmy's host against bare Extism calls of the
+ * same module, side by side (median and p99 over 10,000 calls each), instantiation time, calls/s
+ * with 8 concurrent callers, and a tool whose call makes one host-function call over the host's
+ * bridge (shimmy_fs_read of a small file).   node bench/plugins.mjs [--calls 10000]
  *
- * Plain JavaScript on the built host (`npm install` builds it): under tsx, Extism's worker (an
- * inline module) inherits source-map support and dies resolving its own source map.
+ * The host runs each instance in its own worker thread, Extism in foreground mode there. The bare
+ * figures are the SDK alone: worker mode (`runInWorker: true`, what a host without caps would use)
+ * and foreground mode on this thread (the wasm call itself, no thread hop; it blocks this thread).
+ *
+ * Plain JavaScript on the built host (`npm run build`): under tsx, Extism's worker (an inline
+ * module) inherits source-map support and dies resolving its own source map.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -29,6 +34,12 @@ execFileSync(path.join(ROOT, "node_modules/.bin/asc"), [
   "core/test-plugins/echo.ts", "--outFile", wasmFile, "--runtime", "stub", "-O2", "--use", "abort=core/test-plugins/common/pluginAbort", "--maximumMemory", "32",
 ], { cwd: ROOT });
 const wasm = new Uint8Array(readFileSync(wasmFile));
+const fsWasmFile = path.join(work, "fs.wasm");
+execFileSync(path.join(ROOT, "node_modules/.bin/asc"), [
+  "core/test-plugins/fs.ts", "--outFile", fsWasmFile, "--runtime", "stub", "-O2", "--use", "abort=core/test-plugins/common/pluginAbort", "--maximumMemory", "32",
+], { cwd: ROOT });
+const fsWasm = new Uint8Array(readFileSync(fsWasmFile));
+writeFileSync(path.join(work, "small.txt"), "hello from a file");
 const input = { value: 1 };
 const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 
@@ -51,6 +62,10 @@ try {
   await time(200, () => bare.call("echo", JSON.stringify(input)));
   const bareSamples = await time(calls, () => bare.call("echo", JSON.stringify(input)));
   await bare.close();
+  const fg = await createPlugin({ wasm: [{ data: wasm }] }, { useWasi: false, runInWorker: false });
+  await time(200, () => fg.call("echo", JSON.stringify(input)));
+  const fgSamples = await time(calls, () => fg.call("echo", JSON.stringify(input)));
+  await fg.close();
 
   const hostStarted = performance.now();
   const host = await PluginHost.load({
@@ -72,11 +87,27 @@ try {
   const callsPerSecond = (concurrent * perCaller) / ((performance.now() - started) / 1000);
   await host.close();
 
+  const fsHost = await PluginHost.load({
+    manifest: {
+      name: "fs", version: "1.0.0", description: "fs", shimmy: "*",
+      capabilities: [{ kind: "tool", export: "read", name: "read", description: "read", inputSchema: { type: "object" } }],
+      limits: { memoryMaxPages: 32, timeoutMs: 5000, maxResponseBytes: 65536 },
+      permissions: { fs: { read: [work] } },
+    },
+    wasm: fsWasm, config: {}, home: work, serverAddresses: [], logger: quiet, poolSize: 1,
+  });
+  const readInput = { path: path.join(work, "small.txt") };
+  await time(100, () => fsHost.callTool("read", readInput));
+  const fsSamples = await time(Math.max(1, Math.floor(calls / 5)), () => fsHost.callTool("read", readInput));
+  await fsHost.close();
+
   console.log(`trivial call, ${calls} calls each`);
-  console.log(`bare Extism (worker):  ${fmt(bareSamples)}`);
-  console.log(`Shimmy host:           ${fmt(hostSamples)}  (target: median under 0.2 ms)`);
+  console.log(`bare Extism (worker mode):        ${fmt(bareSamples)}`);
+  console.log(`bare Extism (foreground, here):   ${fmt(fgSamples)}`);
+  console.log(`Shimmy host:                      ${fmt(hostSamples)}  (target: median under 0.2 ms)`);
   console.log(`instantiation: bare ${bareInstantiate.toFixed(1)} ms, host with 2 instances and checks ${hostInstantiate.toFixed(1)} ms`);
   console.log(`calls/s with ${concurrent} concurrent callers on 2 instances: ${callsPerSecond.toFixed(0)}`);
+  console.log(`tool making one shimmy_fs_read call (bridge to the main thread), ${fsSamples.length} calls: ${fmt(fsSamples)}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

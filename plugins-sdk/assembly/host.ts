@@ -245,8 +245,9 @@ export function reportAbort(message: string | null, fileName: string | null, lin
       p = storeDecimal(p, line);
       store_u8(p++, 0x3a);
       storeDecimal(p, column);
-      // Also logged: a host whose SDK drops the error of a call that traps (the Node SDK does)
-      // still sees why.
+      // Shimmy's host reads this error although the call then traps, and reports it as the
+      // call's error. Also logged, for a host whose SDK drops the error of a call that traps (the
+      // Extism Node SDK alone does).
       log_error(block);
       error_set(block);
     }

@@ -1,16 +1,13 @@
 /**
- * The Shimmy host functions a plugin imports from `extism:host/user` (ARCHITECTURE.md, "Plugin
- * ABI"), and the `fetch` handed to Extism for its own `http_request`. JSON in, JSON out: a request
- * is read from the plugin's memory block, the answer is stored as a new block and its offset
- * returned. A failure is answered as `{"error": {code, message}}`, never thrown.
- *
- * Why never thrown: in worker mode the Extism SDK runs host functions on the main thread and, when
- * one throws, terminates that instance's worker (`BackgroundPlugin.#handleInvoke` calls `close()`).
- * The one exception is on purpose: once the instance was killed (timeout, abort, host closed) the
- * function throws, because only the SDK's error path stops its writer from waiting forever for a
- * worker that no longer exists.
+ * The main thread's side of the Shimmy host functions a plugin imports from `extism:host/user`
+ * (ARCHITECTURE.md, "Plugin ABI"), and of Extism's own `http_request`. The plugin's worker
+ * (plugin-worker.ts) reads the request block and blocks while these run the checked I/O
+ * (checkedFetch, fs-grants) here; the answer's bytes go back over the bridge (worker-instance.ts)
+ * and become a new block there, under the worker's allocation cap. JSON in, JSON out: a failure is
+ * answered as `{"error": {code, message}}`, never thrown, so a refusal never ends the call. The one
+ * exception: once the instance was killed (timeout, abort, host closed), pending work is abandoned
+ * and the function rejects with the reason, since nobody waits for the answer any more.
  */
-import type { CallContext } from "@extism/extism";
 import { checkedFetch, type CheckedFetchOptions, type CheckedRequest } from "./checked-fetch.js";
 import { checkPath, listFolder, readCapped, writeCapped, type FsGrants } from "./fs-grants.js";
 import type { ShimmyFunctionName } from "./module-check.js";
@@ -27,9 +24,6 @@ export interface HostFunctionGrants {
   /** Caps one HTTP request, redirects included. */
   timeoutMs: number;
 }
-
-/** A host function as Extism calls it: the call's context and the request block's offset. */
-export type JsonHostFunction = (ctx: CallContext, offset: bigint) => Promise<bigint>;
 
 /** A folder listing longer than this is refused, as a read over the byte cap is. */
 export const MAX_LIST_ENTRIES = 10_000;
@@ -123,45 +117,40 @@ function handlers(grants: HostFunctionGrants): Record<ShimmyFunctionName, Handle
   };
 }
 
+const encoder = new TextEncoder();
+
 /**
- * The five Shimmy host functions for one instance. `alive` is aborted when the instance is killed:
- * pending work is abandoned at once and the function throws (see the module comment).
+ * Runs one Shimmy host function: the request block's bytes in, the answer's JSON bytes out, at most
+ * {@link jsonCap} of them. `alive` is aborted when the instance is killed: pending work is abandoned
+ * and the promise rejects with its reason (see the module comment); any other failure is answered.
  */
-export function shimmyHostFunctions(grants: HostFunctionGrants, alive: AbortSignal): Record<ShimmyFunctionName, JsonHostFunction> {
+export async function answerHostFunction(name: ShimmyFunctionName, requestBytes: Uint8Array, grants: HostFunctionGrants, alive: AbortSignal): Promise<Uint8Array> {
   const cap = jsonCap(grants.maxResponseBytes);
-  const wrap = (name: ShimmyFunctionName, handler: Handler): JsonHostFunction => async (ctx, offset) => {
-    let answer: unknown;
+  let answer: unknown;
+  try {
+    const handler = handlers(grants)[name];
+    if (!handler) throw new PluginCallError("invalid_request", `${name}: no such host function`);
+    if (requestBytes.length > cap) throw new PluginCallError("payload_too_large", `${name}: the request is ${requestBytes.length} bytes; the cap is ${cap}`);
+    let request: unknown;
     try {
-      const block = ctx.read(offset);
-      if (block === null) throw new PluginCallError("invalid_request", `${name}: no memory block at offset ${offset}`);
-      const size = (block as unknown as DataView).byteLength; // PluginOutput is a DataView
-      if (size > cap) throw new PluginCallError("payload_too_large", `${name}: the request is ${size} bytes; the cap is ${cap}`);
-      let request: unknown;
-      try {
-        request = JSON.parse(block.text());
-      } catch {
-        throw new PluginCallError("invalid_request", `${name}: the request is not JSON`);
-      }
-      if (typeof request !== "object" || request === null || Array.isArray(request)) {
-        throw new PluginCallError("invalid_request", `${name}: the request must be a JSON object`);
-      }
-      answer = await whileAlive(handler(request as Record<string, unknown>), alive);
-    } catch (error) {
-      if (alive.aborted) throw alive.reason;
-      answer = asError(error).toJSON();
+      request = JSON.parse(utf8.decode(requestBytes));
+    } catch {
+      throw new PluginCallError("invalid_request", `${name}: the request is not JSON`);
     }
+    if (typeof request !== "object" || request === null || Array.isArray(request)) {
+      throw new PluginCallError("invalid_request", `${name}: the request must be a JSON object`);
+    }
+    answer = await whileAlive(handler(request as Record<string, unknown>), alive);
+  } catch (error) {
     if (alive.aborted) throw alive.reason;
-    let text = JSON.stringify(answer);
-    if (Buffer.byteLength(text) > cap) {
-      text = JSON.stringify(new PluginCallError("response_too_large", `${name}: the answer is over the cap of ${cap} bytes`).toJSON());
-    }
-    return ctx.store(text);
-  };
-  const table = handlers(grants);
-  return Object.fromEntries(Object.entries(table).map(([name, handler]) => [name, wrap(name as ShimmyFunctionName, handler)])) as Record<
-    ShimmyFunctionName,
-    JsonHostFunction
-  >;
+    answer = asError(error).toJSON();
+  }
+  if (alive.aborted) throw alive.reason;
+  let bytes = encoder.encode(JSON.stringify(answer));
+  if (bytes.length > cap) {
+    bytes = encoder.encode(JSON.stringify(new PluginCallError("response_too_large", `${name}: the answer is over the cap of ${cap} bytes`).toJSON()));
+  }
+  return bytes;
 }
 
 const STATUS: Partial<Record<PluginCallError["code"], number>> = {
@@ -173,23 +162,37 @@ const STATUS: Partial<Record<PluginCallError["code"], number>> = {
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
 /**
- * A `fetch` for Extism's own `http_request`, going through {@link checkedFetch}. A refusal becomes
- * a response (403, 400, 502 or 504 with the `{"error"}` JSON as its body) instead of a rejection,
- * which would make the SDK terminate the instance.
+ * Extism's own `http_request` (its request JSON is `{url, method, headers}`; the SDK also reads
+ * `header`), sent through {@link checkedFetch}. A refusal becomes a response (403, 400, 502 or 504
+ * with the `{"error"}` JSON as its body) instead of an error, which would end the call. Rejects only
+ * when `alive` is aborted.
  */
-export function extismFetch(grants: HostFunctionGrants, alive: AbortSignal): typeof fetch {
+export async function answerExtismHttp(
+  requestBytes: Uint8Array,
+  body: Uint8Array | null,
+  grants: HostFunctionGrants,
+  alive: AbortSignal,
+): Promise<{ status: number; body: Uint8Array }> {
   const options: CheckedFetchOptions = { grants: grants.net, serverAddresses: grants.serverAddresses, maxResponseBytes: grants.maxResponseBytes, timeoutMs: grants.timeoutMs };
-  return async (input, init) => {
+  try {
+    let request: Record<string, unknown>;
     try {
-      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-      const headers = Object.fromEntries(new Headers(init?.headers).entries());
-      const body = init?.body instanceof Uint8Array ? init.body : typeof init?.body === "string" ? init.body : undefined;
-      const response = await whileAlive(checkedFetch({ method: init?.method ?? "GET", url, headers, body }, options), alive);
-      return new Response(NULL_BODY.has(response.status) ? null : response.body, { status: response.status, headers: response.headers });
-    } catch (error) {
-      if (alive.aborted) throw alive.reason;
-      const failure = asError(error);
-      return new Response(JSON.stringify(failure.toJSON()), { status: STATUS[failure.code] ?? 502, headers: { "content-type": "application/json" } });
+      request = JSON.parse(utf8.decode(requestBytes)) as Record<string, unknown>;
+    } catch {
+      throw new PluginCallError("invalid_request", "http_request: the request is not JSON");
     }
-  };
+    if (typeof request !== "object" || request === null || Array.isArray(request)) throw new PluginCallError("invalid_request", "http_request: the request must be a JSON object");
+    const method = typeof request.method === "string" ? request.method : "GET";
+    const rawHeaders = (request.headers ?? request.header) as unknown;
+    const headers =
+      typeof rawHeaders === "object" && rawHeaders !== null ? Object.fromEntries(Object.entries(rawHeaders).map(([k, v]) => [k, String(v)])) : undefined;
+    const upper = method.toUpperCase();
+    const sent = body === null || upper === "GET" || upper === "HEAD" ? undefined : body;
+    const response = await whileAlive(checkedFetch({ method, url: String(request.url), headers, body: sent }, options), alive);
+    return { status: response.status, body: NULL_BODY.has(response.status) ? new Uint8Array(0) : response.body };
+  } catch (error) {
+    if (alive.aborted) throw alive.reason;
+    const failure = asError(error);
+    return { status: STATUS[failure.code] ?? 502, body: encoder.encode(JSON.stringify(failure.toJSON())) };
+  }
 }

@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { PluginManifest, ToolCapability } from "@shimmy/plugin-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PluginHost, type PluginHostOptions } from "./host.js";
+import { PluginHost, workerCaps, type PluginHostOptions } from "./host.js";
+import { checkModule } from "./module-check.js";
+import { WorkerInstance } from "./worker-instance.js";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -67,8 +69,9 @@ beforeAll(async () => {
     compile("fs", "fs", 32),
     compile("echo", "nomax", null),
     compile("extism-http", "extism-http", 32),
+    compile("bombs", "bombs", 32),
   ]);
-  [wasm.echo, wasm.misbehave, wasm.http, wasm.fs, wasm.nomax, wasm.extismHttp] = built;
+  [wasm.echo, wasm.misbehave, wasm.http, wasm.fs, wasm.nomax, wasm.extismHttp, wasm.bombs] = built;
 });
 
 afterAll(async () => {
@@ -297,5 +300,81 @@ describe("PluginHost: shimmy_fs_*", () => {
     const host = await load({ manifest: m, wasm: wasm.fs!, poolSize: 1 });
     await expect(host.callTool("write", { path: path.join(folder, "out.txt"), text: "written ✓" })).resolves.toEqual({ bytes: Buffer.byteLength("written ✓") });
     await expect(readFile(path.join(folder, "out.txt"), "utf8")).resolves.toBe("written ✓");
+  });
+});
+
+describe("PluginHost: allocation caps in the instance's worker", () => {
+  const bombTools = ["alloc_bomb", "var_bomb", "now_bomb", "tiny_blocks", "free_loop", "counter", "greeting", "crash"].map((n) => tool(n));
+  const limits = { memoryMaxPages: 32, timeoutMs: 10_000, maxResponseBytes: 64 * 1024 };
+  const caps = workerCaps(limits);
+
+  it("fails a call that allocates past a cap with memory_limit, fast, and the next call on that host works", async () => {
+    const host = await load({ manifest: manifest("bombs", bombTools, { limits }), wasm: wasm.bombs!, poolSize: 1 });
+    // The main thread keeps running while the bombs go off in the worker.
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    const started = Date.now();
+    const blockCap = expect.stringContaining(`the cap is ${(caps.blockBytes / (1024 * 1024)).toFixed(1)} MiB (${caps.blockBytes} bytes`);
+    // The Extism kernel's alloc, called in a loop.
+    await expect(host.callTool("alloc_bomb", {})).rejects.toMatchObject({ code: "memory_limit", message: blockCap });
+    await expect(host.callTool("free_loop", {})).resolves.toEqual({ value: 200 });
+    // var_set in a loop: the vars' own cap.
+    await expect(host.callTool("var_bomb", {})).rejects.toMatchObject({ code: "memory_limit", message: expect.stringContaining(`(${caps.varBytes} bytes`) });
+    await expect(host.callTool("free_loop", {})).resolves.toEqual({ value: 200 });
+    // A host function's answers, kept.
+    await expect(host.callTool("now_bomb", {})).rejects.toMatchObject({ code: "memory_limit", message: blockCap });
+    await expect(host.callTool("free_loop", {})).resolves.toEqual({ value: 200 });
+    // Empty blocks: no bytes, but the cap on blocks per call.
+    await expect(host.callTool("tiny_blocks", {})).rejects.toMatchObject({
+      code: "memory_limit",
+      message: expect.stringContaining(`more than ${caps.blocksPerCall} Extism memory blocks`),
+    });
+    await expect(host.callTool("free_loop", {})).resolves.toEqual({ value: 200 });
+    clearInterval(ticker);
+    expect(Date.now() - started).toBeLessThan(limits.timeoutMs);
+    expect(ticks).toBeGreaterThan(0);
+    const outcomes = logLines.filter((l) => l.plugin === "bombs").map((l) => l.outcome);
+    expect(outcomes).toEqual(["memory_limit", "ok", "memory_limit", "ok", "memory_limit", "ok", "memory_limit", "ok"]);
+  });
+
+  it("keeps vars across calls on an instance, and hands config to the plugin", async () => {
+    const host = await load({ manifest: manifest("vars", bombTools, { limits }), wasm: wasm.bombs!, poolSize: 1, config: { greeting: "grüß dich" } });
+    await expect(host.callTool("counter", {})).resolves.toEqual({ value: 1 });
+    await expect(host.callTool("counter", {})).resolves.toEqual({ value: 2 });
+    await expect(host.callTool("greeting", {})).resolves.toEqual({ value: "grüß dich" });
+  });
+
+  it("reports the message a plugin set before it trapped (AssemblyScript's abort)", async () => {
+    const host = await load({ manifest: manifest("crash", bombTools, { limits }), wasm: wasm.bombs!, poolSize: 1 });
+    const error = await host.callTool("crash", {}).then(() => null, (e: unknown) => e as Error & { code: string });
+    expect(error).toMatchObject({ code: "plugin_error" });
+    expect(error?.message).toContain("boom: ünïcödé assertion");
+    expect(error?.message).toContain("unreachable");
+    await expect(host.callTool("counter", {})).resolves.toEqual({ value: 1 });
+  });
+
+  it("fails the call of a worker whose heap passes resourceLimits, and only that call", async () => {
+    // With the cap on blocks lifted, empty blocks fill the worker's V8 heap until resourceLimits
+    // ends the worker: the path a heap overflow takes (with Shimmy's caps, wasm cannot get there).
+    const m = manifest("heap", bombTools, { limits });
+    const spec = {
+      module: await checkModule(wasm.bombs!, m),
+      config: {},
+      caps: { ...caps, blocksPerCall: Number.POSITIVE_INFINITY },
+      shimmyFunctions: ["shimmy_now" as const],
+      extismHttp: false,
+      grants: { net: [], fs: { home: work, folders: [] }, serverAddresses: [], maxResponseBytes: limits.maxResponseBytes, timeoutMs: limits.timeoutMs },
+      log: () => {},
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4, stackSizeMb: 4 },
+    };
+    const doomed = await WorkerInstance.start(spec as never);
+    const input = new TextEncoder().encode("{}");
+    await expect(doomed.call("tiny_blocks", input)).rejects.toMatchObject({ code: "memory_limit", message: expect.stringContaining("ran out of heap") });
+    await expect(doomed.call("free_loop", input)).rejects.toMatchObject({ code: "memory_limit" });
+    await doomed.close();
+    const fresh = await WorkerInstance.start(spec as never);
+    const output = await fresh.call("free_loop", input);
+    expect(new TextDecoder().decode(output!)).toBe('{"value":200}');
+    await fresh.close();
   });
 });

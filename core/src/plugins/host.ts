@@ -2,28 +2,38 @@
  * `PluginHost`: one loaded plugin, its tools callable as JSON in, JSON out, with every limit of the
  * manifest enforced by the host itself (the Extism Node SDK enforces none of them, notes-extism.md).
  *
- * Design (why worker mode with async host functions): each pooled instance is an Extism plugin
- * created with `runInWorker: true`, so wasm runs off the main thread and never stalls token
- * streaming. In that mode the SDK's worker blocks on `Atomics.wait` while the main thread runs the
- * host function and *awaits* its result (`BackgroundPlugin.#handleInvoke` in `@extism/extism`
- * 1.0.3 does `await func(context, ...args)`), so async host functions (HTTP, files) work as they
- * are. The costs, handled here: a host function that throws makes the SDK terminate the worker
- * (ours answer `{"error"}` instead, see host-functions.ts); the SDK has no timeout (the pool races
- * each call and terminates the worker); the SDK's kernel `alloc` in the worker cannot be capped
- * (notes-extism.md: overriding it in worker mode breaks calls), so the caps are on what the host
- * itself hands over: input, config and host-function answers.
+ * Design: each pooled instance is its own `worker_threads` Worker (worker-instance.ts), its V8 heap
+ * bounded by `resourceLimits`, running Extism in foreground mode (plugin-worker.ts). Wasm never runs
+ * on the main thread, so it never stalls token streaming; and in foreground mode the kernel's
+ * `extism:host/env` functions can be replaced, so the worker caps every allocation the plugin can
+ * cause (below). The Shimmy host functions and Extism's `http_request` are synchronous in the worker:
+ * it posts the request and blocks on `Atomics.wait` while this thread runs the checked I/O
+ * (host-functions.ts: checkedFetch, fs-grants) and posts the answer back. A call past `timeoutMs`,
+ * an aborted one and `close()` terminate the worker (the pool replaces it) and abort its I/O here.
+ *
+ * Caps, per instance (ArrayBuffers are outside the V8 heap, so `resourceLimits` alone bounds none):
+ * - Extism memory blocks, live bytes in one call (`alloc`, the input, config values, vars read,
+ *   host-function answers, HTTP bodies): `memoryMaxPages × 64 KiB + jsonCap(maxResponseBytes)`:
+ *   a plugin can hand the host at most its whole memory, and receive one answer on top. Past it the
+ *   call fails with `memory_limit`; `free` gives bytes back. At most 100,000 blocks per call (each
+ *   costs heap, and the SDK never reuses a freed slot). All blocks are dropped after each call.
+ * - vars: 1 MiB of keys and values per instance (Extism's own default `max_var_bytes`).
+ * - log text: 1 MiB per call, lines cut at 16 KiB.
+ * - host-function requests and answers: `jsonCap(maxResponseBytes)`, as before.
+ * - the worker's heap: WORKER_RESOURCE_LIMITS (64 MiB old generation); a worker that passes it dies,
+ *   its call fails with `memory_limit` and the pool replaces it.
  */
-import { createPlugin } from "@extism/extism";
 import type { PluginManifest, ToolCapability } from "@shimmy/plugin-sdk";
-import { Ajv, type Options, type ValidateFunction } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ValidateFunction } from "ajv";
 import { resolveFolderGrants } from "./fs-grants.js";
-import { extismFetch, shimmyHostFunctions, type HostFunctionGrants } from "./host-functions.js";
-import { InstanceCallFailure, InstancePool, type PoolInstance } from "./instance-pool.js";
-import { checkModule, EXTISM_USER } from "./module-check.js";
+import { jsonCap, type HostFunctionGrants } from "./host-functions.js";
+import { InstanceCallFailure, InstancePool } from "./instance-pool.js";
+import { checkModule, SHIMMY_FUNCTIONS, type ShimmyFunctionName } from "./module-check.js";
 import { resolveGrants } from "./net-grants.js";
+import { compileJsonSchema, schemaErrorText } from "./json-schema.js";
 import { PluginCallError } from "./plugin-call-error.js";
+import { WorkerInstance, type PluginLog } from "./worker-instance.js";
+import type { WorkerCaps } from "./worker-protocol.js";
 
 /** The log methods the host uses (a pino logger fits). */
 export interface PluginHostLogger {
@@ -61,30 +71,27 @@ interface Tool {
   validateOutput: ValidateFunction | null;
 }
 
-const AJV_OPTIONS: Options = { strict: false, allErrors: false, validateFormats: false };
-const PLUGIN_ERROR_PREFIX = "Plugin-originated error: ";
-
-/** Compiles a tool schema once, in the dialect its `$schema` names (draft-07 otherwise, as MCP). */
-function compileSchema(schema: Record<string, unknown>): ValidateFunction {
-  const declared = typeof schema.$schema === "string" ? schema.$schema : "";
-  const ajv = declared.includes("2020-12") ? new Ajv2020(AJV_OPTIONS) : declared.includes("2019-09") ? new Ajv2019(AJV_OPTIONS) : new Ajv(AJV_OPTIONS);
-  const { $schema: _ignored, ...bare } = schema;
-  return ajv.compile(bare);
+/** The caps an instance's worker enforces, from the manifest's limits (see the module comment). */
+export function workerCaps(limits: PluginManifest["limits"]): WorkerCaps {
+  return {
+    blockBytes: limits.memoryMaxPages * 64 * 1024 + jsonCap(limits.maxResponseBytes),
+    blocksPerCall: 100_000,
+    varBytes: 1024 * 1024,
+    jsonBytes: jsonCap(limits.maxResponseBytes),
+    logBytes: 1024 * 1024,
+    logLineBytes: 16 * 1024,
+  };
 }
 
-function schemaErrors(validate: ValidateFunction): string {
-  return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`).join("; ");
-}
-
-/** The user's config as Extism config: strings as they are, anything else as JSON. */
-function extismConfig(config: Record<string, unknown>, maxBytes: number): Record<string, string> {
-  const out: Record<string, string> = {};
+/** The user's config as Extism config, UTF-8 encoded: strings as they are, anything else as JSON. */
+function extismConfig(config: Record<string, unknown>, maxBytes: number): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
   let bytes = 0;
   for (const [key, value] of Object.entries(config)) {
     if (value === undefined) continue;
     const text = typeof value === "string" ? value : JSON.stringify(value);
-    out[key] = text;
-    bytes += Buffer.byteLength(key) + Buffer.byteLength(text);
+    out[key] = new Uint8Array(Buffer.from(text, "utf8"));
+    bytes += Buffer.byteLength(key) + out[key]!.length;
   }
   if (bytes > maxBytes) throw new PluginCallError("payload_too_large", `the plugin's config is ${bytes} bytes; the cap (maxResponseBytes) is ${maxBytes}`);
   return out;
@@ -111,7 +118,8 @@ export class PluginHost {
    * the grants once, compiles the tool schemas and starts the instance pool.
    *
    * @throws {PluginCallError} `memory_limit`, `invalid_module`, `permission_denied` or
-   *   `payload_too_large` (config); an instance that fails to start rejects with the SDK's error.
+   *   `payload_too_large` (config); an instance that fails to start (its worker, or the plugin in
+   *   it) rejects with that error.
    */
   static async load(options: PluginHostOptions): Promise<PluginHost> {
     const { manifest, logger } = options;
@@ -123,8 +131,8 @@ export class PluginHost {
       if (capability.kind !== "tool") continue;
       tools.set(capability.name, {
         capability,
-        validateInput: compileSchema(capability.inputSchema),
-        validateOutput: capability.outputSchema ? compileSchema(capability.outputSchema) : null,
+        validateInput: compileJsonSchema(capability.inputSchema),
+        validateOutput: capability.outputSchema ? compileJsonSchema(capability.outputSchema) : null,
       });
     }
     const net = manifest.permissions?.net ?? [];
@@ -137,37 +145,15 @@ export class PluginHost {
       timeoutMs: limits.timeoutMs,
     };
     // Plugin log lines (Extism's log_* functions) go to our logger, tagged with the plugin.
-    const log = (level: "info" | "warn" | "debug") => (message: string) => logger[level]({ event: "plugin_log", plugin: manifest.name }, String(message));
-    const pluginLogger = { info: log("info"), warn: log("warn"), debug: log("debug"), error: log("warn"), trace: log("debug") } as unknown as Console;
-
-    const factory = async (): Promise<PoolInstance> => {
-      // Aborted when the instance is killed, so its host functions stop at once (host-functions.ts).
-      const alive = new AbortController();
-      const plugin = await createPlugin(
-        { wasm: [{ module }] },
-        {
-          runInWorker: true,
-          useWasi: false,
-          // The SDK's own check compares hostnames only; ours (checkedFetch, behind `fetch`) is the
-          // real one, so the SDK's is opened fully, and only for a plugin that declares `net`.
-          allowedHosts: net.length > 0 ? ["*"] : [],
-          fetch: extismFetch(grants, alive.signal),
-          functions: { [EXTISM_USER]: shimmyHostFunctions(grants, alive.signal) },
-          config,
-          logger: pluginLogger,
-        },
-      );
-      return {
-        async call(exportName, input) {
-          const output = await plugin.call(exportName, input);
-          return output === null ? null : output.bytes();
-        },
-        async close() {
-          alive.abort(new PluginCallError("closed", "the plugin instance was closed"));
-          await plugin.close();
-        },
-      };
-    };
+    const log: PluginLog = (level, message) => logger[level === "error" ? "warn" : level]({ event: "plugin_log", plugin: manifest.name }, message);
+    const hasFs = (manifest.permissions?.fs?.read?.length ?? 0) + (manifest.permissions?.fs?.write?.length ?? 0) > 0;
+    // Only the host functions the manifest permits are installed (checkModule refused any other import).
+    const shimmyFunctions = (Object.keys(SHIMMY_FUNCTIONS) as ShimmyFunctionName[]).filter((name) => {
+      const needs = SHIMMY_FUNCTIONS[name];
+      return needs === null || (needs === "net" ? net.length > 0 : hasFs);
+    });
+    const spec = { module, config, caps: workerCaps(limits), shimmyFunctions, extismHttp: net.length > 0, grants, log };
+    const factory = () => WorkerInstance.start(spec);
     const pool = await InstancePool.create(factory, options.poolSize ?? 2);
     return new PluginHost(manifest, tools, pool, logger);
   }
@@ -183,7 +169,8 @@ export class PluginHost {
    * within `maxResponseBytes`. Writes one audit line per call.
    *
    * @throws {PluginCallError} `unknown_tool`, `invalid_input`, `payload_too_large`, `timeout`,
-   *   `aborted`, `closed`, `plugin_error`, `invalid_output` or `response_too_large`.
+   *   `aborted`, `closed`, `plugin_error`, `memory_limit` (the call passed an allocation cap; the
+   *   instance is replaced), `invalid_output` or `response_too_large`.
    */
   async callTool(toolName: string, input: unknown, options: CallToolOptions = {}): Promise<unknown> {
     const started = performance.now();
@@ -194,7 +181,7 @@ export class PluginHost {
       const tool = this.#tools.get(toolName);
       if (!tool) throw new PluginCallError("unknown_tool", `${this.#name} has no tool "${toolName}"`);
       if (!tool.validateInput(input)) {
-        throw new PluginCallError("invalid_input", `the input of ${toolName} does not match its inputSchema: ${schemaErrors(tool.validateInput)}`);
+        throw new PluginCallError("invalid_input", `the input of ${toolName} does not match its inputSchema: ${schemaErrorText(tool.validateInput)}`);
       }
       const inputBytes = Buffer.from(JSON.stringify(input), "utf8");
       bytesIn = inputBytes.length;
@@ -206,8 +193,8 @@ export class PluginHost {
         output = await this.#pool.run(tool.capability.export, inputBytes, { timeoutMs: this.#limits.timeoutMs, signal: options.signal });
       } catch (error) {
         if (!(error instanceof InstanceCallFailure)) throw error;
-        const message = error.message.startsWith(PLUGIN_ERROR_PREFIX) ? error.message.slice(PLUGIN_ERROR_PREFIX.length) : error.message;
-        throw new PluginCallError("plugin_error", `${this.#name} failed in ${toolName}: ${message}`, { cause: error.original });
+        const code = error.original instanceof PluginCallError && error.original.code === "memory_limit" ? "memory_limit" : "plugin_error";
+        throw new PluginCallError(code, `${this.#name} failed in ${toolName}: ${error.message}`, { cause: error.original });
       }
       bytesOut = output?.length ?? 0;
       return this.#checkOutput(tool, toolName, output);
@@ -231,7 +218,7 @@ export class PluginHost {
       throw new PluginCallError("invalid_output", `${toolName} returned output that is not UTF-8 JSON`);
     }
     if (tool.validateOutput && !tool.validateOutput(value)) {
-      throw new PluginCallError("invalid_output", `the output of ${toolName} does not match its outputSchema: ${schemaErrors(tool.validateOutput)}`);
+      throw new PluginCallError("invalid_output", `the output of ${toolName} does not match its outputSchema: ${schemaErrorText(tool.validateOutput)}`);
     }
     return value;
   }

@@ -1,10 +1,9 @@
 /**
- * A fixed pool of plugin instances. An Extism instance runs one call at a time ("plugin is not
- * reentrant", notes-extism.md), so each call takes an idle instance and callers wait in FIFO order.
- * The SDK enforces no timeout, so the pool races every call against `timeoutMs`, the caller's
- * signal and {@link InstancePool.close}; an instance whose call did not end cleanly (timeout,
- * abort, trap, plugin error, a worker the SDK closed) is closed and replaced by a fresh one, since
- * its memory and the SDK's state for it can no longer be trusted.
+ * A fixed pool of plugin instances. An instance runs one call at a time, so each call takes an idle
+ * instance and callers wait in FIFO order. The pool races every call against `timeoutMs`, the
+ * caller's signal and {@link InstancePool.close}; an instance whose call did not end cleanly
+ * (timeout, abort, trap, plugin error, an allocation cap reached, a worker that died) is closed
+ * (its worker terminated) and replaced by a fresh one, since its memory can no longer be trusted.
  */
 import { PluginCallError } from "./plugin-call-error.js";
 
@@ -12,7 +11,7 @@ import { PluginCallError } from "./plugin-call-error.js";
 export interface PoolInstance {
   /** Calls an export with the input bytes; the output bytes, or null for no output. */
   call(exportName: string, input: Uint8Array): Promise<Uint8Array | null>;
-  /** Ends the instance at once, even mid-call (terminates its worker). */
+  /** Ends the instance at once, even mid-call (terminates its worker and aborts its host I/O). */
   close(): Promise<void>;
 }
 
@@ -30,7 +29,7 @@ interface Waiter {
   onAbort?: () => void;
 }
 
-/** A call that failed inside the plugin: the SDK's error, kept so the host can word it. */
+/** A call that failed inside the plugin: the instance's error, kept so the host can word it. */
 export class InstanceCallFailure extends Error {
   constructor(readonly original: unknown) {
     super(typeof (original as Error)?.message === "string" ? (original as Error).message : String(original));
