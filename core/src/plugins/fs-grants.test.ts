@@ -39,6 +39,13 @@ describe("resolveFolderGrants", () => {
   });
 });
 
+describe("resolveFolderGrants with a list", () => {
+  it("grants each folder of a list-valued template", async () => {
+    const listed = await resolveFolderGrants(["{config.folders}"], [], { folders: [path.join(root, "x"), path.join(root, "xy"), path.join(root, "missing")] }, root);
+    expect(listed.folders.map((f) => f.path)).toEqual([path.join(root, "x"), path.join(root, "xy")]);
+  });
+});
+
 describe("checkPath", () => {
   it("returns the real path of a file inside a granted folder, by absolute path or ~", async () => {
     expect(await checkPath(path.join(root, "x/sub/b.txt"), grants, "read")).toBe(path.join(root, "x/sub/b.txt"));

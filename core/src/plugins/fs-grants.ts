@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
-import { expandTemplates } from "./net-grants.js";
+import { expandPattern } from "./net-grants.js";
 import { PluginCallError } from "./plugin-call-error.js";
 
 /** One granted folder, by its real path. */
@@ -31,16 +31,21 @@ export interface FolderEntry {
   size: number;
 }
 
-function expandHome(p: string, home: string): string {
+/** `~` and `~/…` against `home`; anything else as it is. */
+export function expandHome(p: string, home: string): string {
   if (p === "~") return home;
   if (p.startsWith("~/")) return path.join(home, p.slice(2));
   return p;
 }
 
-async function realFolder(pattern: string, config: Record<string, unknown>, home: string): Promise<string | null> {
-  const expanded = expandTemplates(pattern, config);
-  if (!expanded) return null; // an unset config key grants nothing
-  const p = expandHome(expanded.value.trim(), home);
+/** The real folders a pattern names (a template over a list names several); an unset key names none. */
+async function realFolders(pattern: string, config: Record<string, unknown>, home: string): Promise<string[]> {
+  const folders = await Promise.all(expandPattern(pattern, config).map((expanded) => realFolder(expanded.value, home)));
+  return folders.filter((f): f is string => f !== null);
+}
+
+async function realFolder(expanded: string, home: string): Promise<string | null> {
+  const p = expandHome(expanded.trim(), home);
   if (!path.isAbsolute(p)) return null; // relative to what? the server's cwd is no one's choice
   try {
     const real = await fsp.realpath(p);
@@ -59,11 +64,11 @@ export async function resolveFolderGrants(read: string[], write: string[], confi
   const byPath = new Map<string, FolderGrant>();
   for (const [list, mode] of [[read, "read"], [write, "write"]] as const) {
     for (const pattern of list) {
-      const real = await realFolder(pattern, config, home);
-      if (real === null) continue;
-      const grant = byPath.get(real) ?? { path: real, read: false, write: false };
-      grant[mode] = true;
-      byPath.set(real, grant);
+      for (const real of await realFolders(pattern, config, home)) {
+        const grant = byPath.get(real) ?? { path: real, read: false, write: false };
+        grant[mode] = true;
+        byPath.set(real, grant);
+      }
     }
   }
   return { home, folders: [...byPath.values()] };

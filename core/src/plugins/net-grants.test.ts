@@ -27,6 +27,15 @@ describe("resolveGrants", () => {
     ]);
   });
 
+  it("gives one literal grant per entry when a whole-pattern template names a list", () => {
+    const grants = resolveGrants(["{config.origins}"], { origins: ["https://a.example", "http://127.0.0.1:8080/path", "", 7] });
+    expect(grants.map((g) => [g.scheme, g.host, g.port, g.literal])).toEqual([
+      ["https", "a.example", 443, true],
+      ["http", "127.0.0.1", 8080, true],
+    ]);
+    expect(resolveGrants(["{config.origins}"], { origins: [] })).toEqual([]);
+  });
+
   it("drops templates whose key is missing or empty, and patterns that are not origins", () => {
     const grants = resolveGrants(
       ["{config.missing}", "{config.empty}", "{config.obj}", "ftp://example.com", "https://example.com/path", "example.com",

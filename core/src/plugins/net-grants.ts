@@ -47,6 +47,23 @@ export function expandTemplates(text: string, config: Record<string, unknown>): 
   return missing ? null : { value, templated };
 }
 
+const WHOLE_TEMPLATE = /^\{config\.([A-Za-z0-9_.-]+)\}$/;
+
+/**
+ * Expands one permission pattern. A pattern that is exactly one `{config.KEY}` template whose value
+ * is an array of strings (a list of origins or folders the user chose) gives one value per entry;
+ * anything else expands as {@link expandTemplates} does. Empty when nothing is granted.
+ */
+export function expandPattern(pattern: string, config: Record<string, unknown>): { value: string; templated: boolean }[] {
+  const whole = WHOLE_TEMPLATE.exec(pattern.trim());
+  const list = whole ? config[whole[1] as string] : undefined;
+  if (Array.isArray(list)) {
+    return list.filter((v): v is string => typeof v === "string" && v.trim() !== "").map((v) => ({ value: v.trim(), templated: true }));
+  }
+  const expanded = expandTemplates(pattern, config);
+  return expanded ? [expanded] : [];
+}
+
 /** The port a URL connects to, default ports filled in. */
 export function urlPort(url: URL): number {
   if (url.port !== "") return Number(url.port);
@@ -85,18 +102,19 @@ function parseOrigin(pattern: string, fromConfig: boolean): Omit<NetGrant, "patt
 }
 
 /**
- * Turns `permissions.net` patterns into grants. Templates are expanded from the user's config; a
- * template with a missing or empty key, or a pattern that is not an origin, grants nothing.
+ * Turns `permissions.net` patterns into grants. Templates are expanded from the user's config (a
+ * whole-pattern template over a list gives one grant per entry); a template with a missing or empty
+ * key, or a pattern that is not an origin, grants nothing.
  *
  * @example resolveGrants(["https://*.example.com", "{config.baseUrl}"], { baseUrl: "http://127.0.0.1:8080" })
  */
 export function resolveGrants(patterns: string[], config: Record<string, unknown>): NetGrant[] {
   const grants: NetGrant[] = [];
   for (const pattern of patterns) {
-    const expanded = expandTemplates(pattern, config);
-    if (!expanded) continue;
-    const origin = parseOrigin(expanded.value.trim(), expanded.templated);
-    if (origin) grants.push({ ...origin, pattern });
+    for (const expanded of expandPattern(pattern, config)) {
+      const origin = parseOrigin(expanded.value.trim(), expanded.templated);
+      if (origin) grants.push({ ...origin, pattern });
+    }
   }
   return grants;
 }
