@@ -19,6 +19,8 @@ import type { Logger } from "./logger.js";
 import { healthRouter } from "./http/health.js";
 import { openAIRouter } from "./openai/routes.js";
 import { adminModelsRouter } from "./admin/models-routes.js";
+import { adminPluginsRouter } from "./admin/plugins-routes.js";
+import type { InstalledPlugins } from "./plugins/installed-plugins.js";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -36,6 +38,8 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** The key every route but /health needs, when set. */
   apiKey?: string | null;
+  /** The installed plugins (`/api/plugins`, `/api/tools/call`). */
+  plugins: InstalledPlugins;
 }
 
 /** The HTTP application, ready for `app.callback()`. */
@@ -50,7 +54,7 @@ export function createApp(options: AppOptions): Koa<ShimmyState> {
   app.use(originCheck({ corsOrigins: options.corsOrigins ?? [] }));
   app.use(apiKeyCheck(options.apiKey ?? null));
   app.use(jsonBody(options.maxBodyBytes));
-  for (const router of [healthRouter(options.engine), openAIRouter(options.engine), adminModelsRouter(options)]) {
+  for (const router of [healthRouter(options.engine), openAIRouter(options.engine), adminModelsRouter(options), adminPluginsRouter(options.plugins)]) {
     app.use(router.routes());
   }
   return app;

@@ -19,6 +19,8 @@ export interface ErrorCatalogEntry {
   type: ErrorType;
   /** When a client sees this code, in words, for the reference page. */
   description: string;
+  /** A 5xx whose message is written for the client (4xx messages always are). */
+  expose?: boolean;
 }
 
 /** Every error code Shimmy can answer with. */
@@ -73,6 +75,26 @@ export const ERROR_CATALOG = {
     type: "not_found_error",
     description: "No route matches the method and path.",
   },
+  plugin_not_found: {
+    status: 404,
+    type: "not_found_error",
+    description: "No installed plugin has that name; `GET /api/plugins` lists them.",
+  },
+  tool_not_found: {
+    status: 404,
+    type: "not_found_error",
+    description: "No enabled plugin has a tool of that name; `GET /api/plugins` lists the tools.",
+  },
+  ambiguous_tool: {
+    status: 409,
+    type: "invalid_request_error",
+    description: "Two or more plugins have a tool of that name; the message lists them; name one in `plugin`.",
+  },
+  plugin_unavailable: {
+    status: 409,
+    type: "invalid_request_error",
+    description: "The plugin is disabled, or it could not be loaded (for example its plugin.wasm changed after install); the message says why and what to run.",
+  },
   request_too_large: {
     status: 413,
     type: "invalid_request_error",
@@ -97,11 +119,25 @@ export const ERROR_CATALOG = {
     status: 500,
     type: "server_error",
     description: "The model's JSON answer or tool arguments broke a schema rule that no grammar can enforce (see docs/reference/json-schema.md); retrying may succeed.",
+    expose: true,
   },
   model_load_failed: {
     status: 500,
     type: "server_error",
     description: "llama.cpp could not load the model file (the message says why, for example memory).",
+    expose: true,
+  },
+  tool_failed: {
+    status: 502,
+    type: "server_error",
+    description: "A plugin tool failed: the plugin reported an error or trapped, its output was not JSON or broke its outputSchema, or it went past a limit of its manifest; the message says which.",
+    expose: true,
+  },
+  tool_timeout: {
+    status: 504,
+    type: "server_error",
+    description: "A plugin tool ran past its manifest's `timeoutMs` and was stopped.",
+    expose: true,
   },
   internal_error: {
     status: 500,
@@ -147,7 +183,7 @@ export class ShimmyError extends Error {
     this.type = entry.type;
     this.param = options.param ?? null;
     this.headers = options.headers ?? {};
-    this.expose = entry.status < 500 || code === "model_load_failed" || code === "output_invalid";
+    this.expose = entry.status < 500 || entry.expose === true;
   }
 }
 

@@ -8,6 +8,8 @@ import type { ServeConfig } from "./config/index.js";
 import { LlamaEngine } from "./engine/llama-engine.js";
 import type { Logger } from "./logger.js";
 import { parseKeepAlive } from "./engine/keep-alive.js";
+import { InstalledPlugins } from "./plugins/installed-plugins.js";
+import { storeLayout } from "./plugins/store/layout.js";
 import { discoverModels, HeaderCache, modelRoots, watchModelRoots, type DiscoverOptions, type DiscoveredModel } from "./models/index.js";
 
 /** A running server. */
@@ -22,7 +24,7 @@ export interface RunningServer {
 export interface StartServerOptions {
   config: ServeConfig;
   logger: Logger;
-  /** `$SHIMMY_HOME`, where probe verdicts are kept. */
+  /** `$SHIMMY_HOME`: probe verdicts, and the installed plugins. */
   home: string;
   /** Aliases from config.json: alias → model id. */
   aliases?: Readonly<Record<string, string>>;
@@ -84,7 +86,9 @@ export async function startServer({ config, logger, home, aliases = {}, cwd = pr
       })
     : () => undefined;
 
+  const plugins = new InstalledPlugins({ layout: storeLayout(home), logger });
   const app = createApp({
+    plugins,
     engine,
     rediscover,
     logger,
@@ -108,7 +112,9 @@ export async function startServer({ config, logger, home, aliases = {}, cwd = pr
       resolve();
     });
   });
-  const url = formatUrl(server.address() as AddressInfo);
+  const address = server.address() as AddressInfo;
+  const url = formatUrl(address);
+  await plugins.start([{ host: config.host, port: address.port }]);
   logger.info({ event: "listening", url, models: found.models.filter((m) => !m.invalidReason).map((m) => m.id) }, `listening on ${url}`);
 
   let closing: Promise<void> | undefined;
@@ -122,7 +128,7 @@ export async function startServer({ config, logger, home, aliases = {}, cwd = pr
         await closed;
         clearTimeout(timer);
         stopWatching();
-        await engine.dispose();
+        await Promise.all([plugins.close(), engine.dispose()]);
       })();
       return closing;
     },

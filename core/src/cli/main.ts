@@ -1,22 +1,18 @@
 /** The `shimmy` command: dispatches to one file per command group. */
-import { createRequire } from "node:module";
 import { ConfigError } from "../config/index.js";
+import { CORE_VERSION } from "../version.js";
 
 const USAGE = `Usage: shimmy <command> [options]
 
 Commands:
   serve      Serve GGUF models over an OpenAI-compatible API (shimmy serve --help)
   models     List, discover, load and unload the models of a running server (shimmy models --help)
+  plugin     Install, configure, list and remove plugins (shimmy plugin --help)
 
 Options:
   -h, --help     Print this help
   -v, --version  Print the version
 `;
-
-function version(): string {
-  const require = createRequire(import.meta.url);
-  return (require("../../package.json") as { version: string }).version;
-}
 
 /** Runs the CLI; the exit code says how it went (2 for a usage or configuration mistake). */
 export async function main(argv: string[]): Promise<number> {
@@ -29,9 +25,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "models":
         return await (await import("./models.js")).modelsCommand(rest);
+      case "plugin":
+      case "plugins":
+        return await (await import("./plugin.js")).pluginCommand(rest);
       case "-v":
       case "--version":
-        process.stdout.write(version() + "\n");
+        process.stdout.write(CORE_VERSION + "\n");
         return 0;
       case undefined:
       case "-h":

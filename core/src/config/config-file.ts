@@ -53,9 +53,14 @@ export const secretsFileSchema = {
   title: "Shimmy secrets ($SHIMMY_HOME/secrets.json, mode 0600)",
   type: "object",
   additionalProperties: false,
-  properties: Object.fromEntries(
-    SERVE_OPTIONS.filter((spec) => spec.secret).map((spec) => [spec.key, { ...optionSchema(spec), writeOnly: true }]),
-  ),
+  properties: {
+    ...Object.fromEntries(SERVE_OPTIONS.filter((spec) => spec.secret).map((spec) => [spec.key, { ...optionSchema(spec), writeOnly: true }])),
+    plugins: {
+      description: "Secret plugin settings (the writeOnly fields of a plugin's config schema), by plugin name; set with `shimmy plugin config NAME key=value`.",
+      type: "object",
+      additionalProperties: { type: "object", additionalProperties: { writeOnly: true } },
+    },
+  },
 } as const;
 
 const ajv = new Ajv({ allErrors: true, strict: false });

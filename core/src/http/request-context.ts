@@ -4,6 +4,8 @@ import type { Context } from "koa";
 /** Fields the request's log line reports, filled in by the handlers. */
 export interface RequestLogFields {
   model?: string;
+  /** The plugin tool a `/api/tools/call` request called (`plugin/tool` when named). */
+  tool?: string;
   promptTokens?: number;
   completionTokens?: number;
   /** Milliseconds from the request's arrival to its first generated text. */

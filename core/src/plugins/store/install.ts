@@ -1,0 +1,199 @@
+/**
+ * `shimmy plugin install PATH.tgz|DIR`: every check runs on a copy in a staging folder, the user
+ * approves the resolved permissions, and only then is the copy renamed into
+ * `plugins/NAME/VERSION/` and the lock file rewritten (atomically). A failure at any step, or a
+ * `kill -9`, leaves the lock file and the installed plugins as they were; a killed install leaves
+ * at most a staging folder, swept by the next one.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { supportsCoreVersion, validateManifest, type PluginManifest } from "@shimmy/plugin-sdk";
+import { checkModule } from "../module-check.js";
+import { PluginCallError } from "../plugin-call-error.js";
+import type { StoreLayout } from "./layout.js";
+import { versionDir } from "./layout.js";
+import { readLock, writeLock, type LockedPlugin } from "./lock-file.js";
+import { readPackage } from "./package-reader.js";
+import { resolvePermissions, widening, type ResolvedPermissions } from "./permissions.js";
+import { readPluginSecrets } from "./secrets.js";
+import { acquireStoreGuard } from "./store-guard.js";
+import { StoreError } from "./store-error.js";
+
+/** What an install would do, shown to the user before anything changes. */
+export interface InstallPlan {
+  manifest: PluginManifest;
+  /** The permissions resolved with the plugin's current (or no) config. */
+  permissions: ResolvedPermissions;
+  /** The installed version this replaces, if any, and what it was granted. */
+  previous?: Pick<LockedPlugin, "version" | "permissions">;
+  /** Against `previous`: what this version may reach that the installed one was not granted. */
+  widened: string[];
+}
+
+/** Options of {@link installPlugin}. */
+export interface InstallOptions {
+  /** This core's version, checked against the manifest's `shimmy` range. */
+  coreVersion: string;
+  /** Shows the plan and answers whether to go on; not called with `yes`. */
+  confirm(plan: InstallPlan): Promise<boolean>;
+  /** Skips the question (`--yes`). */
+  yes?: boolean;
+  /** Progress lines for long steps (building a source folder). */
+  onProgress?(message: string): void;
+}
+
+/** What {@link installPlugin} installed. */
+export interface InstallResult {
+  name: string;
+  entry: LockedPlugin;
+  dir: string;
+  plan: InstallPlan;
+}
+
+/** The files a package must hold, relative to `package/`. */
+const REQUIRED_FILES = ["package.json", "shimmy-plugin.json", "plugin.wasm", "README.md"] as const;
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** The package's tarball bytes: the `.tgz` as given, or a source folder built and packed first. */
+async function packageBytes(source: string, stagingRoot: string, onProgress?: (m: string) => void): Promise<Buffer> {
+  const stat = await fsp.stat(source).catch(() => null);
+  if (!stat) throw new StoreError("invalid_package", `${source} does not exist: give a plugin's .tgz or its source folder`);
+  if (stat.isFile()) return fsp.readFile(source);
+  if (!stat.isDirectory()) throw new StoreError("invalid_package", `${source} is neither a file nor a folder`);
+  const entry = await fsp.stat(path.join(source, "assembly", "index.ts")).catch(() => null);
+  if (!entry?.isFile()) {
+    throw new StoreError("invalid_package", `${source} has no assembly/index.ts: give a plugin's source folder (made with shimmy-plugin init) or its .tgz`);
+  }
+  onProgress?.(`building ${source}`);
+  // Loaded only here: the AssemblyScript compiler is large and only source installs need it.
+  const { packPlugin } = await import("@shimmy/plugin-sdk/pack");
+  try {
+    const packed = await packPlugin(source, { out: path.join(stagingRoot, "package.tgz") });
+    return fsp.readFile(packed.file);
+  } catch (error) {
+    throw new StoreError("invalid_package", `building ${source} failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Validates the unpacked files; returns the manifest (limits filled in). */
+async function checkPackage(files: Map<string, Buffer>, coreVersion: string): Promise<PluginManifest> {
+  const missing = REQUIRED_FILES.filter((f) => !files.has(f));
+  if (missing.length > 0) throw new StoreError("invalid_package", `the package lacks ${missing.map((f) => `package/${f}`).join(", ")}`);
+  const json = (file: string): unknown => {
+    try {
+      return JSON.parse((files.get(file) as Buffer).toString("utf8"));
+    } catch (error) {
+      throw new StoreError("invalid_package", `package/${file} is not valid JSON: ${(error as Error).message}`);
+    }
+  };
+  const checked = validateManifest(json("shimmy-plugin.json"));
+  if (!checked.ok) {
+    throw new StoreError("invalid_package", `package/shimmy-plugin.json is not a valid manifest:\n${checked.errors.map((e) => `  ${e.path || "(root)"}: ${e.message}`).join("\n")}`);
+  }
+  const manifest = checked.manifest;
+  const pkg = json("package.json") as { name?: unknown; version?: unknown };
+  if (pkg.name !== manifest.name || pkg.version !== manifest.version) {
+    throw new StoreError("invalid_package", `package/package.json says ${String(pkg.name)}@${String(pkg.version)} but the manifest says ${manifest.name}@${manifest.version}`);
+  }
+  if (!supportsCoreVersion(manifest, coreVersion)) {
+    throw new StoreError("unsupported_core", `${manifest.name}@${manifest.version} supports Shimmy ${manifest.shimmy}; this is Shimmy ${coreVersion}. Install a version of the plugin made for it.`);
+  }
+  try {
+    await checkModule(files.get("plugin.wasm") as Buffer, manifest);
+  } catch (error) {
+    if (error instanceof PluginCallError) throw new StoreError("invalid_package", `package/plugin.wasm is refused: ${error.message}`, { cause: error });
+    throw error;
+  }
+  return manifest;
+}
+
+/** Writes the accepted files under `dir` (new files only: the folder is fresh). */
+async function writeFiles(dir: string, files: Map<string, Buffer>): Promise<void> {
+  for (const [relative, bytes] of files) {
+    const target = path.join(dir, ...relative.split("/"));
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    await fsp.writeFile(target, bytes, { flag: "wx", mode: 0o644 });
+  }
+}
+
+/** Removes what killed installs left in the staging folder. */
+async function sweepStaging(layout: StoreLayout): Promise<void> {
+  await fsp.rm(layout.stagingDir, { recursive: true, force: true });
+  await fsp.mkdir(layout.stagingDir, { recursive: true });
+}
+
+/**
+ * Installs (or replaces) a plugin from a `.tgz` or a source folder.
+ *
+ * @throws {StoreError} `invalid_package`, `unsafe_package`, `unsupported_core`, `cancelled`,
+ *   `busy` or `corrupt_store`; the store is unchanged whenever it throws.
+ */
+export async function installPlugin(layout: StoreLayout, source: string, options: InstallOptions): Promise<InstallResult> {
+  const release = await acquireStoreGuard(layout);
+  let stage: string | undefined;
+  try {
+    const lock = await readLock(layout);
+    await sweepStaging(layout);
+    stage = await fsp.mkdtemp(path.join(layout.stagingDir, "install-"));
+    const absolute = path.resolve(source);
+    const tarball = await packageBytes(absolute, stage, options.onProgress);
+    const integrity = `sha512-${createHash("sha512").update(tarball).digest("base64")}`;
+    const files = await readPackage(tarball);
+    const manifest = await checkPackage(files, options.coreVersion);
+
+    const existing = lock.plugins[manifest.name];
+    const secrets = (await readPluginSecrets(layout))[manifest.name] ?? {};
+    const permissions = resolvePermissions(manifest, { ...(existing?.config ?? {}), ...secrets }, layout.userHome);
+    const plan: InstallPlan = {
+      manifest,
+      permissions,
+      ...(existing ? { previous: { version: existing.version, permissions: existing.permissions } } : {}),
+      widened: existing ? widening(existing.permissions, permissions.granted) : [],
+    };
+    if (!options.yes && !(await options.confirm(plan))) throw new StoreError("cancelled", `${manifest.name} was not installed`);
+
+    const unpacked = path.join(stage, "package");
+    await writeFiles(unpacked, files);
+    const target = versionDir(layout, manifest.name, manifest.version);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    // Same version again: the old copy steps aside into the stage (removed with it) first, and
+    // comes back if the new one cannot take its place.
+    const replaced = path.join(stage, `replaced-${randomBytes(4).toString("hex")}`);
+    const hadCopy = await fsp.rename(target, replaced).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+        return false;
+      },
+    );
+    try {
+      await fsp.rename(unpacked, target);
+    } catch (error) {
+      if (hadCopy) await fsp.rename(replaced, target);
+      throw error;
+    }
+
+    const entry: LockedPlugin = {
+      version: manifest.version,
+      integrity,
+      wasmSha256: sha256Hex(files.get("plugin.wasm") as Buffer),
+      source: absolute,
+      permissions: permissions.granted,
+      config: existing?.config ?? {},
+      enabled: existing?.enabled ?? true,
+      installedAt: new Date().toISOString(),
+    };
+    await writeLock(layout, { ...lock, plugins: { ...lock.plugins, [manifest.name]: entry } });
+    if (existing && existing.version !== manifest.version) {
+      await fsp.rm(versionDir(layout, manifest.name, existing.version), { recursive: true, force: true });
+    }
+    return { name: manifest.name, entry, dir: target, plan };
+  } finally {
+    if (stage) await fsp.rm(stage, { recursive: true, force: true });
+    await release();
+  }
+}

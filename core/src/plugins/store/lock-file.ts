@@ -1,0 +1,119 @@
+/**
+ * `$SHIMMY_HOME/plugins.lock.json`: the one list of installed plugins. Written only whole and
+ * atomically (temp file, then rename), by one process at a time (see store-guard.ts); the server
+ * only reads it, and watches it to pick up changes.
+ */
+import fsp from "node:fs/promises";
+import { Ajv } from "ajv";
+import { writeFileAtomic } from "./atomic-file.js";
+import type { StoreLayout } from "./layout.js";
+import { StoreError } from "./store-error.js";
+
+/** What the user allowed a plugin to reach: its permission patterns resolved with its config. */
+export interface GrantedPermissions {
+  /** Origins, as `scheme://host[:port]` (default ports left out), `*.` wildcards kept. */
+  net: string[];
+  fs: { read: string[]; write: string[] };
+}
+
+/** One installed plugin. */
+export interface LockedPlugin {
+  version: string;
+  /** The package tarball's sha512, as npm writes it (`sha512-…`). */
+  integrity: string;
+  /** Hex sha256 of `plugin.wasm`, checked before every load. */
+  wasmSha256: string;
+  /** Where it was installed from: the absolute path of the `.tgz` or the folder. */
+  source: string;
+  permissions: GrantedPermissions;
+  /** The user's non-secret settings; secret ones (`writeOnly`) are in secrets.json. */
+  config: Record<string, unknown>;
+  enabled: boolean;
+  /** ISO 8601. */
+  installedAt: string;
+}
+
+/** The lock file's contents. */
+export interface LockFile {
+  lockfileVersion: 1;
+  plugins: Record<string, LockedPlugin>;
+}
+
+const STRINGS = { type: "array", items: { type: "string" } } as const;
+
+/** The JSON Schema of `plugins.lock.json`. */
+export const lockFileSchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  title: "Shimmy installed plugins ($SHIMMY_HOME/plugins.lock.json)",
+  type: "object",
+  required: ["lockfileVersion", "plugins"],
+  additionalProperties: false,
+  properties: {
+    lockfileVersion: { const: 1 },
+    plugins: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["version", "integrity", "wasmSha256", "source", "permissions", "config", "enabled", "installedAt"],
+        additionalProperties: false,
+        properties: {
+          version: { type: "string", minLength: 1 },
+          integrity: { type: "string", pattern: "^sha512-[A-Za-z0-9+/]+={0,2}$" },
+          wasmSha256: { type: "string", pattern: "^[0-9a-f]{64}$" },
+          source: { type: "string" },
+          permissions: {
+            type: "object",
+            required: ["net", "fs"],
+            additionalProperties: false,
+            properties: {
+              net: STRINGS,
+              fs: { type: "object", required: ["read", "write"], additionalProperties: false, properties: { read: STRINGS, write: STRINGS } },
+            },
+          },
+          config: { type: "object" },
+          enabled: { type: "boolean" },
+          installedAt: { type: "string" },
+        },
+      },
+    },
+  },
+} as const;
+
+const validateLock = new Ajv({ allErrors: true, strict: false }).compile<LockFile>(lockFileSchema);
+
+/** An empty lock: nothing installed. */
+export function emptyLock(): LockFile {
+  return { lockfileVersion: 1, plugins: {} };
+}
+
+/**
+ * Reads the lock file; a missing file is an empty store.
+ *
+ * @throws {StoreError} `corrupt_store` naming the file and what is wrong with it.
+ */
+export async function readLock(layout: StoreLayout): Promise<LockFile> {
+  let text: string;
+  try {
+    text = await fsp.readFile(layout.lockFile, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyLock();
+    throw new StoreError("corrupt_store", `${layout.lockFile} cannot be read: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new StoreError("corrupt_store", `${layout.lockFile} is not valid JSON (${(error as Error).message}); restore it or remove it and reinstall the plugins`);
+  }
+  if (!validateLock(data)) {
+    const problems = (validateLock.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`).join("; ");
+    throw new StoreError("corrupt_store", `${layout.lockFile} is not a valid lock file: ${problems}`);
+  }
+  return data;
+}
+
+/** Writes the lock file atomically, plugins sorted by name so diffs stay small. */
+export async function writeLock(layout: StoreLayout, lock: LockFile): Promise<void> {
+  const plugins = Object.fromEntries(Object.entries(lock.plugins).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  await writeFileAtomic(layout.lockFile, JSON.stringify({ lockfileVersion: 1, plugins }, null, 2) + "\n");
+}

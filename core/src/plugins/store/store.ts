@@ -1,0 +1,171 @@
+/**
+ * The installed-plugin store's operations besides install (install.ts): list, info, remove,
+ * enable/disable and config. Each change holds the store guard and rewrites the lock file
+ * atomically; the running server notices the new lock file and reloads what changed.
+ */
+import { createHash } from "node:crypto";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { secretConfigKeys, validateManifest, type PluginManifest } from "@shimmy/plugin-sdk";
+import type { StoreLayout } from "./layout.js";
+import { versionDir } from "./layout.js";
+import { readLock, writeLock, type LockedPlugin } from "./lock-file.js";
+import { applyConfigAssignments, missingRequiredConfig } from "./plugin-config.js";
+import { resolvePermissions, widening, type ResolvedPermissions } from "./permissions.js";
+import { readPluginSecrets, writePluginSecrets } from "./secrets.js";
+import { acquireStoreGuard } from "./store-guard.js";
+import { StoreError } from "./store-error.js";
+
+/** One installed plugin as the lock file and its folder describe it. */
+export interface InstalledPlugin {
+  name: string;
+  entry: LockedPlugin;
+  /** `plugins/NAME/VERSION`. */
+  dir: string;
+  /** Its manifest, or why it cannot be read. */
+  manifest: PluginManifest | null;
+  problem?: string;
+  /** Names of secret settings that are set (never their values). */
+  secretsSet: string[];
+  /** Required settings not set yet. */
+  missingConfig: string[];
+}
+
+/** Reads and validates `DIR/shimmy-plugin.json` of an installed plugin. */
+export async function readInstalledManifest(dir: string): Promise<PluginManifest> {
+  const file = path.join(dir, "shimmy-plugin.json");
+  let data: unknown;
+  try {
+    data = JSON.parse(await fsp.readFile(file, "utf8"));
+  } catch (error) {
+    throw new StoreError("corrupt_store", `${file} cannot be read: ${(error as Error).message}; reinstall the plugin`);
+  }
+  const checked = validateManifest(data);
+  if (!checked.ok) throw new StoreError("corrupt_store", `${file} is not a valid manifest (${checked.errors[0]?.message ?? "invalid"}); reinstall the plugin`);
+  return checked.manifest;
+}
+
+/**
+ * Reads `plugin.wasm` of an installed plugin and checks it against the lock file's sha256.
+ *
+ * @throws {StoreError} `corrupt_store` when it is missing or was modified after install.
+ */
+export async function readVerifiedWasm(dir: string, entry: Pick<LockedPlugin, "wasmSha256">, name: string): Promise<Uint8Array> {
+  const file = path.join(dir, "plugin.wasm");
+  const bytes = await fsp.readFile(file).catch((error: Error) => {
+    throw new StoreError("corrupt_store", `${file} cannot be read (${error.message}); reinstall ${name}`);
+  });
+  const actual = createHash("sha256").update(bytes).digest("hex");
+  if (actual !== entry.wasmSha256) {
+    throw new StoreError("corrupt_store", `${file} does not match its sha256 in the lock file (${actual} instead of ${entry.wasmSha256}): it was modified after install; refusing to load it. Reinstall ${name}.`);
+  }
+  return bytes;
+}
+
+/** Every installed plugin, sorted by name, with its manifest (or the reason it cannot be read). */
+export async function listInstalled(layout: StoreLayout): Promise<InstalledPlugin[]> {
+  const lock = await readLock(layout);
+  const secrets = await readPluginSecrets(layout);
+  return Promise.all(
+    Object.entries(lock.plugins)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(async ([name, entry]) => {
+        const dir = versionDir(layout, name, entry.version);
+        const own = secrets[name] ?? {};
+        try {
+          const manifest = await readInstalledManifest(dir);
+          return { name, entry, dir, manifest, secretsSet: Object.keys(own), missingConfig: missingRequiredConfig(manifest, { ...entry.config, ...own }) };
+        } catch (error) {
+          return { name, entry, dir, manifest: null, problem: (error as Error).message, secretsSet: Object.keys(own), missingConfig: [] };
+        }
+      }),
+  );
+}
+
+/** One installed plugin. @throws {StoreError} `not_installed`. */
+export async function installedPlugin(layout: StoreLayout, name: string): Promise<InstalledPlugin> {
+  const found = (await listInstalled(layout)).find((p) => p.name === name);
+  if (!found) throw notInstalled(name);
+  return found;
+}
+
+function notInstalled(name: string): StoreError {
+  return new StoreError("not_installed", `no plugin named ${name} is installed (shimmy plugin list shows what is)`);
+}
+
+/** Runs `change` on the lock entry of `name` under the store guard and writes the lock. */
+async function changeEntry(layout: StoreLayout, name: string, change: (entry: LockedPlugin) => Promise<LockedPlugin | null>): Promise<void> {
+  const release = await acquireStoreGuard(layout);
+  try {
+    const lock = await readLock(layout);
+    const entry = lock.plugins[name];
+    if (!entry) throw notInstalled(name);
+    const next = await change(entry);
+    const plugins = { ...lock.plugins };
+    if (next === null) delete plugins[name];
+    else plugins[name] = next;
+    await writeLock(layout, { ...lock, plugins });
+  } finally {
+    await release();
+  }
+}
+
+/** Removes a plugin: its lock entry first (so nothing loads it), then its files and secrets. */
+export async function removePlugin(layout: StoreLayout, name: string): Promise<LockedPlugin> {
+  let removed: LockedPlugin | undefined;
+  await changeEntry(layout, name, async (entry) => {
+    removed = entry;
+    return null;
+  });
+  await fsp.rm(path.join(layout.pluginsDir, ...name.split("/")), { recursive: true, force: true });
+  await writePluginSecrets(layout, name, {});
+  return removed as LockedPlugin;
+}
+
+/** Enables or disables a plugin; a disabled one stays installed but is not loaded. */
+export async function setPluginEnabled(layout: StoreLayout, name: string, enabled: boolean): Promise<void> {
+  await changeEntry(layout, name, async (entry) => ({ ...entry, enabled }));
+}
+
+/** Options of {@link configurePlugin}. */
+export interface ConfigureOptions {
+  /** Asked when the new settings let the plugin reach more than was approved. */
+  confirm(widened: string[], permissions: ResolvedPermissions): Promise<boolean>;
+  yes?: boolean;
+}
+
+/** What {@link configurePlugin} changed. */
+export interface ConfigureResult {
+  config: Record<string, unknown>;
+  secretsSet: string[];
+  permissions: ResolvedPermissions;
+  widened: string[];
+}
+
+/**
+ * Applies `key=value` settings: validated against the plugin's config schema, secrets into
+ * secrets.json, the rest and the newly resolved permissions into the lock file. A change that
+ * widens what the plugin may reach is asked about again.
+ *
+ * @throws {StoreError} `not_installed`, `invalid_config`, `cancelled`, `busy`.
+ */
+export async function configurePlugin(layout: StoreLayout, name: string, assignments: string[], options: ConfigureOptions): Promise<ConfigureResult> {
+  let result: ConfigureResult | undefined;
+  await changeEntry(layout, name, async (entry) => {
+    const manifest = await readInstalledManifest(versionDir(layout, name, entry.version));
+    const secrets = (await readPluginSecrets(layout))[name] ?? {};
+    const next = applyConfigAssignments(manifest, { plain: entry.config, secret: secrets }, assignments);
+    const permissions = resolvePermissions(manifest, { ...next.plain, ...next.secret }, layout.userHome);
+    const widened = widening(entry.permissions, permissions.granted);
+    if (widened.length > 0 && !options.yes && !(await options.confirm(widened, permissions))) {
+      throw new StoreError("cancelled", `the settings of ${name} were not changed`);
+    }
+    // Secrets first: a server reloading on the lock's change then finds them in place.
+    const secretKeys = new Set(secretConfigKeys(manifest));
+    const secretsChanged = JSON.stringify(next.secret) !== JSON.stringify(secrets);
+    if (secretsChanged) await writePluginSecrets(layout, name, next.secret);
+    result = { config: next.plain, secretsSet: Object.keys(next.secret).filter((k) => secretKeys.has(k)), permissions, widened };
+    return { ...entry, config: next.plain, permissions: permissions.granted };
+  });
+  return result as ConfigureResult;
+}

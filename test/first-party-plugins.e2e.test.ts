@@ -1,0 +1,188 @@
+/**
+ * The first-party plugins, installed from their packages with `shimmy plugin`, configured, and
+ * called through a running server's `/api/tools/call`: web-search against a SearXNG-shaped server
+ * and http-get against a page, both on 127.0.0.1; file-read in a temporary folder.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { packedPlugin } from "../scripts/first-party-plugins.js";
+import { pluginCli } from "./helpers/plugin-cli.js";
+import { ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
+
+let shimmy: ShimmyProcess;
+let work: string;
+let searx: http.Server;
+let pages: http.Server;
+const searches: URLSearchParams[] = [];
+
+function listen(server: http.Server): Promise<string> {
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+}
+
+async function call(name: string, args: Record<string, unknown>, plugin?: string): Promise<{ status: number; json: any }> {
+  const response = await fetch(`${shimmy.url}/api/tools/call`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name, arguments: args, ...(plugin ? { plugin } : {}) }),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+/** Polls `/api/plugins` (bounded) until the plugin `name` matches `ready`. */
+async function serverSees(name: string, ready: (plugin: any) => boolean, timeoutMs = 10_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const plugin = ((await (await fetch(`${shimmy.url}/api/plugins`)).json()) as any).data.find((p: any) => p.name === name);
+    if (plugin && ready(plugin)) return plugin;
+    if (Date.now() > deadline) throw new Error(`the server did not pick up ${name}: ${JSON.stringify(plugin)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function install(name: string): Promise<void> {
+  const run = await pluginCli(shimmy.home, ["install", packedPlugin(inject("firstPartyPlugins"), name).tgz, "--yes"]);
+  expect(run.code, run.stderr).toBe(0);
+  await serverSees(name, (p) => p.status === "ready");
+}
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-first-party-"));
+  searx = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    searches.push(url.searchParams);
+    if (url.pathname !== "/search" || url.searchParams.get("format") !== "json") {
+      res.writeHead(403).end("format not allowed");
+      return;
+    }
+    const q = url.searchParams.get("q") ?? "";
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        query: q,
+        results: [1, 2, 3].map((i) => ({ title: `${q} result ${i}`, url: `https://example.org/${i}`, content: `About ${q}, part ${i}.`, engine: "test" })),
+        answers: [],
+      }),
+    );
+  });
+  pages = http.createServer((req, res) => {
+    if (req.url === "/article") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end("<html><head><title>Local &amp; private</title><style>p{}</style></head><body><h1>Shimmy</h1><script>alert(1)</script><p>Runs models on your disk&nbsp;&mdash; no cloud.</p><ul><li>fast</li><li>safe</li></ul></body></html>");
+    } else {
+      res.writeHead(404, { "content-type": "text/plain" }).end("no such page");
+    }
+  });
+  const [searxUrl, pagesUrl] = await Promise.all([listen(searx), listen(pages)]);
+  process.env.SHIMMY_TEST_SEARX = searxUrl;
+  process.env.SHIMMY_TEST_PAGES = pagesUrl;
+  shimmy = await startShimmy({ args: ["--model", path.join(ROOT, "models/stories260K.gguf"), "--no-discovery"] });
+});
+
+afterAll(async () => {
+  await shimmy?.stop();
+  await Promise.all([searx, pages].map((s) => new Promise((r) => (s ? s.close(r) : r(undefined)))));
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe("time", () => {
+  it("gives the current UTC time and does date arithmetic", async () => {
+    await install("time");
+    const before = Date.now();
+    const now = await call("now", {});
+    expect(now.status, JSON.stringify(now.json)).toBe(200);
+    expect(Math.abs(now.json.result.unix_ms - before)).toBeLessThan(60_000);
+    expect(now.json.result.iso).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect((await call("date_add", { date: "2024-01-31", months: 1 })).json.result).toMatchObject({ date: "2024-02-29", weekday: "Thursday" });
+    expect((await call("date_diff", { from: "2024-01-01", to: "2025-01-01" })).json.result).toMatchObject({ days: 366, direction: "future" });
+    expect(await call("date_add", { date: "2023-02-29", days: 1 })).toMatchObject({ status: 502, json: { error: { code: "tool_failed", message: expect.stringContaining("2023-02-29") } } });
+  });
+});
+
+describe("web-search", () => {
+  it("installs with its URL unset, asks before a config widens its reach, and refuses config its schema forbids", async () => {
+    const searxUrl = process.env.SHIMMY_TEST_SEARX as string;
+    const run = await pluginCli(shimmy.home, ["install", packedPlugin(inject("firstPartyPlugins"), "web-search").tgz, "--yes"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("(not set) {config.url}: set url with shimmy plugin config web-search url=…");
+    await serverSees("web-search", (p) => p.status === "ready");
+
+    const refused = await pluginCli(shimmy.home, ["config", "web-search", `url=${searxUrl}`], "n\n");
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`With these settings web-search may also reach:\n  net ${searxUrl}\nAllow it? [y/N]`);
+    expect((await serverSees("web-search", () => true)).config).toEqual({});
+
+    const allowed = await pluginCli(shimmy.home, ["config", "web-search", `url=${searxUrl}`], "y\n");
+    expect(allowed.code, allowed.stderr).toBe(0);
+    const plugin = await serverSees("web-search", (p) => p.config.url === searxUrl && p.status === "ready");
+    expect(plugin.permissions.net).toEqual([searxUrl]);
+
+    // The same origin again (another path) widens nothing: no question, even with nothing on stdin.
+    expect((await pluginCli(shimmy.home, ["config", "web-search", `url=${searxUrl}/`])).code).toBe(0);
+    await serverSees("web-search", (p) => p.config.url === `${searxUrl}/`);
+    expect((await pluginCli(shimmy.home, ["config", "web-search", `url=${searxUrl}`])).code).toBe(0);
+    await serverSees("web-search", (p) => p.config.url === searxUrl);
+
+    const invalid = await pluginCli(shimmy.home, ["config", "web-search", "safesearch=9"]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain("web-search's config schema refuses it: /safesearch");
+    const unknown = await pluginCli(shimmy.home, ["config", "web-search", "colour=blue"]);
+    expect(unknown.stderr).toContain('web-search has no setting "colour"; its settings are: url, language, safesearch');
+  });
+
+  it("searches the configured SearXNG instance", async () => {
+    const result = await call("search", { query: "crème brûlée", max_results: 2 });
+    expect(result.status, JSON.stringify(result.json)).toBe(200);
+    expect(result.json.result.results).toEqual([
+      { title: "crème brûlée result 1", url: "https://example.org/1", snippet: "About crème brûlée, part 1." },
+      { title: "crème brûlée result 2", url: "https://example.org/2", snippet: "About crème brûlée, part 2." },
+    ]);
+    expect(searches.at(-1)?.get("q")).toBe("crème brûlée");
+  });
+});
+
+describe("http-get", () => {
+  it("fetches a page from an allowed origin as readable text, and nothing from other origins", async () => {
+    const pagesUrl = process.env.SHIMMY_TEST_PAGES as string;
+    await install("http-get");
+    const configured = await pluginCli(shimmy.home, ["config", "http-get", `origins=${pagesUrl}`, "--yes"]);
+    expect(configured.code, configured.stderr).toBe(0);
+    await serverSees("http-get", (p) => p.permissions.net.includes(pagesUrl) && p.status === "ready");
+
+    const page = await call("fetch", { url: `${pagesUrl}/article` });
+    expect(page.status, JSON.stringify(page.json)).toBe(200);
+    expect(page.json.result).toMatchObject({ status: 200, title: "Local & private", truncated: false });
+    expect(page.json.result.text).toContain("Runs models on your disk\u00a0— no cloud.".replace("\u00a0", " "));
+    expect(page.json.result.text).toContain("- fast");
+    expect(page.json.result.text).not.toContain("alert(1)");
+    expect((await call("fetch", { url: `${pagesUrl}/missing` })).json.result).toMatchObject({ status: 404 });
+
+    const elsewhere = await call("fetch", { url: `${process.env.SHIMMY_TEST_SEARX}/search?q=x&format=json` });
+    expect(elsewhere).toMatchObject({ status: 502, json: { error: { code: "tool_failed" } } });
+    expect(elsewhere.json.error.message).toMatch(/not granted|permission/i);
+  });
+});
+
+describe("file-read", () => {
+  it("reads, lists and greps files in the configured folder only", async () => {
+    const folder = path.join(work, "notes");
+    fs.mkdirSync(path.join(folder, "sub"), { recursive: true });
+    fs.writeFileSync(path.join(folder, "todo.md"), "# Todo\nbuy milk\nwrite the plugin store\n");
+    fs.writeFileSync(path.join(folder, "sub", "ideas.txt"), "a plugin registry\nMILK is not an idea\n");
+    fs.writeFileSync(path.join(work, "secret.txt"), "outside the folder");
+    await install("file-read");
+    expect((await pluginCli(shimmy.home, ["config", "file-read", `folder=${folder}`, "--yes"])).code).toBe(0);
+    await serverSees("file-read", (p) => p.permissions.fs.read.includes(folder) && p.status === "ready");
+
+    const read = await call("read_file", { path: "todo.md" });
+    expect(read.status, JSON.stringify(read.json)).toBe(200);
+    expect(read.json.result.text).toContain("buy milk");
+    const listed = await call("list_files", { recursive: true });
+    expect(listed.json.result.entries.map((e: { path: string }) => e.path).sort()).toEqual(["sub", "sub/ideas.txt", "todo.md"]);
+    const grep = await call("grep", { pattern: "milk", ignore_case: true });
+    expect(grep.json.result.matches.map((m: { path: string; line: number }) => `${m.path}:${m.line}`).sort()).toEqual(["sub/ideas.txt:2", "todo.md:2"]);
+    expect(await call("read_file", { path: "../secret.txt" })).toMatchObject({ status: 502, json: { error: { code: "tool_failed" } } });
+  });
+});

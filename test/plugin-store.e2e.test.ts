@@ -1,0 +1,256 @@
+/**
+ * The plugin store end to end: `shimmy plugin …` in its own process changes `$SHIMMY_HOME`, and the
+ * running server picks up each change without a restart. Real packages, built from `plugins/` once
+ * per run; hostile packages written byte by byte.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { packedPlugin } from "../scripts/first-party-plugins.js";
+import { pluginCli, spawnPluginCli } from "./helpers/plugin-cli.js";
+import { rawTarball } from "./helpers/raw-tar.js";
+import { ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
+
+let shimmy: ShimmyProcess;
+let work: string;
+let store: string;
+const DEMO_MODEL = path.join(ROOT, "models/stories260K.gguf");
+
+async function api(pathname: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const response = await fetch(`${shimmy.url}${pathname}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: response.status, json: await response.json() };
+}
+
+type PluginRow = { name: string; version: string; status: string; error?: string; tools: { name: string; function_name: string }[]; config: Record<string, unknown>; permissions: { net: string[] } };
+
+/** Polls `/api/plugins` (at most `timeoutMs`) until `ready` says the server has caught up. */
+async function serverSees(ready: (plugins: PluginRow[]) => boolean, timeoutMs = 10_000): Promise<PluginRow[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { json } = await api("/api/plugins");
+    if (ready(json.data)) return json.data;
+    if (Date.now() > deadline) throw new Error(`the server did not pick up the change: ${JSON.stringify(json.data)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function storeSnapshot(): string {
+  const lock = fs.existsSync(path.join(store, "plugins.lock.json")) ? fs.readFileSync(path.join(store, "plugins.lock.json"), "utf8") : "(none)";
+  const files = fs.existsSync(path.join(store, "plugins")) ? fs.readdirSync(path.join(store, "plugins"), { recursive: true }).map(String).filter((f) => !f.startsWith(".staging")).sort() : [];
+  return JSON.stringify({ lock, files });
+}
+
+function copySource(name: string, as: string, edit?: (manifest: any) => void): string {
+  const dir = path.join(work, as);
+  fs.cpSync(path.join(ROOT, "plugins", name), dir, { recursive: true, filter: (src) => !src.endsWith(".tgz") && !src.endsWith("plugin.wasm") });
+  if (edit) {
+    const file = path.join(dir, "shimmy-plugin.json");
+    const manifest = JSON.parse(fs.readFileSync(file, "utf8"));
+    edit(manifest);
+    fs.writeFileSync(file, JSON.stringify(manifest, null, 2));
+  }
+  return dir;
+}
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-store-test-"));
+  shimmy = await startShimmy({ args: ["--model", DEMO_MODEL, "--no-discovery"] });
+  store = path.join(shimmy.home, ".shimmy");
+});
+
+afterAll(async () => {
+  await shimmy?.stop();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe("shimmy plugin install", () => {
+  it("shows what the plugin may reach and asks; no answer or 'n' installs nothing", async () => {
+    const calculator = packedPlugin(inject("firstPartyPlugins"), "calculator");
+    for (const input of ["", "n\n"]) {
+      const run = await pluginCli(shimmy.home, ["install", calculator.tgz], input);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain("calculator 1.0.0: Exact decimal arithmetic");
+      expect(run.stdout).toContain("It may reach:\n  nothing: no network, no files");
+      expect(run.stdout).toContain("Install calculator 1.0.0? [y/N]");
+      expect(run.stderr).toContain("calculator was not installed");
+    }
+    expect(fs.existsSync(path.join(store, "plugins.lock.json"))).toBe(false);
+  });
+
+  it("installs a .tgz on 'y'; the running server lists it and runs its tool without a restart", async () => {
+    const calculator = packedPlugin(inject("firstPartyPlugins"), "calculator");
+    const run = await pluginCli(shimmy.home, ["install", calculator.tgz], "y\n");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Installed calculator 1.0.0 (${calculator.integrity})`);
+    const lock = JSON.parse(fs.readFileSync(path.join(store, "plugins.lock.json"), "utf8"));
+    expect(lock.plugins.calculator).toMatchObject({ version: "1.0.0", integrity: calculator.integrity, wasmSha256: calculator.wasmSha256, source: calculator.tgz, enabled: true, config: {} });
+    expect(fs.readdirSync(path.join(store, "plugins/calculator/1.0.0")).sort()).toEqual(["README.md", "package.json", "plugin.wasm", "shimmy-plugin.json"]);
+
+    const plugins = await serverSees((p) => p.some((x) => x.name === "calculator" && x.status === "ready"));
+    expect(plugins.find((p) => p.name === "calculator")?.tools).toMatchObject([{ name: "calculate", function_name: "calculator__calculate" }]);
+    expect(await api("/api/tools/call", { name: "calculate", arguments: { expression: "0.1+0.2" } })).toEqual({ status: 200, json: { result: { result: "0.3" } } });
+    expect(await api("/api/tools/call", { name: "calculator__calculate", plugin: "calculator", arguments: { expression: "2^64" } })).toEqual({
+      status: 200,
+      json: { result: { result: "18446744073709551616" } },
+    });
+  });
+
+  it("lists and describes what is installed, as text and JSON", async () => {
+    const list = await pluginCli(shimmy.home, ["list"]);
+    expect(list.stdout).toMatch(/^NAME\s+VERSION\s+STATE\s+TOOLS\ncalculator\s+1\.0\.0\s+enabled\s+calculate\n$/);
+    const json = JSON.parse((await pluginCli(shimmy.home, ["list", "--json"])).stdout);
+    expect(json).toMatchObject([{ name: "calculator", version: "1.0.0", enabled: true, tools: ["calculate"] }]);
+    const info = await pluginCli(shimmy.home, ["info", "calculator"]);
+    expect(info.stdout).toContain("calculate (Calculator): Evaluates an arithmetic expression exactly.");
+    expect((await pluginCli(shimmy.home, ["info", "nope"])).stderr).toContain("no plugin named nope is installed");
+  });
+
+  it("answers tool calls that cannot be made in OpenAI's error shape, and keeps serving", async () => {
+    expect(await api("/api/tools/call", { name: "calculate", arguments: { expr: "1" } })).toMatchObject({
+      status: 400,
+      json: { error: { code: "invalid_parameter", param: "arguments", message: expect.stringContaining("required property 'expression'") } },
+    });
+    expect(await api("/api/tools/call", { name: "calculate", arguments: { expression: "1/" } })).toMatchObject({
+      status: 502,
+      json: { error: { code: "tool_failed", type: "server_error", message: expect.stringContaining("unexpected end of expression") } },
+    });
+    expect(await api("/api/tools/call", { name: "nope", arguments: {} })).toMatchObject({ status: 404, json: { error: { code: "tool_not_found", param: "name" } } });
+    expect(await api("/api/tools/call", { name: "calculate", plugin: "nope", arguments: {} })).toMatchObject({ status: 404, json: { error: { code: "plugin_not_found" } } });
+    expect(await api("/api/tools/call", { name: "calculate", arguments: [] })).toMatchObject({ status: 400, json: { error: { param: "arguments" } } });
+    expect(await api("/api/tools/call", { arguments: {} })).toMatchObject({ status: 400, json: { error: { param: "name" } } });
+    expect((await api("/api/tools/call", { name: "calculate", arguments: { expression: "6*7" } })).json).toEqual({ result: { result: "42" } });
+  });
+
+  it("installs from a source folder, and needs `plugin` when two plugins share a tool name (409 naming both)", async () => {
+    const dir = copySource("calculator", "calculator-copy", (m) => (m.name = "calculator-copy"));
+    const run = await pluginCli(shimmy.home, ["install", dir, "--yes"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`building ${dir}`);
+    await serverSees((p) => p.some((x) => x.name === "calculator-copy" && x.status === "ready"));
+    expect(await api("/api/tools/call", { name: "calculate", arguments: { expression: "1+1" } })).toMatchObject({
+      status: 409,
+      json: { error: { code: "ambiguous_tool", message: expect.stringContaining("calculator, calculator-copy") } },
+    });
+    expect(await api("/api/tools/call", { name: "calculate", plugin: "calculator-copy", arguments: { expression: "1+1" } })).toEqual({ status: 200, json: { result: { result: "2" } } });
+    expect((await api("/api/tools/call", { name: "calculator-copy__calculate", arguments: { expression: "3" } })).json).toEqual({ result: { result: "3" } });
+  });
+
+  it("disables, enables and removes, and the server follows each change", async () => {
+    expect((await pluginCli(shimmy.home, ["disable", "calculator-copy"])).code).toBe(0);
+    await serverSees((p) => p.find((x) => x.name === "calculator-copy")?.status === "disabled");
+    expect(await api("/api/tools/call", { name: "calculate", plugin: "calculator-copy", arguments: { expression: "1" } })).toMatchObject({
+      status: 409,
+      json: { error: { code: "plugin_unavailable", message: expect.stringContaining("shimmy plugin enable calculator-copy") } },
+    });
+    // With one of the two disabled, the name is no longer ambiguous.
+    expect((await api("/api/tools/call", { name: "calculate", arguments: { expression: "2*2" } })).json).toEqual({ result: { result: "4" } });
+    expect((await pluginCli(shimmy.home, ["enable", "calculator-copy"])).code).toBe(0);
+    await serverSees((p) => p.find((x) => x.name === "calculator-copy")?.status === "ready");
+
+    const removed = await pluginCli(shimmy.home, ["remove", "calculator-copy"]);
+    expect(removed.stdout).toBe("Removed calculator-copy 1.0.0\n");
+    await serverSees((p) => !p.some((x) => x.name === "calculator-copy"));
+    expect(fs.existsSync(path.join(store, "plugins/calculator-copy"))).toBe(false);
+    expect(await api("/api/tools/call", { name: "calculate", plugin: "calculator-copy", arguments: { expression: "1" } })).toMatchObject({ status: 404 });
+    expect((await pluginCli(shimmy.home, ["remove", "calculator-copy"])).code).toBe(1);
+  });
+});
+
+describe("hostile and broken packages", () => {
+  const manifest = () => fs.readFileSync(path.join(ROOT, "plugins/calculator/shimmy-plugin.json"));
+  const good = () => [
+    { name: "package/package.json", body: JSON.stringify({ name: "calculator", version: "1.0.0" }) },
+    { name: "package/shimmy-plugin.json", body: manifest() },
+    { name: "package/README.md", body: "# evil" },
+  ];
+
+  it.each([
+    ["a '..' path", { name: "package/../../../escaped.txt", body: "pwned" }, "has a '..' segment"],
+    ["an absolute path", { name: "/tmp/shimmy-escaped.txt", body: "pwned" }, "has an absolute path"],
+    ["a symlink", { name: "package/plugin.wasm", type: "2" as const, linkname: "/etc/passwd" }, "is a SymbolicLink"],
+  ])("refuses a tarball with %s and leaves the store as it was", async (_what, bad, message) => {
+    const before = storeSnapshot();
+    const file = path.join(work, `evil-${createHash("sha1").update(String(message)).digest("hex").slice(0, 6)}.tgz`);
+    fs.writeFileSync(file, rawTarball([...good(), bad]));
+    const run = await pluginCli(shimmy.home, ["install", file, "--yes"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain("refusing the whole package");
+    expect(storeSnapshot()).toBe(before);
+    expect(fs.existsSync("/tmp/shimmy-escaped.txt")).toBe(false);
+    expect(fs.existsSync(path.join(store, "../../escaped.txt"))).toBe(false);
+  });
+
+  it("refuses a package whose manifest breaks the schema, or whose names disagree, with the store unchanged", async () => {
+    const before = storeSnapshot();
+    const wasm = fs.readFileSync(path.join(packedPlugin(inject("firstPartyPlugins"), "calculator").dir, "plugin.wasm"));
+    const bad = JSON.parse(manifest().toString());
+    bad.capabilities[0].name = "not a valid name!";
+    const cases: [string, Buffer, string][] = [
+      ["bad-manifest", rawTarball([...good().filter((e) => !e.name.endsWith("shimmy-plugin.json")), { name: "package/shimmy-plugin.json", body: JSON.stringify(bad) }, { name: "package/plugin.wasm", body: wasm }]), "is not a valid manifest"],
+      ["mismatch", rawTarball([{ name: "package/package.json", body: JSON.stringify({ name: "other", version: "1.0.0" }) }, ...good().slice(1), { name: "package/plugin.wasm", body: wasm }]), "package/package.json says other@1.0.0"],
+      ["no-wasm", rawTarball(good()), "the package lacks package/plugin.wasm"],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const file = path.join(work, `${name}.tgz`);
+      fs.writeFileSync(file, bytes);
+      const run = await pluginCli(shimmy.home, ["install", file, "--yes"]);
+      expect(run.code, name).toBe(1);
+      expect(run.stderr).toContain(message);
+    }
+    expect(storeSnapshot()).toBe(before);
+  });
+
+  it("refuses to load a plugin.wasm modified after install, and says so", async () => {
+    const wasmFile = path.join(store, "plugins/calculator/1.0.0/plugin.wasm");
+    const original = fs.readFileSync(wasmFile);
+    const tampered = Buffer.from(original);
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 0xff, tampered.length - 1);
+    fs.writeFileSync(wasmFile, tampered);
+    try {
+      // A reload of the plugin (here: disable, then enable) loads it again from disk.
+      await pluginCli(shimmy.home, ["disable", "calculator"]);
+      await serverSees((p) => p.find((x) => x.name === "calculator")?.status === "disabled");
+      await pluginCli(shimmy.home, ["enable", "calculator"]);
+      const plugins = await serverSees((p) => p.find((x) => x.name === "calculator")?.status === "error");
+      expect(plugins.find((x) => x.name === "calculator")?.error).toContain("was modified after install; refusing to load it. Reinstall calculator.");
+      expect(await api("/api/tools/call", { name: "calculate", arguments: { expression: "1" } })).toMatchObject({
+        status: 409,
+        json: { error: { code: "plugin_unavailable", message: expect.stringContaining("does not match its sha256 in the lock file") } },
+      });
+    } finally {
+      fs.writeFileSync(wasmFile, original);
+    }
+    expect((await pluginCli(shimmy.home, ["disable", "calculator"])).code).toBe(0);
+    expect((await pluginCli(shimmy.home, ["enable", "calculator"])).code).toBe(0);
+    await serverSees((p) => p.find((x) => x.name === "calculator")?.status === "ready");
+  });
+
+  it("survives kill -9 at any point of an install: the store stays readable and the next install works", async () => {
+    const calculator = packedPlugin(inject("firstPartyPlugins"), "calculator");
+    const copy = path.join(work, "calculator-again.tgz");
+    fs.copyFileSync(calculator.tgz, copy);
+    for (const delayMs of [5, 60, 120, 200, 300]) {
+      const child = spawnPluginCli(shimmy.home, ["install", copy, "--yes"]);
+      const closed = new Promise((r) => child.once("close", r));
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill("SIGKILL");
+      await closed;
+      const list = await pluginCli(shimmy.home, ["list", "--json"]);
+      expect(list.code, `after a kill at ${delayMs} ms: ${list.stderr}`).toBe(0);
+      const lock = JSON.parse(fs.readFileSync(path.join(store, "plugins.lock.json"), "utf8"));
+      for (const [name, entry] of Object.entries<any>(lock.plugins)) {
+        const wasm = fs.readFileSync(path.join(store, "plugins", name, entry.version, "plugin.wasm"));
+        expect(createHash("sha256").update(wasm).digest("hex")).toBe(entry.wasmSha256);
+      }
+    }
+    const again = await pluginCli(shimmy.home, ["install", copy, "--yes"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(store, "plugins/.staging"))).toEqual([]);
+    expect(fs.existsSync(path.join(store, "plugins.lock.json.guard"))).toBe(false);
+    await serverSees((p) => p.find((x) => x.name === "calculator")?.status === "ready");
+    expect((await api("/api/tools/call", { name: "calculate", arguments: { expression: "9*9" } })).json).toEqual({ result: { result: "81" } });
+  });
+});
