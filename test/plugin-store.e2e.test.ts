@@ -124,7 +124,10 @@ describe("shimmy plugin install", () => {
   });
 
   it("installs from a source folder, and needs `plugin` when two plugins share a tool name (409 naming both)", async () => {
-    const dir = copySource("calculator", "calculator-copy", (m) => (m.name = "calculator-copy"));
+    const dir = copySource("calculator", "calculator-copy", (m) => {
+      m.name = "calculator-copy";
+      m.config = { type: "object", properties: { token: { type: "string", writeOnly: true }, note: { type: "string" } } };
+    });
     const run = await pluginCli(shimmy.home, ["install", dir, "--yes"]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`building ${dir}`);
@@ -135,6 +138,21 @@ describe("shimmy plugin install", () => {
     });
     expect(await api("/api/tools/call", { name: "calculate", plugin: "calculator-copy", arguments: { expression: "1+1" } })).toEqual({ status: 200, json: { result: { result: "2" } } });
     expect((await api("/api/tools/call", { name: "calculator-copy__calculate", arguments: { expression: "3" } })).json).toEqual({ result: { result: "3" } });
+  });
+
+  it("keeps writeOnly settings in secrets.json (mode 0600), never in the lock file or the API", async () => {
+    fs.writeFileSync(path.join(store, "secrets.json"), JSON.stringify({ apiKey: "server-key" }), { mode: 0o600 });
+    const run = await pluginCli(shimmy.home, ["config", "calculator-copy", "token=s3cret", "note=hello"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toContain("s3cret");
+    const secrets = JSON.parse(fs.readFileSync(path.join(store, "secrets.json"), "utf8"));
+    expect(secrets).toEqual({ apiKey: "server-key", plugins: { "calculator-copy": { token: "s3cret" } } });
+    expect(fs.statSync(path.join(store, "secrets.json")).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(store, "plugins.lock.json"), "utf8")).not.toContain("s3cret");
+    const plugin = (await serverSees((p) => p.find((x) => x.name === "calculator-copy")?.config.note === "hello")).find((x) => x.name === "calculator-copy") as any;
+    expect(plugin).toMatchObject({ config: { note: "hello" }, secrets_set: ["token"], status: "ready" });
+    expect(JSON.stringify(plugin)).not.toContain("s3cret");
+    expect((await pluginCli(shimmy.home, ["info", "calculator-copy"])).stdout).toContain("token = (secret, set)");
   });
 
   it("disables, enables and removes, and the server follows each change", async () => {
@@ -153,6 +171,7 @@ describe("shimmy plugin install", () => {
     expect(removed.stdout).toBe("Removed calculator-copy 1.0.0\n");
     await serverSees((p) => !p.some((x) => x.name === "calculator-copy"));
     expect(fs.existsSync(path.join(store, "plugins/calculator-copy"))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(store, "secrets.json"), "utf8"))).toEqual({ apiKey: "server-key" });
     expect(await api("/api/tools/call", { name: "calculate", plugin: "calculator-copy", arguments: { expression: "1" } })).toMatchObject({ status: 404 });
     expect((await pluginCli(shimmy.home, ["remove", "calculator-copy"])).code).toBe(1);
   });
@@ -192,6 +211,11 @@ describe("hostile and broken packages", () => {
       ["bad-manifest", rawTarball([...good().filter((e) => !e.name.endsWith("shimmy-plugin.json")), { name: "package/shimmy-plugin.json", body: JSON.stringify(bad) }, { name: "package/plugin.wasm", body: wasm }]), "is not a valid manifest"],
       ["mismatch", rawTarball([{ name: "package/package.json", body: JSON.stringify({ name: "other", version: "1.0.0" }) }, ...good().slice(1), { name: "package/plugin.wasm", body: wasm }]), "package/package.json says other@1.0.0"],
       ["no-wasm", rawTarball(good()), "the package lacks package/plugin.wasm"],
+      [
+        "future-core",
+        rawTarball([...good().filter((e) => !e.name.endsWith("shimmy-plugin.json")), { name: "package/shimmy-plugin.json", body: JSON.stringify({ ...JSON.parse(manifest().toString()), shimmy: ">=9.0.0" }) }, { name: "package/plugin.wasm", body: wasm }]),
+        "calculator@1.0.0 supports Shimmy >=9.0.0; this is Shimmy 0.1.0",
+      ],
     ];
     for (const [name, bytes, message] of cases) {
       const file = path.join(work, `${name}.tgz`);
