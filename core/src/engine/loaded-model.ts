@@ -16,6 +16,7 @@ import { NativeToolCalls } from "./native-tool-calls.js";
 import { ToolCallStream } from "./tool-call-stream.js";
 import { toLlamaSampling } from "./sampling.js";
 import { SlotQueue } from "./slot-queue.js";
+import { cacheTokenizations } from "./token-cache.js";
 import { Embedder } from "./embedder.js";
 import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
 import { GenerationAborted, type ChatRequest, type CompletionRequest, type FinishReason, type GenerationOptions, type GenerationResult, type SlotStatus } from "./types.js";
@@ -107,6 +108,7 @@ export class LoadedModel {
         sequences: options.parallel,
         threads: options.threads,
       });
+      cacheTokenizations(model);
       return new LoadedModel(options.id, model, context, options, grammars);
     } catch (err) {
       await model.dispose();
