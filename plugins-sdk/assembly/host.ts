@@ -57,6 +57,19 @@ export function hostError(reply: JsonValue): string | null {
 }
 
 /**
+ * The `code` of a host reply `{"error": {"code": …, "message": …}}` (such as `not_found` or
+ * `permission_denied`), or "" when the reply is not an error or its error has no code.
+ *
+ * @example if (hostErrorCode(reply) == "not_found") return fail("no such file: " + path);
+ */
+export function hostErrorCode(reply: JsonValue): string {
+  const error = reply.getObject("error");
+  if (error === null) return "";
+  const code = error.getString("code");
+  return code !== null ? code : "";
+}
+
+/**
  * `shimmy_http`: one request through the host's checked fetch (needs `permissions.net`).
  * `headers` is an object of strings (or null). The reply is `{status, headers, body}` (or
  * `body_base64`), or `{error}`.
@@ -160,9 +173,36 @@ export function collect(): void {
 
 // ---- config and log ---------------------------------------------------------------------------
 
-/** A config value the user set (`shimmy plugin config NAME key=value`), or null. */
+/**
+ * A config value the user set (`shimmy plugin config NAME key=value`), or null. A string setting
+ * is its text; any other setting (a number, a boolean, a list) is its JSON text: read those with
+ * {@link configInteger}, {@link configBool} or {@link configJson}.
+ */
 export function config(key: string): string | null {
   return Config.get(key);
+}
+
+/** A non-string setting parsed from its JSON text; null when unset or not JSON. */
+export function configJson(key: string): JsonValue | null {
+  const text = Config.get(key);
+  return text !== null ? parseJson(text).value : null;
+}
+
+/**
+ * An integer setting; `fallback` when unset, or not a whole number within ±2^53 − 1 (see
+ * `JsonValue.isInteger`).
+ *
+ * @example const cap = configInteger("max_chars", 20000);
+ */
+export function configInteger(key: string, fallback: i64): i64 {
+  const value = configJson(key);
+  return value !== null ? value.asInteger(fallback) : fallback;
+}
+
+/** A boolean setting; `fallback` when unset or neither `true` nor `false`. */
+export function configBool(key: string, fallback: bool): bool {
+  const value = configJson(key);
+  return value !== null && value.isBool() ? value.bool : fallback;
 }
 
 export function logInfo(message: string): void { Host.log(LogLevel.Info, message); }

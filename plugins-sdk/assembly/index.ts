@@ -15,6 +15,7 @@ import { reportAbort } from "./host";
 
 export {
   JSON_MAX_DEPTH,
+  JSON_MAX_SAFE_INTEGER,
   JsonKind,
   JsonParseResult,
   JsonValue,
@@ -25,8 +26,12 @@ export {
 export {
   collect,
   config,
+  configBool,
+  configInteger,
+  configJson,
   fail,
   hostError,
+  hostErrorCode,
   http,
   httpRequest,
   inputBytes,
@@ -45,6 +50,14 @@ export {
   setError,
   writeFile,
 } from "./host";
+
+export { ContentType, HttpReply, parseContentType } from "./http-reply";
+
+export { decodeBase64, encodeBase64 } from "./base64";
+
+export { decodeUtf8, incompleteUtf8Tail, isValidUtf8, truncateChars } from "./text";
+
+export { percentEncode, QueryBuilder } from "./url";
 
 /**
  * The abort handler `shimmy-plugin build` passes as

@@ -24,6 +24,12 @@ export enum JsonKind {
 /** Deepest nesting the parser accepts (the wasm stack is finite). */
 export const JSON_MAX_DEPTH: i32 = 512;
 
+/**
+ * The largest integer an f64 holds exactly, 2^53 − 1 (JavaScript's `Number.MAX_SAFE_INTEGER`):
+ * the integer getters refuse numbers beyond ± this, which another JSON reader may have rounded.
+ */
+export const JSON_MAX_SAFE_INTEGER: i64 = 9007199254740991;
+
 export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   bool: bool = false;
@@ -152,6 +158,76 @@ export class JsonValue {
     return v.str;
   }
 
+  /** A member that is an array, or null. */
+  getArray(key: string): JsonValue | null {
+    const v = this.get(key);
+    return v !== null && v.kind == JsonKind.Array ? v : null;
+  }
+
+  /** A member that is an object, or null. */
+  getObject(key: string): JsonValue | null {
+    const v = this.get(key);
+    return v !== null && v.kind == JsonKind.Object ? v : null;
+  }
+
+  /** A member that is `true` or `false`; `fallback` when absent or of another kind. */
+  getBool(key: string, fallback: bool): bool {
+    const v = this.get(key);
+    return v !== null && v.kind == JsonKind.Bool ? v.bool : fallback;
+  }
+
+  /**
+   * A member that is a number, as its nearest f64; `fallback` when absent or of another kind.
+   * A number too large for an f64 (`1e400`) is an infinity.
+   */
+  getNumber(key: string, fallback: f64): f64 {
+    const v = this.get(key);
+    return v !== null && v.kind == JsonKind.Number ? v.num : fallback;
+  }
+
+  /**
+   * A member that is a whole number within ±{@link JSON_MAX_SAFE_INTEGER}; `fallback` when absent,
+   * of another kind, fractional (`1.5`) or out of that range: never a trap, never a rounded value.
+   * `2`, `2.0` and `2e0` are all 2.
+   *
+   * @example JsonValue.makeObject().setNumber("n", 1.5).getInteger("n", -1) == -1
+   */
+  getInteger(key: string, fallback: i64): i64 {
+    const v = this.get(key);
+    return v !== null ? v.asInteger(fallback) : fallback;
+  }
+
+  /**
+   * A member that is a number, rounded down and held to `lo..hi` (so `1e300` gives `hi` and `2.7`
+   * gives 2); `fallback`, as it is, when absent or of another kind. For an argument whose size
+   * bounds the work a call does, where any number should still give a usable value.
+   */
+  getIntegerClamped(key: string, fallback: i64, lo: i64, hi: i64): i64 {
+    const v = this.get(key);
+    if (v === null || v.kind != JsonKind.Number || isNaN(v.num)) return fallback;
+    // Compared as f64 first: an f64 beyond i64's range has no i64 to convert to.
+    const x = Math.floor(v.num);
+    if (x <= <f64>lo) return lo;
+    if (x >= <f64>hi) return hi;
+    return <i64>x;
+  }
+
+  /**
+   * Whether this is a number with a whole value within ±{@link JSON_MAX_SAFE_INTEGER}. A parsed
+   * number is judged by its text, so `1.0000000000000000001` (whose f64 is 1) is not whole.
+   */
+  isInteger(): bool {
+    if (this.kind != JsonKind.Number) return false;
+    const x = this.num;
+    const whole = this.raw.length > 0 ? isWholeNumberText(this.raw) : x == Math.floor(x);
+    return whole && Math.abs(x) <= <f64>JSON_MAX_SAFE_INTEGER;
+  }
+
+  /** This number as an i64 when {@link isInteger}, else `fallback`. */
+  asInteger(fallback: i64): i64 {
+    return this.isInteger() ? <i64>this.num : fallback;
+  }
+
   /** Serializes; with `asciiOnly` every non-ASCII character is written as a `\u` escape. */
   stringify(asciiOnly: bool = false): string {
     const out = new Array<string>();
@@ -230,6 +306,50 @@ function writeString(s: string, out: Array<string>, asciiOnly: bool): void {
   }
   if (n > start) out.push(s.substring(start, n));
   out.push('"');
+}
+
+/**
+ * Whether JSON number text has a whole value: no nonzero digit is left after the decimal point
+ * once the exponent has moved it (`1.50e1` is whole, `1.05e1` is not).
+ */
+function isWholeNumberText(raw: string): bool {
+  const n = raw.length;
+  let i = raw.charCodeAt(0) == 0x2d ? 1 : 0;
+  let intDigits = 0;
+  while (i < n && isDecimalDigit(raw.charCodeAt(i))) {
+    i++;
+    intDigits++;
+  }
+  const fractionStart = i < n && raw.charCodeAt(i) == 0x2e ? i + 1 : i;
+  let fractionEnd = fractionStart;
+  while (fractionEnd < n && isDecimalDigit(raw.charCodeAt(fractionEnd))) fractionEnd++;
+  let exponent = 0;
+  i = fractionEnd;
+  if (i < n && (raw.charCodeAt(i) | 0x20) == 0x65) {
+    i++;
+    const negative = i < n && raw.charCodeAt(i) == 0x2d;
+    if (i < n && (raw.charCodeAt(i) == 0x2d || raw.charCodeAt(i) == 0x2b)) i++;
+    // Capped: past a billion digits the answer no longer changes, and an i32 cannot overflow.
+    while (i < n && isDecimalDigit(raw.charCodeAt(i))) {
+      if (exponent < 1000000000) exponent = exponent * 10 + (raw.charCodeAt(i) - 0x30);
+      i++;
+    }
+    if (negative) exponent = -exponent;
+  }
+  // The point sits after `intDigits + exponent` of all the digits; none after it may be nonzero.
+  const point = <i64>intDigits + <i64>exponent;
+  let k: i64 = 0;
+  for (let j = 0; j < fractionEnd; j++) {
+    const c = raw.charCodeAt(j);
+    if (!isDecimalDigit(c)) continue;
+    if (k >= point && c != 0x30) return false;
+    k++;
+  }
+  return true;
+}
+
+function isDecimalDigit(c: i32): bool {
+  return c >= 0x30 && c <= 0x39;
 }
 
 function formatNumber(v: JsonValue): string {

@@ -7,9 +7,9 @@
  * Every tool is bounded (lines, entries, matches, bytes scanned, folder depth) and says
  * `truncated: true` when it stopped early, so a call on a huge folder or file ends in time.
  */
-import { fail, hostError, inputJson, JsonValue, listFolder, ok } from "@shimmy/plugin-sdk/assembly";
+import { fail, hostError, hostErrorCode, inputJson, JsonValue, listFolder, ok, truncateChars } from "@shimmy/plugin-sdk/assembly";
 import { child, configuredFolder, resolvePath, Target } from "./paths";
-import { hostErrorCode, LineReader } from "./text-reader";
+import { LineReader } from "./text-reader";
 
 /** read_file: lines returned by default. */
 const DEFAULT_MAX_LINES: i64 = 2000;
@@ -32,23 +32,6 @@ const SKIPPED_FOLDERS: string[] = [".git", ".hg", ".svn"];
 function input(): JsonValue {
   const value = inputJson().value;
   return value !== null && value.isObject() ? value : JsonValue.makeObject();
-}
-
-/**
- * An integer member, `fallback` when absent, held to lo..hi: the host checks the inputSchema's
- * bounds already, but the walks' budgets must not depend on that.
- */
-function intArg(args: JsonValue, key: string, fallback: i64, lo: i64, hi: i64): i64 {
-  const v = args.get(key);
-  if (v === null || !v.isNumber()) return fallback;
-  // Clamped as an f64 first: converting one beyond i64's range would trap.
-  const x = Math.floor(v.num);
-  return x < <f64>lo ? lo : x > <f64>hi ? hi : <i64>x;
-}
-
-function boolArg(args: JsonValue, key: string, fallback: bool): bool {
-  const v = args.get(key);
-  return v !== null && v.isBool() ? v.bool : fallback;
 }
 
 function stringArg(args: JsonValue, key: string, fallback: string): string {
@@ -85,8 +68,8 @@ function list(t: Target): Listing {
     out.code = hostErrorCode(reply);
     return out;
   }
-  const entries = reply.get("entries");
-  if (entries === null || !entries.isArray()) {
+  const entries = reply.getArray("entries");
+  if (entries === null) {
     out.error = "the host answered a listing without entries";
     return out;
   }
@@ -114,8 +97,9 @@ export function read_file(): i32 {
   const t = target(args, "path");
   if (t.error !== null) return fail(<string>t.error);
   if (t.rel.length == 0) return fail('"path" must name a file under the folder, not the folder itself');
-  const start = intArg(args, "start_line", 1, 1, 1000000000000);
-  const maxLines = intArg(args, "max_lines", DEFAULT_MAX_LINES, 1, 10000);
+  // Held to bounds here too: the host checks the inputSchema's, but the budgets must not depend on that.
+  const start = args.getIntegerClamped("start_line", 1, 1, 1000000000000);
+  const maxLines = args.getIntegerClamped("max_lines", DEFAULT_MAX_LINES, 1, 10000);
 
   const reader = new LineReader(t.abs, MAX_SCAN_BYTES);
   const lines = new Array<string>();
@@ -168,8 +152,8 @@ export function list_files(): i32 {
   const args = input();
   const t = target(args, "path");
   if (t.error !== null) return fail(<string>t.error);
-  const recursive = boolArg(args, "recursive", false);
-  const maxEntries = <i32>intArg(args, "max_entries", 500, 1, 5000);
+  const recursive = args.getBool("recursive", false);
+  const maxEntries = <i32>args.getIntegerClamped("max_entries", 500, 1, 5000);
 
   const top = list(t);
   if (top.entries === null) return fail(hostFailure(t, top.error, top.code, "folder"));
@@ -255,7 +239,7 @@ class Search {
         this.truncated = true;
         break;
       }
-      found.push(JsonValue.makeObject().setString("path", t.rel).setInteger("line", n).setString("text", shorten(line)));
+      found.push(JsonValue.makeObject().setString("path", t.rel).setInteger("line", n).setString("text", truncateChars(line, MAX_MATCH_CHARS)));
     }
     this.bytesRead += reader.offset;
     if (reader.stopped) this.truncated = true;
@@ -290,15 +274,6 @@ class Search {
   }
 }
 
-/** A line cut to {@link MAX_MATCH_CHARS}, never inside a surrogate pair. */
-function shorten(line: string): string {
-  if (line.length <= MAX_MATCH_CHARS) return line;
-  let end = MAX_MATCH_CHARS;
-  const c = line.charCodeAt(end - 1);
-  if (c >= 0xd800 && c <= 0xdbff) end--;
-  return line.substring(0, end);
-}
-
 /** Tool `grep`: lines containing a plain-text pattern, in one file or every text file of a folder. */
 export function grep(): i32 {
   const args = input();
@@ -306,7 +281,7 @@ export function grep(): i32 {
   if (t.error !== null) return fail(<string>t.error);
   const pattern = stringArg(args, "pattern", "");
   if (pattern.length == 0) return fail('"pattern" must not be empty');
-  const search = new Search(pattern, boolArg(args, "ignore_case", false), <i32>intArg(args, "max_matches", 100, 1, 1000));
+  const search = new Search(pattern, args.getBool("ignore_case", false), <i32>args.getIntegerClamped("max_matches", 100, 1, 1000));
 
   const listing = list(t);
   if (listing.entries !== null) {

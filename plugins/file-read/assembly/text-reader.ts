@@ -8,101 +8,21 @@
  * chunk) and checks the rest itself. Bytes that are not UTF-8 anywhere else, or a NUL byte, mean
  * the file is not text.
  */
-import { hostError, JsonValue, readFile } from "@shimmy/plugin-sdk/assembly";
+import {
+  decodeBase64,
+  decodeUtf8,
+  hostError,
+  hostErrorCode,
+  incompleteUtf8Tail,
+  readFile,
+  truncateChars,
+} from "@shimmy/plugin-sdk/assembly";
 
 /** Bytes asked for per read: well under the host's default 1 MiB cap on one read. */
 export const CHUNK_BYTES: i64 = 262144;
 
 /** A longer line is cut to this many UTF-16 units (and the reader's `lineCut` set). */
 export const MAX_LINE_CHARS: i32 = 65536;
-
-/** The `code` of a host reply `{"error": {"code": …}}`, or "" (the SDK's `hostError` gives only the message). */
-export function hostErrorCode(reply: JsonValue): string {
-  const error = reply.get("error");
-  if (error === null || !error.isObject()) return "";
-  const code = error.getString("code");
-  return code !== null ? code : "";
-}
-
-function base64Value(c: i32): i32 {
-  if (c >= 0x41 && c <= 0x5a) return c - 0x41;
-  if (c >= 0x61 && c <= 0x7a) return c - 0x61 + 26;
-  if (c >= 0x30 && c <= 0x39) return c - 0x30 + 52;
-  if (c == 0x2b) return 62;
-  if (c == 0x2f) return 63;
-  return -1;
-}
-
-/** Decodes padded standard base64 (as Node's `toString("base64")` writes it), or null when malformed. */
-export function decodeBase64(s: string): Uint8Array | null {
-  let end = s.length;
-  while (end > 0 && s.charCodeAt(end - 1) == 0x3d) end--;
-  if (s.length % 4 != 0 || s.length - end > 2) return null;
-  const out = new Uint8Array((end * 3) >> 2);
-  let acc: u32 = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < end; i++) {
-    const v = base64Value(s.charCodeAt(i));
-    if (v < 0) return null;
-    acc = (acc << 6) | <u32>v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = <u8>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
-/** Bytes a UTF-8 sequence starting with `lead` takes, or 0 when `lead` cannot start one. */
-function sequenceLength(lead: u8): i32 {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xc2 && lead <= 0xdf) return 2;
-  if (lead >= 0xe0 && lead <= 0xef) return 3;
-  if (lead >= 0xf0 && lead <= 0xf4) return 4;
-  return 0;
-}
-
-/** How many bytes at the end of `bytes[0..len)` are the start of a character the next chunk ends. */
-export function incompleteTail(bytes: Uint8Array, len: i32): i32 {
-  for (let back = 1; back <= 3 && back <= len; back++) {
-    const b = bytes[len - back];
-    if ((b & 0xc0) != 0x80) {
-      const need = sequenceLength(b);
-      return need > back ? back : 0;
-    }
-  }
-  return 0;
-}
-
-/** Whether `bytes[0..len)` is valid UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
-export function isValidUtf8(bytes: Uint8Array, len: i32): bool {
-  let i = 0;
-  while (i < len) {
-    const b = bytes[i];
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    const need = sequenceLength(b);
-    if (need == 0 || i + need > len) return false;
-    const b1 = bytes[i + 1];
-    // The second byte's range rules out overlongs (E0, F0), surrogates (ED) and > U+10FFFF (F4).
-    let lo: u8 = 0x80;
-    let hi: u8 = 0xbf;
-    if (b == 0xe0) lo = 0xa0;
-    else if (b == 0xed) hi = 0x9f;
-    else if (b == 0xf0) lo = 0x90;
-    else if (b == 0xf4) hi = 0x8f;
-    if (b1 < lo || b1 > hi) return false;
-    for (let k = 2; k < need; k++) {
-      if ((bytes[i + k] & 0xc0) != 0x80) return false;
-    }
-    i += need;
-  }
-  return true;
-}
 
 /** A file's lines, read on demand; see the module comment. */
 export class LineReader {
@@ -175,10 +95,7 @@ export class LineReader {
   private cut(line: string): string {
     if (line.length <= MAX_LINE_CHARS) return line;
     this.lineCut = true;
-    let end = MAX_LINE_CHARS;
-    const c = line.charCodeAt(end - 1);
-    if (c >= 0xd800 && c <= 0xdbff) end--; // keep surrogate pairs whole
-    return line.substring(0, end);
+    return truncateChars(line, MAX_LINE_CHARS);
   }
 
   /** The next chunk as text, or null (and `error` or `notText` set). */
@@ -193,9 +110,9 @@ export class LineReader {
       return null;
     }
     let text: string;
-    const plain = reply.get("text");
-    if (plain !== null && plain.isString()) {
-      text = plain.str;
+    const plain = reply.getString("text");
+    if (plain !== null) {
+      text = plain;
       const n = <i64>String.UTF8.byteLength(text);
       this.offset += n;
       if (n < want) this.done = true;
@@ -208,12 +125,13 @@ export class LineReader {
       }
       const n = bytes.length;
       if (<i64>n < want) this.done = true;
-      const keep = this.done ? n : n - incompleteTail(bytes, n);
-      if (!isValidUtf8(bytes, keep)) {
+      const keep = this.done ? n : n - incompleteUtf8Tail(bytes);
+      const decoded = decodeUtf8(bytes.subarray(0, keep));
+      if (decoded === null) {
         this.notText = true;
         return null;
       }
-      text = String.UTF8.decodeUnsafe(bytes.dataStart, <usize>keep);
+      text = decoded;
       this.offset += <i64>keep;
     }
     if (text.indexOf("\0") >= 0) {

@@ -5,9 +5,9 @@
  * redirect hop too, and its refusal is relayed. HTML is reduced to text here (html.ts) so a model
  * reads the words, not the markup; other text passes through as it is.
  */
-import { config, fail, hostError, http, inputJson, JsonValue, ok } from "@shimmy/plugin-sdk/assembly";
+import { configInteger, fail, http, HttpReply, inputJson, JsonValue, ok, truncateChars } from "@shimmy/plugin-sdk/assembly";
 import { htmlToText } from "./html";
-import { decodeBase64, decodeWindows1252, isHtml, isPlainText, isWindows1252, parseContentType, truncateChars } from "./text";
+import { decodeWindows1252, isHtml, isPlainText, isWindows1252 } from "./text";
 
 const DEFAULT_MAX_CHARS: i32 = 20000;
 const MAX_CHARS: i32 = 100000;
@@ -16,27 +16,9 @@ const USER_AGENT = "Shimmy-http-get/1.0";
 
 /** A whole number in [1, MAX_CHARS] from the input, else from the config, else the default. */
 function maxChars(input: JsonValue): i32 {
-  let n: f64 = NaN;
-  const v = input.get("max_chars");
-  if (v !== null && v.isNumber()) n = v.num;
-  else {
-    const configured = config("max_chars");
-    if (configured !== null) n = parseFloat(configured.trim());
-  }
-  if (isNaN(n) || !isFinite(n)) return DEFAULT_MAX_CHARS;
-  n = Math.floor(n);
-  if (n < 1) return 1;
-  if (n > <f64>MAX_CHARS) return MAX_CHARS;
-  return <i32>n;
-}
-
-/** A response header by name, case-insensitively (the host lowercases them, but be lenient). */
-function header(headers: JsonValue | null, name: string): string | null {
-  if (headers === null || !headers.isObject()) return null;
-  for (let i = 0; i < headers.keys.length; i++) {
-    if (headers.keys[i].toLowerCase() == name && headers.values[i].isString()) return headers.values[i].str;
-  }
-  return null;
+  const configured = configInteger("max_chars", DEFAULT_MAX_CHARS);
+  const fallback = min(max(configured, <i64>1), <i64>MAX_CHARS);
+  return <i32>input.getIntegerClamped("max_chars", fallback, 1, MAX_CHARS);
 }
 
 /** Without a Content-Type, a UTF-8 body that opens like an HTML document is read as HTML. */
@@ -57,18 +39,16 @@ export function fetch(): i32 {
   const limit = maxChars(input);
 
   const headers = JsonValue.makeObject().setString("Accept", ACCEPT).setString("User-Agent", USER_AGENT);
-  const reply = http("GET", url, headers);
-  const refused = hostError(reply);
+  const reply = HttpReply.from(http("GET", url, headers));
+  const refused = reply.error;
   if (refused !== null) return fail("could not fetch " + url + ": " + refused);
 
-  const statusValue = reply.get("status");
-  const status = statusValue !== null && statusValue.isNumber() ? <i32>statusValue.num : 0;
-  const success = status >= 200 && status <= 299;
-  const contentTypeHeader = header(reply.get("headers"), "content-type");
+  const status = reply.status;
+  const success = reply.ok;
+  const contentTypeHeader = reply.header("content-type");
   const contentType = contentTypeHeader !== null ? contentTypeHeader.trim() : "";
-  const type = parseContentType(contentTypeHeader);
-  const body = reply.getString("body");
-  const base64 = reply.getString("body_base64");
+  const type = reply.contentType();
+  const body = reply.body;
 
   // An error page's body is a bonus, so a non-2xx answer never fails for its body: the status
   // is the news. A 2xx answer that is not text is refused, since the caller asked for text.
@@ -78,8 +58,9 @@ export function fetch(): i32 {
     if (success) return fail(url + " is not text (content type " + (contentType.length > 0 ? contentType : "unknown") + ")");
   } else if (body !== null) {
     raw = body;
-  } else if (base64 !== null && isWindows1252(type.charset)) {
-    raw = decodeWindows1252(decodeBase64(base64));
+  } else if (reply.bodyBase64 !== null && isWindows1252(type.charset)) {
+    const bytes = reply.bodyBytes();
+    raw = bytes !== null ? decodeWindows1252(bytes) : "";
   } else if (success) {
     return fail(url + " is not text (content type " + contentType + ", but the body is not valid UTF-8)");
   }

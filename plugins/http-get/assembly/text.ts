@@ -1,30 +1,7 @@
 /**
- * Body handling that the SDK does not offer: media types, base64, single-byte charsets, and
- * truncation that never splits a surrogate pair.
+ * Which bodies http-get reads as text, and the single-byte charset it decodes itself (the host
+ * sends a body that is not UTF-8 as base64).
  */
-
-/** A Content-Type header split into its media type (lowercased) and charset (lowercased, or ""). */
-export class ContentType {
-  mediaType: string = "";
-  charset: string = "";
-}
-
-/** Parses `text/html; charset=UTF-8`; an absent header gives an empty media type. */
-export function parseContentType(header: string | null): ContentType {
-  const result = new ContentType();
-  if (header === null) return result;
-  const parts = header.split(";");
-  result.mediaType = parts[0].trim().toLowerCase();
-  for (let i = 1; i < parts.length; i++) {
-    const p = parts[i].trim();
-    const eq = p.indexOf("=");
-    if (eq < 0 || p.substring(0, eq).trim().toLowerCase() != "charset") continue;
-    let value = p.substring(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.substring(1, value.length - 1);
-    result.charset = value.toLowerCase();
-  }
-  return result;
-}
 
 /** Whether a media type is HTML (reduced to text). */
 export function isHtml(mediaType: string): bool {
@@ -74,44 +51,4 @@ export function decodeWindows1252(bytes: Uint8Array): string {
     codes.push(String.fromCharCodes(units));
   }
   return codes.join("");
-}
-
-function base64Value(c: i32): i32 {
-  if (c >= 0x41 && c <= 0x5a) return c - 0x41;
-  if (c >= 0x61 && c <= 0x7a) return c - 0x61 + 26;
-  if (c >= 0x30 && c <= 0x39) return c - 0x30 + 52;
-  if (c == 0x2b || c == 0x2d) return 62;
-  if (c == 0x2f || c == 0x5f) return 63;
-  return -1;
-}
-
-/** Decodes base64 (standard or URL alphabet; padding and other characters are skipped). */
-export function decodeBase64(text: string): Uint8Array {
-  const out = new Uint8Array((text.length * 3) / 4 + 3);
-  let bits: u32 = 0;
-  let count = 0;
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const v = base64Value(text.charCodeAt(i));
-    if (v < 0) continue;
-    bits = (bits << 6) | <u32>v;
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out[n++] = <u8>((bits >> <u32>count) & 0xff);
-    }
-  }
-  return out.subarray(0, n);
-}
-
-/**
- * The first `maxChars` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair
- * (a lone half cannot be encoded as UTF-8).
- */
-export function truncateChars(text: string, maxChars: i32): string {
-  if (text.length <= maxChars) return text;
-  let cut = maxChars;
-  const last = text.charCodeAt(cut - 1);
-  if (cut > 0 && last >= 0xd800 && last <= 0xdbff) cut--;
-  return text.substring(0, cut);
 }

@@ -35,12 +35,13 @@ class Args {
   int(key: string, limit: i64): i64 {
     const v = this.input.get(key);
     if (v === null || v.isNull()) return 0;
-    // The number's f64 is exact here: the limits are far below 2^53.
-    if (!v.isNumber() || v.num != Math.floor(v.num) || Math.abs(v.num) > <f64>limit) {
+    // Anything but a whole number (a string, 1.5) reads as i64.MAX_VALUE, past every limit.
+    const n = v.asInteger(i64.MAX_VALUE);
+    if (n < -limit || n > limit) {
       this.refuse('"' + key + '" must be an integer from -' + limit.toString() + " to " + limit.toString());
       return 0;
     }
-    return <i64>v.num;
+    return n;
   }
 
   /** An optional date member parsed as ISO 8601; the host's current time when absent. */
@@ -80,12 +81,12 @@ function currentInstant(args: Args): Instant | null {
     return null;
   }
   const unixMs = reply.get("unix_ms");
-  if (unixMs === null || !unixMs.isNumber()) {
+  if (unixMs === null || !unixMs.isInteger()) {
     args.refuse("the host did not give the time: no unix_ms in " + reply.stringify());
     return null;
   }
   const instant = new Instant();
-  instant.ms = <i64>unixMs.num;
+  instant.ms = unixMs.asInteger(0);
   return instant;
 }
 

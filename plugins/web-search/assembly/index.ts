@@ -4,8 +4,19 @@
  * The instance is the user's: its base URL is the `url` config, which is also the plugin's only
  * network grant (`{config.url}`), so the plugin can reach that server and nothing else.
  */
-import { config, fail, hostError, http, inputJson, JsonValue, ok, parseJson } from "@shimmy/plugin-sdk/assembly";
-import { QueryBuilder } from "./url";
+import {
+  config,
+  configInteger,
+  fail,
+  http,
+  HttpReply,
+  inputJson,
+  JsonValue,
+  ok,
+  parseJson,
+  QueryBuilder,
+  truncateChars,
+} from "@shimmy/plugin-sdk/assembly";
 
 const DEFAULT_MAX_RESULTS: i32 = 5;
 const MAX_RESULTS: i32 = 20;
@@ -42,25 +53,12 @@ function excerpt(body: string): string {
   const text = words.join(" ");
   if (text.length == 0) return "(empty body)";
   if (text.length <= EXCERPT_CHARS && i >= n) return text;
-  let cut = min(EXCERPT_CHARS, text.length);
-  const last = text.charCodeAt(cut - 1);
-  if (last >= 0xd800 && last <= 0xdbff) cut--; // keep surrogate pairs whole
-  return text.substring(0, cut) + "…";
+  return truncateChars(text, EXCERPT_CHARS) + "…";
 }
 
-/** A whole number from the input, clamped to [lo, hi], or `fallback` when absent. */
-function intField(input: JsonValue, key: string, fallback: i32, lo: i32, hi: i32): i32 {
-  const v = input.get(key);
-  if (v === null || !v.isNumber()) return fallback;
-  const n = Math.floor(v.num);
-  if (n < <f64>lo) return lo;
-  if (n > <f64>hi) return hi;
-  return <i32>n;
-}
-
-/** SearXNG's `answers`: strings in older versions, `{answer, url}` objects in newer ones. */
+/** SearXNG's `answers` array: strings in older versions, `{answer, url}` objects in newer ones. */
 function mapAnswers(answers: JsonValue | null): JsonValue | null {
-  if (answers === null || !answers.isArray()) return null;
+  if (answers === null) return null;
   const out = JsonValue.makeArray();
   for (let i = 0; i < answers.length; i++) {
     const a = answers.at(i)!;
@@ -93,13 +91,13 @@ export function search(): i32 {
   }
   while (base.endsWith("/")) base = base.substring(0, base.length - 1);
 
-  const maxResults = intField(input, "max_results", DEFAULT_MAX_RESULTS, 1, MAX_RESULTS);
+  const maxResults = <i32>input.getIntegerClamped("max_results", DEFAULT_MAX_RESULTS, 1, MAX_RESULTS);
   const params = new QueryBuilder().add("q", query).add("format", "json");
   let language = input.getString("language");
   if (language === null) language = configValue("language");
   params.add("language", language !== null ? language : "auto");
-  const safesearch = configValue("safesearch");
-  if (safesearch == "0" || safesearch == "1" || safesearch == "2") params.add("safesearch", safesearch!);
+  const safesearch = configInteger("safesearch", -1);
+  if (safesearch >= 0 && safesearch <= 2) params.add("safesearch", safesearch.toString());
   const timeRange = input.getString("time_range");
   if (timeRange !== null) params.add("time_range", timeRange);
   const categories = input.getString("categories");
@@ -107,20 +105,19 @@ export function search(): i32 {
 
   const url = base + "/search?" + params.toString();
   const headers = JsonValue.makeObject().setString("Accept", "application/json");
-  const reply = http("GET", url, headers);
-  const refused = hostError(reply);
+  const reply = HttpReply.from(http("GET", url, headers));
+  const refused = reply.error;
   if (refused !== null) return fail("the request to " + base + " failed: " + refused);
 
-  const statusValue = reply.get("status");
-  const status = statusValue !== null && statusValue.isNumber() ? <i32>statusValue.num : 0;
-  const bodyText = reply.getString("body");
+  const status = reply.status;
+  const bodyText = reply.body;
   const body = bodyText !== null ? bodyText : "";
   if (status == 403) {
     return fail(
       base + " refused format=json (HTTP 403): enable it in the instance's settings.yml, under search.formats add json (formats: [html, json]), then restart SearXNG",
     );
   }
-  if (status < 200 || status > 299) {
+  if (!reply.ok) {
     return fail(base + " answered HTTP " + status.toString() + ": " + excerpt(body));
   }
   if (bodyText === null) return fail("the answer from " + base + " is not JSON (it is not even UTF-8 text); is url the SearXNG base URL?");
@@ -130,8 +127,8 @@ export function search(): i32 {
   if (answer === null) {
     return fail("the answer from " + base + " is not JSON (" + json.error + "): " + excerpt(body) + "; is url the SearXNG base URL?");
   }
-  const results = answer.get("results");
-  if (results === null || !results.isArray()) {
+  const results = answer.getArray("results");
+  if (results === null) {
     return fail("the answer from " + base + ' is JSON without a "results" array; is url the SearXNG base URL?');
   }
 
@@ -150,7 +147,7 @@ export function search(): i32 {
     );
   }
   const result = JsonValue.makeObject().setString("query", query).set("results", out);
-  const answers = mapAnswers(answer.get("answers"));
+  const answers = mapAnswers(answer.getArray("answers"));
   if (answers !== null) result.set("answers", answers);
   return ok(result);
 }

@@ -1,7 +1,7 @@
 /**
- * Query-string building for the search request. The SDK has no URL helpers, and AssemblyScript's
- * `encodeURIComponent` keeps `!'()*` (JavaScript's rule, not RFC 3986's) and aborts on a lone
- * surrogate, which would turn a user's odd query into a trap.
+ * URL pieces: percent-encoding and query strings. AssemblyScript's `encodeURIComponent` keeps
+ * `!'()*` (JavaScript's rule, not RFC 3986's) and aborts on a lone surrogate, which would turn a
+ * user's odd text into a trap.
  */
 
 const HEX_UPPER = "0123456789ABCDEF";
@@ -59,7 +59,12 @@ export function percentEncode(s: string): string {
   return out.join("");
 }
 
-/** `application/x-www-form-urlencoded`-style pairs, each side percent-encoded, in the order added. */
+/**
+ * A query string: `key=value` pairs, each side percent-encoded with {@link percentEncode} (so a
+ * space is `%20`, never `+`), joined with `&` in the order added.
+ *
+ * @example new QueryBuilder().add("q", "a&b").add("n", "1").toString() == "q=a%26b&n=1"
+ */
 export class QueryBuilder {
   private parts: Array<string> = new Array<string>();
 
