@@ -9,7 +9,8 @@
  */
 import { Config, Host, LogLevel, Memory } from "@extism/as-pdk";
 import { alloc, error_set, length, log_error, store_u8 } from "@extism/as-pdk/lib/env";
-import { JsonParseResult, JsonValue, parseJson } from "./json";
+import { JsonValue } from "./json";
+import { JsonParseResult, parseJson } from "./json-parse";
 
 // ---- Shimmy host functions --------------------------------------------------------------------
 

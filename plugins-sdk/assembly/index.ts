@@ -13,15 +13,8 @@
  */
 import { reportAbort } from "./host";
 
-export {
-  JSON_MAX_DEPTH,
-  JSON_MAX_SAFE_INTEGER,
-  JsonKind,
-  JsonParseResult,
-  JsonValue,
-  parseJson,
-  quoteJsonString,
-} from "./json";
+export { JSON_MAX_DEPTH, JSON_MAX_SAFE_INTEGER, JsonKind, JsonValue, quoteJsonString } from "./json";
+export { JsonParseResult, parseJson } from "./json-parse";
 
 export {
   collect,
