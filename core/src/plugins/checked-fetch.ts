@@ -94,8 +94,8 @@ function grantsText(grants: readonly NetGrant[]): string {
   return grants.length === 0 ? "no network access" : grants.map(describeGrant).join(", ");
 }
 
-/** Rejects with `signal.reason` as soon as the signal aborts. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+/** Settles with `promise`, or rejects with `signal.reason` as soon as the signal aborts. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

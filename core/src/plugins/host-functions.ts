@@ -8,7 +8,7 @@
  * exception: once the instance was killed (timeout, abort, host closed), pending work is abandoned
  * and the function rejects with the reason, since nobody waits for the answer any more.
  */
-import { checkedFetch, type CheckedFetchOptions, type CheckedRequest } from "./checked-fetch.js";
+import { checkedFetch, raceAbort, type CheckedFetchOptions, type CheckedRequest } from "./checked-fetch.js";
 import { checkPath, listFolder, readCapped, writeCapped, type FsGrants } from "./fs-grants.js";
 import type { ShimmyFunctionName } from "./module-check.js";
 import type { NetGrant } from "./net-grants.js";
@@ -33,16 +33,6 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** The cap on a request or answer JSON: the byte cap, doubled for JSON escaping, plus the envelope. */
 export function jsonCap(maxResponseBytes: number): number {
   return maxResponseBytes * 2 + 64 * 1024;
-}
-
-/** Settles with `promise`, or rejects with the signal's reason as soon as the instance is killed. */
-function whileAlive<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 function asError(error: unknown): PluginCallError {
@@ -140,7 +130,7 @@ export async function answerHostFunction(name: ShimmyFunctionName, requestBytes:
     if (typeof request !== "object" || request === null || Array.isArray(request)) {
       throw new PluginCallError("invalid_request", `${name}: the request must be a JSON object`);
     }
-    answer = await whileAlive(handler(request as Record<string, unknown>), alive);
+    answer = await raceAbort(handler(request as Record<string, unknown>), alive);
   } catch (error) {
     if (alive.aborted) throw alive.reason;
     answer = asError(error).toJSON();
@@ -188,7 +178,7 @@ export async function answerExtismHttp(
       typeof rawHeaders === "object" && rawHeaders !== null ? Object.fromEntries(Object.entries(rawHeaders).map(([k, v]) => [k, String(v)])) : undefined;
     const upper = method.toUpperCase();
     const sent = body === null || upper === "GET" || upper === "HEAD" ? undefined : body;
-    const response = await whileAlive(checkedFetch({ method, url: String(request.url), headers, body: sent }, options), alive);
+    const response = await raceAbort(checkedFetch({ method, url: String(request.url), headers, body: sent }, options), alive);
     return { status: response.status, body: NULL_BODY.has(response.status) ? new Uint8Array(0) : response.body };
   } catch (error) {
     if (alive.aborted) throw alive.reason;
