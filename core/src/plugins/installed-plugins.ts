@@ -263,16 +263,19 @@ export class InstalledPlugins {
    */
   async callTool(request: ToolCallRequest, signal?: AbortSignal): Promise<unknown> {
     await this.#reloading;
-    const hasTool = (l: Loaded) =>
-      (l.manifest?.capabilities ?? []).some((c) => c.kind === "tool" && (c.name === request.name || this.#functionNames.get(`${l.name}\n${c.name}`) === request.name));
+    // A tool is named by its own name or by its function name.
+    const toolOf = (l: Loaded): ToolCapability | undefined =>
+      (l.manifest?.capabilities ?? []).find(
+        (c): c is ToolCapability => c.kind === "tool" && (c.name === request.name || this.#functionNames.get(`${l.name}\n${c.name}`) === request.name),
+      );
     let target: Loaded;
     if (request.plugin !== undefined) {
       const named = this.#plugins.get(request.plugin);
       if (!named) throw new ShimmyError("plugin_not_found", `no plugin named ${request.plugin} is installed; GET /api/plugins lists them`, { param: "plugin" });
-      if (!hasTool(named)) throw new ShimmyError("tool_not_found", `${request.plugin} has no tool named ${request.name}`, { param: "name" });
+      if (!toolOf(named)) throw new ShimmyError("tool_not_found", `${request.plugin} has no tool named ${request.name}`, { param: "name" });
       target = named;
     } else {
-      const candidates = [...this.#plugins.values()].filter(hasTool);
+      const candidates = [...this.#plugins.values()].filter((l) => toolOf(l) !== undefined);
       const usable = candidates.filter((l) => l.entry.enabled);
       if (usable.length > 1) {
         throw new ShimmyError("ambiguous_tool", `${usable.length} plugins have a tool named ${request.name}: ${usable.map((l) => l.name).join(", ")}; name one in "plugin"`, { param: "plugin" });
@@ -283,9 +286,7 @@ export class InstalledPlugins {
     }
     if (!target.entry.enabled) throw new ShimmyError("plugin_unavailable", `${target.name} is disabled; enable it with: shimmy plugin enable ${target.name}`);
     if (!target.host) throw new ShimmyError("plugin_unavailable", `${target.name} could not be loaded: ${target.error ?? "unknown reason"}`);
-    const capability = (target.manifest?.capabilities ?? []).find(
-      (c) => c.kind === "tool" && (c.name === request.name || this.#functionNames.get(`${target.name}\n${c.name}`) === request.name),
-    ) as ToolCapability;
+    const capability = toolOf(target) as ToolCapability;
     try {
       return await target.host.callTool(capability.name, request.arguments, signal ? { signal } : {});
     } catch (error) {
