@@ -10,7 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { packedPlugin } from "../scripts/first-party-plugins.js";
+import type { PluginSummary } from "../core/src/plugins/installed-plugins.js";
 import { pluginCli } from "./helpers/plugin-cli.js";
+import { adminApi, waitForPlugins } from "./helpers/plugins-api.js";
 import { ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 
 let shimmy: ShimmyProcess;
@@ -23,24 +25,14 @@ function listen(server: http.Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 }
 
-async function call(name: string, args: Record<string, unknown>, plugin?: string): Promise<{ status: number; json: any }> {
-  const response = await fetch(`${shimmy.url}/api/tools/call`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name, arguments: args, ...(plugin ? { plugin } : {}) }),
-  });
-  return { status: response.status, json: await response.json() };
+function call(name: string, args: Record<string, unknown>, plugin?: string): Promise<{ status: number; json: any }> {
+  return adminApi(shimmy.url, "/api/tools/call", { name, arguments: args, ...(plugin ? { plugin } : {}) });
 }
 
-/** Polls `/api/plugins` (bounded) until the plugin `name` matches `ready`. */
-async function serverSees(name: string, ready: (plugin: any) => boolean, timeoutMs = 10_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const plugin = ((await (await fetch(`${shimmy.url}/api/plugins`)).json()) as any).data.find((p: any) => p.name === name);
-    if (plugin && ready(plugin)) return plugin;
-    if (Date.now() > deadline) throw new Error(`the server did not pick up ${name}: ${JSON.stringify(plugin)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Waits (bounded) until the server lists the plugin `name` and it matches `ready`; that plugin. */
+async function serverSees(name: string, ready: (plugin: PluginSummary) => boolean): Promise<PluginSummary> {
+  const plugins = await waitForPlugins(shimmy.url, (all) => all.some((p) => p.name === name && ready(p)));
+  return plugins.find((p) => p.name === name) as PluginSummary;
 }
 
 async function install(name: string): Promise<void> {

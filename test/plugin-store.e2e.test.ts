@@ -9,7 +9,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { packedPlugin } from "../scripts/first-party-plugins.js";
+import type { PluginSummary } from "../core/src/plugins/installed-plugins.js";
 import { pluginCli, spawnPluginCli } from "./helpers/plugin-cli.js";
+import { adminApi, waitForPlugins } from "./helpers/plugins-api.js";
 import { rawTarball } from "./helpers/raw-tar.js";
 import { ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 
@@ -18,23 +20,8 @@ let work: string;
 let store: string;
 const DEMO_MODEL = path.join(ROOT, "models/stories260K.gguf");
 
-async function api(pathname: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const response = await fetch(`${shimmy.url}${pathname}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  return { status: response.status, json: await response.json() };
-}
-
-type PluginRow = { name: string; version: string; status: string; error?: string; tools: { name: string; function_name: string }[]; config: Record<string, unknown>; permissions: { net: string[] } };
-
-/** Polls `/api/plugins` (at most `timeoutMs`) until `ready` says the server has caught up. */
-async function serverSees(ready: (plugins: PluginRow[]) => boolean, timeoutMs = 10_000): Promise<PluginRow[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await api("/api/plugins");
-    if (ready(json.data)) return json.data;
-    if (Date.now() > deadline) throw new Error(`the server did not pick up the change: ${JSON.stringify(json.data)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const api = (pathname: string, body?: unknown) => adminApi(shimmy.url, pathname, body);
+const serverSees = (ready: (plugins: PluginSummary[]) => boolean) => waitForPlugins(shimmy.url, ready);
 
 function storeSnapshot(): string {
   const lock = fs.existsSync(path.join(store, "plugins.lock.json")) ? fs.readFileSync(path.join(store, "plugins.lock.json"), "utf8") : "(none)";
