@@ -59,11 +59,36 @@ function slotWithLongestPrefix(prompt: readonly Token[]) {
   };
 }
 
-/** The result of a finished generation; an aborted one throws, carrying its token counts. */
-function resultOf(text: string, stopReason: string, promptTokens: number, completionTokens: number): GenerationResult {
-  if (stopReason === "abort") throw new GenerationAborted(promptTokens, completionTokens);
-  const finishReason: FinishReason = stopReason === "maxTokens" ? "length" : "stop";
-  return { text, finishReason, promptTokens, completionTokens };
+/**
+ * Counts the tokens a generation samples on a sequence, from the sequence's own token meter: one
+ * "output" token is metered for each position whose logits are read, that is, for each token
+ * sampled. Counting what reaches `onToken` misses tokens node-llama-cpp holds back (one that ends
+ * in a partial UTF-8 character is never released when the token limit ends the generation).
+ */
+class SampledTokens {
+  private readonly before: number;
+
+  constructor(private readonly sequence: LlamaContextSequence) {
+    this.before = sequence.tokenMeter.usedOutputTokens;
+  }
+
+  /**
+   * Tokens sampled so far, less the end-of-generation token when that is what ended it: OpenAI's
+   * `completion_tokens` leaves the end token out, so a finish of `length` always means exactly
+   * `max_tokens` tokens.
+   */
+  count(stopReason: string): number {
+    const sampled = this.sequence.tokenMeter.usedOutputTokens - this.before;
+    return stopReason === "eogToken" ? Math.max(0, sampled - 1) : sampled;
+  }
+
+  /** The result of the finished generation; an aborted one throws, carrying its token counts. */
+  result(text: string, stopReason: string, promptTokens: number): GenerationResult {
+    const completionTokens = this.count(stopReason);
+    if (stopReason === "abort") throw new GenerationAborted(promptTokens, completionTokens);
+    const finishReason: FinishReason = stopReason === "maxTokens" ? "length" : "stop";
+    return { text, finishReason, promptTokens, completionTokens };
+  }
 }
 
 /** A model loaded with its slots. Dispose it to free the context and the weights. */
@@ -145,13 +170,13 @@ export class LoadedModel {
 
     return this.withSlot(request, promptTokens, async (sequence) => {
       const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
-      const counted = { tokens: 0 };
-      const options = this.generationOptions(request, maxTokens, counted);
+      const sampled = new SampledTokens(sequence);
+      const options = this.generationOptions(request, maxTokens);
       try {
         if (plan.kind === "forced-tools") {
           const calls = new ToolCallStream(() => randomId("call_"), request.onToolCall);
           const response = await chat.generateResponse(plan.history, { ...options, grammar, onTextChunk: (text) => calls.push(text) });
-          const result = resultOf("", response.metadata.stopReason, promptTokens.length, counted.tokens);
+          const result = sampled.result("", response.metadata.stopReason, promptTokens.length);
           // A forced answer always carries its calls, even cut off at the token limit, so the cut shows.
           return { ...result, finishReason: result.finishReason === "length" ? "length" : "tool_calls", toolCalls: calls.result() };
         }
@@ -163,12 +188,12 @@ export class LoadedModel {
             maxParallelFunctionCalls: plan.parallel ? undefined : 1,
             onFunctionCallParamsChunk: (chunk) => native.push(chunk),
           });
-          const result = resultOf(response.response, response.metadata.stopReason, promptTokens.length, counted.tokens);
+          const result = sampled.result(response.response, response.metadata.stopReason, promptTokens.length);
           const toolCalls = native.result(response.functionCalls ?? []);
           return toolCalls.length > 0 ? { ...result, finishReason: "tool_calls", toolCalls } : result;
         }
         const response = await chat.generateResponse(plan.history, { ...options, grammar });
-        return resultOf(response.response, response.metadata.stopReason, promptTokens.length, counted.tokens);
+        return sampled.result(response.response, response.metadata.stopReason, promptTokens.length);
       } finally {
         chat.dispose({ disposeSequence: false });
       }
@@ -184,13 +209,14 @@ export class LoadedModel {
     const maxTokens = this.maxTokensFor(promptTokens.length, request, "prompt");
     return this.withSlot(request, promptTokens, async (sequence) => {
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-      const counted = { tokens: 0 };
+      const sampled = new SampledTokens(sequence);
       try {
+        // Never more than maxTokens sampled: patches/node-llama-cpp+3.22.1.patch.
         const response = await completion.generateCompletionWithMeta(input, {
-          ...this.generationOptions(request, maxTokens, counted),
+          ...this.generationOptions(request, maxTokens),
           disableContextShift: true,
         });
-        return resultOf(response.response, response.metadata.stopReason, promptTokens.length, counted.tokens);
+        return sampled.result(response.response, response.metadata.stopReason, promptTokens.length);
       } finally {
         completion.dispose({ disposeSequence: false });
       }
@@ -209,18 +235,15 @@ export class LoadedModel {
 
   /**
    * The options chat and raw completions share: sampling, the token limit, abort (returning what
-   * was generated so its tokens are counted), streaming, and the count of generated tokens.
+   * was generated so its tokens are counted) and streaming.
    */
-  private generationOptions(request: GenerationOptions, maxTokens: number, counted: { tokens: number }) {
+  private generationOptions(request: GenerationOptions, maxTokens: number) {
     return {
       ...toLlamaSampling(request.sampling, this.model),
       maxTokens,
       signal: request.signal,
       stopOnAbortSignal: true,
       onTextChunk: request.onText,
-      onToken: (tokens: Token[]) => {
-        counted.tokens += tokens.length;
-      },
     };
   }
 
