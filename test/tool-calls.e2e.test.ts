@@ -1,9 +1,11 @@
 /**
  * Tool calls and structured output through the official `openai` client: forced calls on any
  * model (the ChatML fixture and the demo model, which has no tool template), streamed and not,
- * a tool-result round trip, `parallel_tool_calls: false`, and JSON that always parses.
+ * a tool-result round trip, `parallel_tool_calls` (its default follows the model's template), JSON
+ * that always parses, and answers cut off by max_tokens returned as OpenAI returns them.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { LengthFinishReasonError } from "openai/core/error";
 import type OpenAI from "openai";
 import { ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 import path from "node:path";
@@ -55,14 +57,60 @@ function expectValidWeatherCall(call: OpenAI.Chat.Completions.ChatCompletionMess
 }
 
 describe.each(MODELS)("forced tool calls on %s", (model) => {
-  it("required: answers with tool_calls in OpenAI's shape, content null, finish_reason tool_calls", async () => {
-    // Parallel calls are allowed here, and random weights write as many as they may: room for all.
+  it("required: answers with one tool call in OpenAI's shape, content null, finish_reason tool_calls", async () => {
+    // Neither model's template writes parallel calls, so parallel_tool_calls defaults to false there,
+    // as in llama.cpp's server: one call, however eagerly random weights would write more.
     const answer = await ask(model, { tools: [WEATHER], tool_choice: "required", max_tokens: 1200 });
     const { message, finish_reason } = answer.choices[0]!;
     expect(finish_reason).toBe("tool_calls");
     expect(message.content).toBeNull();
-    expect(message.tool_calls!.length).toBeGreaterThanOrEqual(1);
+    expect(message.tool_calls).toHaveLength(1);
+    expectValidWeatherCall(message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall);
+  });
+
+  it("required with parallel_tool_calls true: several calls in one answer", async () => {
+    const answer = await ask(model, { tools: [WEATHER], tool_choice: "required", parallel_tool_calls: true, max_tokens: 1200 });
+    const { message, finish_reason } = answer.choices[0]!;
+    expect(finish_reason).toBe("tool_calls");
+    expect(message.tool_calls!.length).toBeGreaterThan(1);
     for (const call of message.tool_calls!) expectValidWeatherCall(call as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall);
+  });
+
+  it("returns a forced call cut off by max_tokens as a 200 with finish_reason length and the partial call, streamed or not", async () => {
+    const full = await ask(model, { tools: [WEATHER], tool_choice: "required" });
+    const fullArguments = (full.choices[0]!.message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.arguments;
+    // The same seed samples the same tokens: each lower limit cuts the same answer earlier. Every
+    // cut is a 200 whose call (once its name is written) holds a prefix of the full arguments.
+    let partial: { limit: number; arguments: string } | undefined;
+    for (let limit = full.usage!.completion_tokens - 1; limit > 0 && !partial; limit -= 2) {
+      const cut = await ask(model, { tools: [WEATHER], tool_choice: "required", max_tokens: limit });
+      expect(cut.choices[0]!.finish_reason).toBe("length");
+      expect(cut.usage!.completion_tokens).toBe(limit);
+      const calls = (cut.choices[0]!.message.tool_calls ?? []) as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall[];
+      expect(calls.length).toBeLessThanOrEqual(1);
+      if (calls.length === 0) continue;
+      expect(calls[0]!.function.name).toBe("get_weather");
+      expect(fullArguments.startsWith(calls[0]!.function.arguments)).toBe(true);
+      const args = calls[0]!.function.arguments;
+      if (args !== "" && args.length < fullArguments.length) partial = { limit, arguments: args };
+    }
+    expect(partial).toBeDefined();
+    const { limit } = partial!;
+    const call = { function: { arguments: partial!.arguments } };
+
+    const stream = await client.chat.completions.create({
+      model, messages: [{ role: "user", content: "What is the weather in Oslo?" }], max_tokens: limit, seed: 1, stream: true,
+      stream_options: { include_usage: true }, tools: [WEATHER], tool_choice: "required",
+    });
+    let streamedArguments = "";
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) streamedArguments += delta.function?.arguments ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage ?? usage;
+    }
+    expect({ finish, streamedArguments, completion: usage?.completion_tokens }).toEqual({ finish: "length", streamedArguments: call!.function.arguments, completion: limit });
   });
 
   it("named: calls exactly the named function, once with parallel_tool_calls false", async () => {
@@ -147,10 +195,13 @@ describe("tool request errors", () => {
     });
   });
 
-  it("reports a forced call cut off by max_tokens as output_truncated, not as broken JSON", async () => {
-    await expect(ask("chat-llama", { tools: [WEATHER], tool_choice: "required", max_tokens: 3 })).rejects.toMatchObject({
-      status: 400, code: "output_truncated", param: "max_tokens",
-    });
+  it("lets the openai SDK's parse helper see a cut-off call and raise its own LengthFinishReasonError", async () => {
+    const strictWeather = { ...WEATHER, function: { ...WEATHER.function, strict: true } };
+    await expect(
+      client.chat.completions.parse({
+        model: "chat-llama", messages: [{ role: "user", content: "Weather?" }], max_tokens: 3, seed: 1, tools: [strictWeather], tool_choice: "required",
+      }),
+    ).rejects.toBeInstanceOf(LengthFinishReasonError);
   });
 
   it("lets tool_choice none hide the tools and answer in text", async () => {
@@ -208,13 +259,37 @@ describe.each(MODELS)("response_format on %s", (model) => {
   });
 
   it("json_object: the answer is a JSON object", async () => {
-    const answer = await ask(model, { response_format: { type: "json_object" }, max_tokens: 300 }).catch((e: { code?: string }) => e);
-    // A free JSON object from random weights may run past max_tokens; then the error says so.
-    if ("code" in answer && answer.code) expect(answer.code).toBe("output_truncated");
+    const answer = await ask(model, { response_format: { type: "json_object" }, max_tokens: 300 });
+    const { message, finish_reason } = answer.choices[0]!;
+    // A free JSON object from random weights may run past max_tokens: then it comes as far as it got.
+    if (finish_reason === "length") expect(message.content!.trimStart().startsWith("{")).toBe(true);
     else {
-      const value = JSON.parse((answer as OpenAI.Chat.Completions.ChatCompletion).choices[0]!.message.content!) as unknown;
+      const value = JSON.parse(message.content!) as unknown;
       expect(typeof value).toBe("object");
       expect(Array.isArray(value)).toBe(false);
     }
+  });
+
+  it("json_schema cut off by max_tokens: a 200 with finish_reason length and the JSON as far as it got, streamed or not", async () => {
+    const format = { type: "json_schema", json_schema: { name: "person", schema: PERSON, strict: true } } as const;
+    const full = await ask(model, { seed: 4, response_format: format });
+    const limit = Math.min(full.usage!.completion_tokens - 3, 12);
+    const cut = await ask(model, { seed: 4, response_format: format, max_tokens: limit });
+    expect(cut.choices[0]!.finish_reason).toBe("length");
+    expect(cut.usage!.completion_tokens).toBe(limit);
+    const content = cut.choices[0]!.message.content!;
+    expect(full.choices[0]!.message.content!.startsWith(content)).toBe(true);
+    expect(() => JSON.parse(content)).toThrow();
+
+    const stream = await client.chat.completions.create({
+      model, messages: [{ role: "user", content: "What is the weather in Oslo?" }], max_tokens: limit, seed: 4, stream: true, response_format: format,
+    });
+    let text = "";
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect({ text, finish }).toEqual({ text: content, finish: "length" });
   });
 });

@@ -105,11 +105,6 @@ export const ERROR_CATALOG = {
     type: "invalid_request_error",
     description: "The body is not sent as `application/json`.",
   },
-  output_truncated: {
-    status: 400,
-    type: "invalid_request_error",
-    description: "A JSON answer or tool call was cut off by `max_tokens` (or the end of the context) before it was complete; raise `max_tokens`.",
-  },
   server_overloaded: {
     status: 503,
     type: "server_error",

@@ -25,12 +25,22 @@ export function withSystemText(history: readonly ChatHistoryItem[], text: string
   return [{ type: "system", text }, ...history];
 }
 
+/** What the model's chat format brings to a plan. */
+export interface ChatPlanModel {
+  /**
+   * Whether the model's chat template writes several tool calls in one turn: the default of
+   * `parallel_tool_calls`, as in llama.cpp's server, so a model without a tool template makes one
+   * call per turn unless the request asks for more.
+   */
+  parallelToolCalls: boolean;
+}
+
 /** Plans the generation of a chat request. */
-export function planChat(request: ChatRequest): ChatPlan {
+export function planChat(request: ChatRequest, model: ChatPlanModel): ChatPlan {
   const history = toChatHistory(request.turns);
   const tools = request.tools ?? [];
   const choice = request.toolChoice ?? { mode: tools.length > 0 ? "auto" : "none" };
-  const parallel = request.parallelToolCalls ?? true;
+  const parallel = request.parallelToolCalls ?? model.parallelToolCalls;
 
   if (tools.length > 0 && (choice.mode === "required" || choice.mode === "named")) {
     const chosen = forcedTools(tools, choice);

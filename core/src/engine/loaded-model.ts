@@ -161,7 +161,7 @@ export class LoadedModel {
    * grammar, native tool calls, or forced tool calls (see `planChat`).
    */
   async chat(request: ChatRequest): Promise<GenerationResult> {
-    const plan = planChat(request);
+    const plan = planChat(request, { parallelToolCalls: this.chatWrapper.settings.functions.parallelism != null });
     const functions = plan.kind === "native-tools" ? plan.functions : undefined;
     const { contextText } = this.chatWrapper.generateContextState({ chatHistory: plan.history, availableFunctions: functions });
     const promptTokens = contextText.tokenize(this.model.tokenizer);

@@ -35,6 +35,14 @@ describe("ToolCallStream", () => {
     expect(calls.map((c) => c.arguments)).toEqual(['"a \\\\ b, c"', "42"]);
   });
 
+  it("returns a cut-off answer's calls, the last with its partial arguments, and leaves out a call cut before its name", () => {
+    const cut = '[{"name":"get_weather","arguments":{"city":"Oslo"}},{"name":"get_time","arguments":{"zone":"U';
+    const { calls, deltas } = readAll(cut, 4);
+    expect(calls.map((c) => [c.name, c.arguments])).toEqual([["get_weather", '{"city":"Oslo"}'], ["get_time", '{"zone":"U']]);
+    expect(deltas.filter((d) => d.index === 1).slice(1).map((d) => d.arguments).join("")).toBe('{"zone":"U');
+    expect(readAll('[{"name":"get_weather","arguments":{}},{"name":"get_ti', 3).calls.map((c) => c.name)).toEqual(["get_weather"]);
+  });
+
   it("gives unique ids to the calls", () => {
     const { calls } = readAll(ANSWER, 5);
     expect(new Set(calls.map((c) => c.id)).size).toBe(2);

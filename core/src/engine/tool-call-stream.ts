@@ -44,9 +44,12 @@ export class ToolCallStream {
     for (const call of this.calls) this.flush(call);
   }
 
-  /** The calls read so far, with their complete argument texts. */
+  /**
+   * The calls read so far with their argument texts: the last one partial when the answer was cut
+   * off. A call cut before its name was complete is left out, as it was never streamed.
+   */
   result(): GeneratedToolCall[] {
-    return this.calls.map((call) => ({ id: call.id, name: call.name ?? "", arguments: call.arguments }));
+    return this.calls.flatMap((call) => (call.name === undefined ? [] : [{ id: call.id, name: call.name, arguments: call.arguments }]));
   }
 
   private get current(): CallState | undefined {

@@ -67,7 +67,7 @@ export interface StructuredRequest {
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
   responseFormat?: ResponseFormat;
-  /** Throws `output_truncated` or `output_invalid` when the answer is not what was asked for. */
+  /** Throws `output_invalid` when a complete answer is not what was asked for. */
   checkResult(result: GenerationResult): void;
 }
 
@@ -163,12 +163,10 @@ function parseJson(text: string, what: string): unknown {
 }
 
 function checkResult(result: GenerationResult, context: CheckContext): void {
-  const structured = context.structuredText || result.toolCalls !== undefined;
-  if (result.finishReason === "length" && structured) {
-    throw new ShimmyError("output_truncated", "The JSON answer was cut off before it was complete: raise max_tokens (or shorten the messages).", {
-      param: "max_tokens",
-    });
-  }
+  // An answer cut off by the token limit is returned as far as it got, with finish_reason
+  // "length", as OpenAI answers: the request was valid, and clients handle the cut (the openai
+  // SDK's parse helpers raise their own LengthFinishReasonError).
+  if (result.finishReason === "length") return;
   for (const call of result.toolCalls ?? []) {
     const schema = context.prepared.get(call.name);
     if (!schema) throw new ShimmyError("output_invalid", `The model called "${call.name}", which is not one of the tools; retry the request.`);
