@@ -13,7 +13,8 @@ import { rawPost, startShimmy, type ShimmyProcess } from "./helpers/shimmy-proce
 
 const MODEL = "chat-llama";
 const CTX = 64;
-const MAX_BODY = 4096;
+// Room for the deeply nested bodies below; still small enough that the 413 tests stay cheap.
+const MAX_BODY = 65_536;
 let shimmy: ShimmyProcess;
 let client: OpenAI;
 let dir: string;
@@ -39,7 +40,8 @@ beforeAll(async () => {
   const garbage = path.join(dir, "garbage.gguf");
   fs.writeFileSync(garbage, "this is not a gguf file");
   shimmy = await startShimmy({
-    args: ["--model", inject("fixtureModels").chat, "--model", broken, "--model", garbage, "--ctx-size", String(CTX), "--max-body", String(MAX_BODY), "--parallel", "1"],
+    // Found in a folder, not named with --model (a named file that is broken stops the start).
+    args: ["--model", inject("fixtureModels").chat, "--models-dir", dir, "--ctx-size", String(CTX), "--max-body", String(MAX_BODY), "--parallel", "1"],
   });
   client = shimmy.client();
 });
@@ -141,6 +143,81 @@ describe("error responses", () => {
     const garbage = await client.chat.completions.create({ model: "garbage", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
     expect(garbage).toMatchObject({ status: 400, code: "model_invalid" });
     expect(shimmy.logs.some((l) => l.event === "model_refused" && l.model === "broken")).toBe(true);
+    await expectStillServing();
+  });
+
+  it("answers a model path with broken percent-encoding with 404, not 500", async () => {
+    for (const id of ["%", "%zz", "a%2"]) {
+      const response = await fetch(`${shimmy.baseURL}/models/${id}`);
+      expect(response.status).toBe(404);
+      expectErrorShape(await response.json(), "model_not_found", "model");
+    }
+    await expectStillServing();
+  });
+
+  it("refuses an absurd keep_alive with 400 and keeps a long one for good instead of unloading it", async () => {
+    for (const keepAlive of [1e13, 1e300, "2562048h"]) {
+      const response = await rawPost(`${shimmy.url}/api/models/load`, JSON.stringify({ model: MODEL, keep_alive: keepAlive }));
+      expect(response.status).toBe(400);
+      expectErrorShape(response.json, "invalid_parameter", "keep_alive");
+    }
+    const long = await rawPost(`${shimmy.url}/api/models/load`, JSON.stringify({ model: MODEL, keep_alive: "600h" }));
+    expect(long.status).toBe(200);
+    expect(long.json).toMatchObject({ loaded: true, expires_at: null });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(shimmy.logs.some((l) => l.event === "model_unloaded" && l.model === MODEL)).toBe(false);
+    await expectStillServing();
+    const back = await rawPost(`${shimmy.url}/api/models/load`, JSON.stringify({ model: MODEL, keep_alive: "5m" }));
+    expect(back.status).toBe(200);
+  });
+
+  it("refuses JSON nested too deeply to walk with 400 naming the field, not a stack overflow", async () => {
+    const schema = (levels: number) => '{"type":"array","items":'.repeat(levels) + "{}" + "}".repeat(levels);
+    const format = await rawPost(`${shimmy.baseURL}/chat/completions`,
+      `{"model":"${MODEL}","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema","json_schema":{"name":"a","schema":${schema(2_000)}}}}`);
+    expect(format.status).toBe(400);
+    expectErrorShape(format.json, "invalid_parameter", "response_format.json_schema.schema");
+    const tools = await rawPost(`${shimmy.baseURL}/chat/completions`,
+      `{"model":"${MODEL}","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":${schema(2_000)}}}]}`);
+    expectErrorShape(tools.json, "invalid_parameter", "tools.0.function.parameters");
+    const args = "[".repeat(5_000) + "]".repeat(5_000);
+    const history = await rawPost(`${shimmy.baseURL}/chat/completions`, JSON.stringify({
+      model: MODEL,
+      messages: [
+        { role: "user", content: "x" },
+        { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: args } }] },
+        { role: "tool", tool_call_id: "c1", content: "done" },
+      ],
+    }));
+    expect(history.status).toBe(400);
+    expectErrorShape(history.json, "invalid_parameter", "messages.1.tool_calls.0.function.arguments");
+    await expectStillServing();
+  });
+
+  it("refuses schema bounds a grammar cannot repeat with 400, holds huge upper bounds to what it can, and never dumps a grammar to the log", async () => {
+    const bounds: [Record<string, unknown>, string][] = [
+      [{ type: "array", minItems: 1e9 }, "minItems"],
+      [{ type: "string", minLength: 1e12 }, "minLength"],
+    ];
+    for (const [schema, keyword] of bounds) {
+      const response = await rawPost(`${shimmy.baseURL}/chat/completions`, JSON.stringify({
+        model: MODEL, messages: [{ role: "user", content: "x" }], max_tokens: 2,
+        response_format: { type: "json_schema", json_schema: { name: "a", schema: { type: "object", properties: { a: schema } } } },
+      }));
+      expect(response.status).toBe(400);
+      expectErrorShape(response.json, "invalid_parameter", `response_format.json_schema.schema.properties.a.${keyword}`);
+    }
+    const atCap = await rawPost(`${shimmy.baseURL}/chat/completions`, JSON.stringify({
+      model: MODEL, messages: [{ role: "user", content: "x" }], max_tokens: 2,
+      response_format: { type: "json_schema", json_schema: { name: "a", schema: { type: "array", items: { type: "object", properties: { a: { type: "string" } } }, minItems: 500, maxItems: 500 } } },
+    }));
+    expect(atCap.status).not.toBe(500);
+    const hugeMaximum = await client.chat.completions.create({
+      model: MODEL, messages: [{ role: "user", content: "x" }], max_tokens: 2,
+      response_format: { type: "json_schema", json_schema: { name: "a", schema: { type: "object", properties: { a: { type: "string", maxLength: 1e12 } } } } },
+    });
+    expect(hugeMaximum.choices[0]!.finish_reason).toBe("length");
+    expect(shimmy.logs.some((l) => typeof l.raw === "string" && /::=|error parsing grammar/.test(l.raw))).toBe(false);
     await expectStillServing();
   });
 

@@ -6,3 +6,4 @@ export type * from "./engine/types.js";
 export { ERROR_CATALOG, ShimmyError, toErrorResponse, type ErrorCode, type OpenAIErrorBody } from "./errors.js";
 export { createLogger, type Logger } from "./logger.js";
 export { startServer, type RunningServer, type StartServerOptions } from "./server.js";
+export { StartupError } from "./startup-error.js";

@@ -1,16 +1,17 @@
 /** Listens, prints the `listening` line, and shuts down cleanly: drain requests, then dispose models. */
-import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createApp } from "./app.js";
+import { bindListener } from "./http/listen.js";
 import { isLoopbackAddress } from "./http/loopback.js";
 import type { ServeConfig } from "./config/index.js";
+import { checkGpuSetting } from "./engine/gpu-check.js";
 import { LlamaEngine } from "./engine/llama-engine.js";
 import type { Logger } from "./logger.js";
-import { parseKeepAlive } from "./engine/keep-alive.js";
+import { parseKeepAlive } from "./config/duration.js";
 import { InstalledPlugins } from "./plugins/installed-plugins.js";
 import { storeLayout } from "./plugins/store/layout.js";
-import { discoverModels, HeaderCache, modelRoots, watchModelRoots, type DiscoverOptions, type DiscoveredModel } from "./models/index.js";
+import { checkModelFiles, discoverModels, HeaderCache, modelRoots, watchModelRoots, type DiscoverOptions, type DiscoveredModel } from "./models/index.js";
 
 /** A running server. */
 export interface RunningServer {
@@ -39,11 +40,19 @@ function formatUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-/** Finds the models, starts llama.cpp and listens; rescans when model folders change. */
+/**
+ * Finds the models, starts llama.cpp and listens; rescans when model folders change. Mistakes the user
+ * can fix are found first, before the slow part (discovery, llama.cpp), in the order they are cheap to
+ * check: the `--gpu` backend, the `--model` files, then the port, which is bound and held from then on.
+ * @throws StartupError for each of those, with one sentence saying what to do.
+ */
 export async function startServer({ config, logger, home, aliases = {}, cwd = process.cwd(), env = process.env }: StartServerOptions): Promise<RunningServer> {
   const discoveryOptions: DiscoverOptions = {
     env, cwd, modelFiles: config.model, modelsDirs: config.modelsDir, discovery: !config.noDiscovery, aliases, cache: new HeaderCache(),
   };
+  await checkGpuSetting(config.gpu);
+  await checkModelFiles({ files: config.model, cwd, env, cache: discoveryOptions.cache });
+  const listener = await bindListener({ host: config.host, port: config.port });
   const found = await discover(discoveryOptions, logger);
   if (!found.models.some((m) => !m.invalidReason)) {
     const modelsDir = path.join(cwd, "models");
@@ -62,7 +71,7 @@ export async function startServer({ config, logger, home, aliases = {}, cwd = pr
     keepAlive: parseKeepAlive(config.keepAlive, "--keep-alive"),
     probeVerdictsFile: path.join(home, "probe-verdicts.json"),
     logger,
-  });
+  }).catch(listener.abandon);
   // One rescan at a time; a change during a rescan asks for one more after it.
   let rescan: Promise<void> | undefined;
   let again = false;
@@ -101,18 +110,8 @@ export async function startServer({ config, logger, home, aliases = {}, cwd = pr
   if (!isLoopbackAddress(config.host) && config.apiKey === null) {
     logger.warn({ event: "exposed" }, `Listening on ${config.host} without --api-key: anyone who can reach this machine can use the server.`);
   }
-  const server = http.createServer({ noDelay: true }, app.callback());
-  // Generations can run for minutes; Node's default request timeout would cut them off.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const { server, address } = listener;
+  listener.serve(app.callback());
   const url = formatUrl(address);
   await plugins.start([{ host: config.host, port: address.port }]);
   logger.info({ event: "listening", url, models: found.models.filter((m) => !m.invalidReason).map((m) => m.id) }, `listening on ${url}`);

@@ -4,7 +4,7 @@
  */
 import { PassThrough } from "node:stream";
 import Router from "@koa/router";
-import { parseKeepAlive } from "../engine/keep-alive.js";
+import { parseKeepAlive } from "../config/duration.js";
 import type { Engine, ModelInfo } from "../engine/types.js";
 import { ShimmyError, toErrorResponse } from "../errors.js";
 import type { ShimmyState } from "../http/request-context.js";

@@ -1,6 +1,6 @@
 /** The `shimmy` command: dispatches to one file per command group. */
-import { ConfigError } from "../config/index.js";
 import { CORE_VERSION } from "../version.js";
+import { reportFailure, wantsDebug } from "./report-error.js";
 
 const USAGE = `Usage: shimmy <command> [options]
 
@@ -14,7 +14,10 @@ Options:
   -v, --version  Print the version
 `;
 
-/** Runs the CLI; the exit code says how it went (2 for a usage or configuration mistake). */
+/**
+ * Runs the CLI; the exit code says how it went (2 for a usage or configuration mistake, 1 for a
+ * failure). Every failure is one line on stderr; only a bug's stack is printed, with --log-level debug.
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -43,12 +46,9 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`shimmy: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`shimmy: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
+    const report = reportFailure(err, { command, debug: wantsDebug(rest) });
+    process.stderr.write(report.text);
+    return report.exitCode;
   }
 }
 

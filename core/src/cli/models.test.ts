@@ -37,6 +37,8 @@ describe("shimmy models", () => {
     [["unload", "a", "b"], "expects one model ID"],
     [["list", "--url", "localhost:1"], '--url must be an http:// or https:// URL, got "localhost:1"'],
     [["load", "m", "--keep-alive", "soon"], '--keep-alive must be seconds'],
+    [["load", "m", "--keep-alive", "1e13"], '--keep-alive must be seconds'],
+    [["load", "m", "--keep-alive", "2562048h"], '--keep-alive must be seconds'],
     [["list", "--keep-alive", "5m"], "Unknown option '--keep-alive'"],
   ])("exits 2 on %j", async (argv, message) => {
     const result = await run(argv);

@@ -5,6 +5,7 @@
  * reached, 2 a usage mistake.
  */
 import { parseArgs } from "node:util";
+import { parseKeepAlive } from "../config/duration.js";
 import { ApiClient, ApiError, ConnectionError, DEFAULT_URL } from "./api-client.js";
 import { formatLoadResult, formatModelsTable, formatPsTable } from "./format.js";
 import { createProgress, type ProgressStream } from "./progress.js";
@@ -87,10 +88,18 @@ interface Invocation {
   keepAlive: number | string | undefined;
 }
 
-// What the server's keep_alive takes (engine/keep-alive.ts, as Ollama): seconds (a negative
-// number keeps the model loaded for good) or Go-style durations: 10m, 1h30m, 1.5h, 500ms.
-const KEEP_ALIVE = /^(-?\d+(\.\d+)?|(\d+(\.\d+)?(ms|s|m|h))+)$/;
+// Seconds go to the server as a JSON number, durations (10m, 1h30m, 500ms) as strings; both are
+// checked first by the server's own parser (config/duration.ts).
 const SECONDS = /^-?\d+(\.\d+)?$/;
+
+function isKeepAlive(raw: string): boolean {
+  try {
+    parseKeepAlive(raw);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * `--keep-alive -1` as `--keep-alive=-1`: parseArgs refuses a value that starts with a dash (it
@@ -101,7 +110,7 @@ function joinNegativeKeepAlive(argv: string[]): string[] {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = argv[i + 1];
-    if (arg === "--keep-alive" && next !== undefined && /^-\d+(\.\d+)?$/.test(next)) {
+    if (arg === "--keep-alive" && next !== undefined && /^-\d/.test(next)) {
       args.push(`${arg}=${next}`);
       i++;
     } else {
@@ -147,8 +156,8 @@ function parseInvocation(name: SubcommandName, argv: string[], env: CliIO["env"]
   if (protocol !== "http:" && protocol !== "https:") throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
 
   const rawKeepAlive = values["keep-alive"] as string | undefined;
-  if (rawKeepAlive !== undefined && !KEEP_ALIVE.test(rawKeepAlive.trim())) {
-    throw new UsageError(`--keep-alive must be seconds, a duration such as 10m or 1h30m, or -1, got "${rawKeepAlive}"`);
+  if (rawKeepAlive !== undefined && !isKeepAlive(rawKeepAlive)) {
+    throw new UsageError(`--keep-alive must be seconds, a duration such as 10m or 1h30m (at most 2562047h), or -1, got "${rawKeepAlive}"`);
   }
   const keepAlive = rawKeepAlive === undefined ? undefined : SECONDS.test(rawKeepAlive.trim()) ? Number(rawKeepAlive) : rawKeepAlive.trim();
   return {

@@ -18,7 +18,11 @@ function optionSchema(spec: OptionSpec): Record<string, unknown> {
   const base: Record<string, unknown> = { description: spec.description };
   switch (spec.type) {
     case "integer":
-      return { ...base, type: "integer", ...(spec.minimum === undefined ? {} : { minimum: spec.minimum }) };
+      return {
+        ...base, type: "integer",
+        ...(spec.minimum === undefined ? {} : { minimum: spec.minimum }),
+        ...(spec.maximum === undefined ? {} : { maximum: spec.maximum }),
+      };
     case "string[]":
     case "list":
       return { ...base, type: "array", items: { type: "string", minLength: 1 } };

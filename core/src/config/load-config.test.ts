@@ -68,6 +68,16 @@ describe("loadServeConfig", () => {
     expect(() => load([], { SHIMMY_PORT: "-1" })).toThrow(/SHIMMY_PORT/);
   });
 
+  it("refuses a port out of range from the flag, the variable and the file", () => {
+    expect(() => load(["--port", "99999"])).toThrow(ConfigError);
+    expect(() => load(["--port", "99999"])).toThrow("--port must be at most 65535, got 99999");
+    expect(() => load([], { SHIMMY_PORT: "65536" })).toThrow("SHIMMY_PORT must be at most 65535, got 65536");
+    expect(load(["--port", "65535"]).port).toBe(65535);
+    expect(load(["--port", "0"]).port).toBe(0);
+    fs.writeFileSync(path.join(home, "config.json"), JSON.stringify({ port: 70000 }));
+    expect(() => load([])).toThrow(/port must be <= 65535/);
+  });
+
   it("refuses unknown flags", () => {
     expect(() => load(["--prot", "1"])).toThrow(/--prot/);
   });

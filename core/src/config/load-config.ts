@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { parseKeepAlive } from "../engine/keep-alive.js";
+import { parseKeepAlive } from "./duration.js";
 import { ConfigError } from "./config-error.js";
 import { readConfigFile, readSecretsFile, shimmyHome } from "./config-file.js";
 import { SERVE_OPTIONS, defaultServeConfig, type OptionSpec, type ServeConfig } from "./options.js";
@@ -36,6 +36,9 @@ function parseValue(spec: OptionSpec, raw: string, source: string): string | num
     const value = Number(raw);
     if (spec.minimum !== undefined && value < spec.minimum) {
       throw new ConfigError(`${source} must be at least ${spec.minimum}, got ${value}`);
+    }
+    if (spec.maximum !== undefined && value > spec.maximum) {
+      throw new ConfigError(`${source} must be at most ${spec.maximum}, got ${value}`);
     }
     return value;
   }

@@ -28,6 +28,8 @@ export interface OptionSpec {
   defaultText?: string;
   /** Lower bound for integers. */
   minimum?: number;
+  /** Upper bound for integers. */
+  maximum?: number;
   /** Allowed values for strings. */
   choices?: readonly string[];
   /**
@@ -142,7 +144,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     description: "Address to listen on. Keep the loopback default unless you put an API key in front.",
   },
   {
-    key: "port", flag: "port", env: "SHIMMY_PORT", type: "integer", valueName: "PORT", minimum: 0,
+    key: "port", flag: "port", env: "SHIMMY_PORT", type: "integer", valueName: "PORT", minimum: 0, maximum: 65535,
     description: "Port to listen on; 0 picks a free one (read it from the `listening` line on stdout).",
   },
   {

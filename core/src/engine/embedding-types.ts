@@ -2,7 +2,7 @@
  * The engine's embedding types, in terms that belong to no wire format (OpenAI's `/v1/embeddings`
  * today, Ollama's `/api/embed` later). Re-exported by `types.ts`.
  */
-import type { KeepAlive } from "./keep-alive.js";
+import type { KeepAlive } from "../config/duration.js";
 
 /** One input to embed: text, or token ids of the model's own vocabulary. */
 export type EmbeddingInput = string | readonly number[];

@@ -4,14 +4,16 @@
  * and eviction to the {@link ModelPool}.
  */
 import path from "node:path";
-import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, NoBinaryFoundError, type Llama } from "node-llama-cpp";
 import type { GpuSetting } from "../config/index.js";
 import { ShimmyError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { StartupError } from "../startup-error.js";
 import type { DiscoveredModel } from "../models/types.js";
 import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
+import { noBinaryMessage } from "./gpu-check.js";
 import { GrammarCache } from "./grammar-cache.js";
-import type { KeepAlive } from "./keep-alive.js";
+import type { KeepAlive } from "../config/duration.js";
 import { LoadedModel } from "./loaded-model.js";
 import { ModelPool, type PoolEvent } from "./model-pool.js";
 import { ModelProber } from "./probe.js";
@@ -102,6 +104,10 @@ export class LlamaEngine implements Engine {
         const text = message.trim();
         if (text) logger[LLAMA_LOG_LEVELS[level]](text);
       },
+    }).catch(async (err: unknown) => {
+      // A setting the machine cannot use: one line for the user, not node-llama-cpp's stack.
+      if (err instanceof NoBinaryFoundError) throw new StartupError(await noBinaryMessage(options.gpu), { cause: err });
+      throw err;
     });
     options.logger.info({ event: "engine_ready", gpu: llama.gpu || "cpu", threads: options.threads }, "llama.cpp ready");
     return new LlamaEngine(llama, options);

@@ -131,6 +131,14 @@ describe("ModelPool", () => {
     expect(p.status("c")).toMatchObject({ loaded: true, expiresAt: null });
   });
 
+  it("keeps a model whose keep-alive is past what a timer can wait, instead of unloading it at once", async () => {
+    vi.useFakeTimers();
+    const { p } = pool({ keepAlive: 2 ** 31, loadMs: 0 });
+    await p.use("a", undefined, async () => undefined);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(p.status("a")).toMatchObject({ loaded: true, expiresAt: null });
+  });
+
   it("reports progress of a load and clears a failed load so the next request retries", async () => {
     let fail = true;
     const p = new ModelPool<FakeModel>({

@@ -5,7 +5,7 @@
  * unloads only when no request is using it. The loader is injected, so the policy is tested
  * without llama.cpp.
  */
-import type { KeepAlive } from "./keep-alive.js";
+import { MAX_TIMER_MS, type KeepAlive } from "../config/duration.js";
 
 /** What the pool needs of a loaded model. */
 export interface PooledModel {
@@ -185,7 +185,8 @@ export class ModelPool<M extends PooledModel> {
     if (!entry.model || entry.unloading) return;
     if (entry.keepAlive === 0) {
       void this.unload(entry.id, "expired");
-    } else if (entry.keepAlive !== null) {
+    } else if (entry.keepAlive !== null && entry.keepAlive < MAX_TIMER_MS) {
+      // parseKeepAlive already turns longer ones into null; a timer past its limit would fire at once.
       entry.expiresAt = Date.now() + entry.keepAlive;
       entry.timer = setTimeout(() => void this.unload(entry.id, "expired"), entry.keepAlive);
       // An idle model's timer must not keep the process alive on its own.

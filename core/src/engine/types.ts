@@ -5,7 +5,7 @@
  */
 import type { DiscoveredModel } from "../models/types.js";
 import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
-import type { KeepAlive } from "./keep-alive.js";
+import type { KeepAlive } from "../config/duration.js";
 
 export * from "./embedding-types.js";
 
@@ -129,7 +129,7 @@ export interface ChatRequest extends GenerationOptions {
   tools?: ToolSpec[];
   /** @default auto when tools are given */
   toolChoice?: ToolChoice;
-  /** Whether one answer may hold several tool calls. @default true */
+  /** Whether one answer may hold several tool calls. @default whether the model's chat template writes several (llama.cpp server's default) */
   parallelToolCalls?: boolean;
   /** @default text */
   responseFormat?: ResponseFormat;

@@ -1,4 +1,5 @@
 /** Model discovery's public API: what the server, the admin API and the CLI import. */
+export { checkModelFiles, type CheckModelFilesOptions } from "./check-model-files.js";
 export { discoverModels, type DiscoverOptions, type DiscoveryResult, type SkippedFile } from "./discovery.js";
 export { HeaderCache, readModelHeader, type HeaderCacheStats, type HeaderReader, type ModelHeader } from "./header.js";
 export { modelRoots, shimmyHome, type DiscoveryEnv, type ModelRoot, type RootLayout, type RootOptions } from "./roots.js";

@@ -1,6 +1,6 @@
 /** The `/v1` routes: thin handlers that validate, convert, and call the engine. */
 import Router from "@koa/router";
-import { parseKeepAlive, type KeepAlive } from "../engine/keep-alive.js";
+import { parseKeepAlive, type KeepAlive } from "../config/duration.js";
 import type { Engine } from "../engine/types.js";
 import { ShimmyError } from "../errors.js";
 import type { ShimmyContext, ShimmyState } from "../http/request-context.js";
@@ -19,6 +19,18 @@ function keepAliveOf(body: unknown): KeepAlive | undefined {
   return value === undefined || value === null ? undefined : parseKeepAlive(value, "keep_alive");
 }
 
+/**
+ * The model id of a `/v1/models/{id}` path. Broken percent-encoding (`%`, `%zz`) names no served
+ * model: it is kept as sent, so the lookup answers 404 instead of `decodeURIComponent` throwing.
+ */
+function decodeModelId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 /** The OpenAI-compatible API under `/v1`. */
 export function openAIRouter(engine: Engine): Router<ShimmyState> {
   const router = new Router<ShimmyState>({ prefix: "/v1" });
@@ -28,10 +40,10 @@ export function openAIRouter(engine: Engine): Router<ShimmyState> {
   });
 
   router.get("/models/*id", (ctx) => {
-    const id = ctx.path.slice("/v1/models/".length);
-    const info = engine.listModels().find((m) => m.id === decodeURIComponent(id) && !m.invalidReason);
+    const id = decodeModelId(ctx.path.slice("/v1/models/".length));
+    const info = engine.listModels().find((m) => m.id === id && !m.invalidReason);
     if (!info) {
-      throw new ShimmyError("model_not_found", `The model "${decodeURIComponent(id)}" does not exist; GET /v1/models lists the served ids.`, {
+      throw new ShimmyError("model_not_found", `The model "${id}" does not exist; GET /v1/models lists the served ids.`, {
         param: "model",
       });
     }
@@ -40,6 +52,7 @@ export function openAIRouter(engine: Engine): Router<ShimmyState> {
 
   router.post("/chat/completions", async (ctx) => {
     const request = parseChatCompletionRequest(ctx.state.body);
+    const keepAlive = keepAliveOf(ctx.state.body);
     const turns = toChatTurns(request.messages);
     const { checkResult, ...structured } = parseStructured(request);
     const meta = { id: newCompletionId("chatcmpl"), created: unixSeconds(), model: request.model };
@@ -52,13 +65,14 @@ export function openAIRouter(engine: Engine): Router<ShimmyState> {
       generate: (onText, onToolCall) =>
         engine.chat({
           model: request.model, turns, ...structured, sampling: toSamplingParams(request), signal: ctx.state.abort.signal, onText, onToolCall,
-          keepAlive: keepAliveOf(ctx.state.body),
+          keepAlive,
         }),
     });
   });
 
   router.post("/completions", async (ctx) => {
     const request = parseCompletionRequest(ctx.state.body);
+    const keepAlive = keepAliveOf(ctx.state.body);
     const meta = { id: newCompletionId("cmpl"), created: unixSeconds(), model: request.model };
     await answer(ctx as ShimmyContext, {
       model: request.model,
@@ -68,7 +82,7 @@ export function openAIRouter(engine: Engine): Router<ShimmyState> {
       generate: (onText) =>
         engine.complete({
           model: request.model,
-          keepAlive: keepAliveOf(ctx.state.body),
+          keepAlive,
           prompt: toPrompt(request),
           sampling: toSamplingParams(request),
           signal: ctx.state.abort.signal,

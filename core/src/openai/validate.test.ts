@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ShimmyError } from "../errors.js";
+import { MAX_JSON_DEPTH } from "./json-depth.js";
 import { parseChatCompletionRequest, parseCompletionRequest } from "./validate.js";
 
 const user = { role: "user", content: "Hi" };
@@ -275,5 +276,38 @@ describe("parseCompletionRequest", () => {
     [{ stop: ["", "x"] }, "stop.0"],
   ])("rejects %j naming %s", (extra, param) => {
     expect(textError(text(extra)).param).toBe(param);
+  });
+});
+
+describe("parseChatCompletionRequest: JSON nested too deeply to walk", () => {
+  /** A JSON Schema nested `levels` deep, parsed from text as the server receives it. */
+  const deepSchema = (levels: number) => JSON.parse('{"type":"array","items":'.repeat(levels) + "{}" + "}".repeat(levels)) as unknown;
+  const deepJson = (levels: number) => "[".repeat(levels) + "]".repeat(levels);
+  const call = (args: string) => ({ id: "c1", type: "function", function: { name: "f", arguments: args } });
+
+  it("refuses a response_format or tool schema nested 2,000 levels or more, before any walk", () => {
+    for (const levels of [2_000, 20_000]) {
+      const format = chatError(chat({ response_format: { type: "json_schema", json_schema: { name: "a", schema: deepSchema(levels) } } }));
+      expect(format.param).toBe("response_format.json_schema.schema");
+      expect(format.message).toContain(`more than ${MAX_JSON_DEPTH} levels deep`);
+      const tools = [{ type: "function", function: { name: "ok" } }, { type: "function", function: { name: "f", parameters: deepSchema(levels) } }];
+      expect(chatError(chat({ tools })).param).toBe("tools.1.function.parameters");
+    }
+  });
+
+  it("refuses tool-call arguments and tool results nested too deeply, naming them", () => {
+    const messages = [user, { role: "assistant", content: null, tool_calls: [call("{}"), call(`{"a":${deepJson(5_000)}}`)] }];
+    expect(chatError(chat({ messages })).param).toBe("messages.1.tool_calls.1.function.arguments");
+    const result = [user, { role: "assistant", content: null, tool_calls: [call("{}")] }, { role: "tool", tool_call_id: "c1", content: deepJson(5_000) }];
+    expect(chatError(chat({ messages: result })).param).toBe("messages.2.content");
+  });
+
+  it("keeps arguments at the limit, and text that only looks deep but is not JSON", () => {
+    const atLimit = [user, { role: "assistant", content: null, tool_calls: [call(deepJson(MAX_JSON_DEPTH))] }];
+    expect(() => parseChatCompletionRequest(chat({ messages: atLimit }))).not.toThrow();
+    const brackets = [user, { role: "assistant", content: null, tool_calls: [call("{}")] }, { role: "tool", tool_call_id: "c1", content: "[".repeat(5_000) }];
+    expect(() => parseChatCompletionRequest(chat({ messages: brackets }))).not.toThrow();
+    const inStrings = [user, { role: "assistant", content: null, tool_calls: [call(JSON.stringify({ a: "[".repeat(5_000) }))] }];
+    expect(() => parseChatCompletionRequest(chat({ messages: inStrings }))).not.toThrow();
   });
 });

@@ -11,6 +11,8 @@ import { fail, inputJson, JsonValue, ok } from "@shimmy/plugin-sdk/assembly";
 const MAX_LENGTH: i32 = 1000;
 const MAX_DIGITS: i32 = 10000;
 const MAX_EXPONENT: i32 = 1000;
+// Deeper nesting would overflow the wasm stack (a trap) well inside MAX_LENGTH characters.
+const MAX_NESTING: i32 = 100;
 const DIVISION_PLACES: i32 = 20;
 
 // ---- magnitudes: little-endian decimal digits, no leading zeros (zero is empty) ---------------
@@ -231,6 +233,8 @@ class Calc {
   tokens: Array<Token> = new Array<Token>();
   i: i32 = 0;
   error: string | null = null;
+  /** How many unary() calls are open: the nesting of parentheses, signs and powers. */
+  depth: i32 = 0;
 
   err(message: string): Dec | null {
     if (this.error === null) this.error = message;
@@ -346,7 +350,21 @@ class Calc {
     return left;
   }
 
+  /**
+   * Every '(', sign and '^' recurses through here, and a wasm stack overflow is a trap, not an
+   * error: past MAX_NESTING the expression gets a clear error instead.
+   */
   unary(): Dec | null {
+    if (this.depth > MAX_NESTING) {
+      return this.err("expression nests more than " + MAX_NESTING.toString() + " levels of parentheses, signs and powers, at position " + this.peek().pos.toString());
+    }
+    this.depth++;
+    const v = this.signed();
+    this.depth--;
+    return v;
+  }
+
+  signed(): Dec | null {
     if (this.isOp("-") || this.isOp("+")) {
       const minus = this.peek().text == "-";
       this.i++;

@@ -3,7 +3,7 @@ import type { ModelRoot } from "../roots.js";
 import type { Candidate, ProblemSink } from "./candidate.js";
 import { huggingFaceCandidates } from "./huggingface.js";
 import { ollamaCandidates } from "./ollama.js";
-import { fileCandidate, folderCandidates, llamaCppCandidates, lmStudioCandidates } from "./plain.js";
+import { folderCandidates, llamaCppCandidates, lmStudioCandidates, namedFileCandidates } from "./plain.js";
 
 export type { Candidate, ProblemSink } from "./candidate.js";
 export { ollamaId } from "./ollama.js";
@@ -12,7 +12,7 @@ export { repoFromFolder } from "./huggingface.js";
 /** The candidates of `root`, in a stable order (the scan order within the root). */
 export async function listCandidates(root: ModelRoot, onProblem: ProblemSink): Promise<Candidate[]> {
   switch (root.layout) {
-    case "file": return [fileCandidate(root.path, root.source)];
+    case "file": return namedFileCandidates(root.path, root.source);
     case "files": return folderCandidates(root.path, root.source, root.explicit ?? false, onProblem);
     case "lmstudio": return lmStudioCandidates(root.path, onProblem);
     case "huggingface": return huggingFaceCandidates(root.path, root.source, onProblem);

@@ -11,7 +11,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { ModelSource } from "../types.js";
 import { quantizationFromName } from "../ggml-types.js";
-import { isGgufName, modelStem } from "../names.js";
+import { isGgufName, modelStem, splitPart, splitPartPath } from "../names.js";
 import { isMissing, MAX_FOLDER_DEPTH, walkFiles } from "../walk.js";
 import type { Candidate, ProblemSink } from "./candidate.js";
 import { huggingFaceCandidates } from "./huggingface.js";
@@ -19,6 +19,19 @@ import { huggingFaceCandidates } from "./huggingface.js";
 /** A `--model` file: always a candidate, so a missing one is listed with its reason. */
 export function fileCandidate(file: string, source: ModelSource): Candidate {
   return { source, file, id: modelStem(file) };
+}
+
+/**
+ * A `--model` file; for one part of a split model, every part found beside it, since llama.cpp loads
+ * them all from the first (`-m NAME-00001-of-00003.gguf`). A part that is not there is left out, so
+ * the model is refused as missing it.
+ */
+export async function namedFileCandidates(file: string, source: ModelSource): Promise<Candidate[]> {
+  const split = splitPart(file);
+  if (!split) return [fileCandidate(file, source)];
+  const parts = Array.from({ length: split.count }, (_, i) => splitPartPath(split.prefix, i + 1, split.count));
+  const found = await Promise.all(parts.map((part) => part === file || fs.access(part).then(() => true, () => false)));
+  return parts.filter((_, i) => found[i]).map((part) => fileCandidate(part, source));
 }
 
 /**

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ShimmyError } from "../../errors.js";
 import { JSON_OBJECT_SCHEMA, prepareJsonSchema } from "./prepare-schema.js";
+import { MAX_JSON_DEPTH } from "../json-depth.js";
+import { MAX_GRAMMAR_REPETITIONS, REPETITION_MINIMUMS } from "./limits.js";
 import { anyValue } from "./translate-containers.js";
 
 const ANY = anyValue();
@@ -257,5 +259,46 @@ describe("schemas real clients send", () => {
     expect(prepared.grammarSchema).toEqual({ type: "object", additionalProperties: true });
     expect(prepared.validate({ a: [1] })).toEqual({ ok: true });
     expect(prepared.validate([1]).ok).toBe(false);
+  });
+});
+
+describe("limits the grammar and the walkers can take", () => {
+  /** `{"type":"array","items":…}` nested `levels` deep, built from text as a client would send it. */
+  const nested = (levels: number) => JSON.parse('{"type":"array","items":'.repeat(levels - 1) + '{"type":"string"}' + "}".repeat(levels - 1)) as unknown;
+
+  it("refuses a schema nested deeper than MAX_JSON_DEPTH before any recursive walk, in both modes", () => {
+    for (const levels of [MAX_JSON_DEPTH + 1, 2_000, 20_000]) {
+      for (const strict of [true, false]) {
+        const error = refusal(nested(levels), { strict, param: P });
+        expect(error).toMatchObject({ status: 400, code: "invalid_parameter", param: P });
+        expect(error.message).toContain(`more than ${MAX_JSON_DEPTH} levels deep`);
+      }
+    }
+    expect(prepareJsonSchema(nested(MAX_JSON_DEPTH), { strict: true, param: P }).unenforced).toEqual([]);
+  });
+
+  it.each([...REPETITION_MINIMUMS])("refuses %s above what a grammar can repeat, naming its path", (keyword) => {
+    for (const value of [MAX_GRAMMAR_REPETITIONS + 1, 1e9, 1e12]) {
+      for (const strict of [true, false]) {
+        const error = refusal({ type: "object", properties: { a: { [keyword]: value } } }, { strict, param: P });
+        expect(error).toMatchObject({ status: 400, code: "invalid_parameter", param: `${P}.properties.a.${keyword}` });
+      }
+    }
+    expect(() => prepareJsonSchema({ type: "object", properties: { a: { [keyword]: MAX_GRAMMAR_REPETITIONS } } }, { strict: true, param: P })).not.toThrow();
+  });
+
+  it.each([
+    ["maxLength", "string"],
+    ["maxItems", "array"],
+    ["maxProperties", "object"],
+  ])("holds %s above the cap to the cap in the grammar, and checks the answer against the bound as sent", (keyword, type) => {
+    for (const value of [MAX_GRAMMAR_REPETITIONS + 1, 1e9, 1e12]) {
+      const prepared = prepareJsonSchema({ type: "object", properties: { a: { type, [keyword]: value } }, required: ["a"] }, { strict: true, param: P });
+      expect((prepared.grammarSchema as { properties: { a: Record<string, unknown> } }).properties.a[keyword]).toBe(MAX_GRAMMAR_REPETITIONS);
+      expect(prepared.unenforced).toEqual([]);
+    }
+    const long = prepareJsonSchema({ type: "object", properties: { a: { type: "string", maxLength: 1000 } }, required: ["a"] }, { strict: true, param: P });
+    expect(long.validate({ a: "x".repeat(1000) }).ok).toBe(true);
+    expect(long.validate({ a: "x".repeat(1001) }).ok).toBe(false);
   });
 });

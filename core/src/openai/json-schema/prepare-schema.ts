@@ -11,7 +11,9 @@
  * and listed in `unenforced`, and the caller must check the answer with `validate`.
  */
 import { ShimmyError } from "../../errors.js";
-import { paramOf, report, type GrammarSchema, type SchemaContext, type UnenforcedKeyword } from "./context.js";
+import { MAX_JSON_DEPTH, exceedsJsonDepth } from "../json-depth.js";
+import { invalidSchema, paramOf, report, type GrammarSchema, type SchemaContext, type UnenforcedKeyword } from "./context.js";
+import { MAX_GRAMMAR_REPETITIONS, REPETITION_MINIMUMS, capRepetitions } from "./limits.js";
 import { ruleFor, type Draft, type RuleId } from "./keywords.js";
 import { translateNode } from "./translate.js";
 import { detectDraft, newAjv, validatorFor, type Verdict } from "./validator.js";
@@ -57,6 +59,10 @@ export function prepareJsonSchema(schema: unknown, options: PrepareOptions): Pre
   if (!isObject(schema) && typeof schema !== "boolean") {
     throw new ShimmyError("invalid_parameter", `${param} must be a JSON Schema (an object)`, { param });
   }
+  // Every pass below (ajv, the audit, the translation, the grammar builder) recurses.
+  if (exceedsJsonDepth(schema)) {
+    throw new ShimmyError("invalid_parameter", `${param} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`, { param });
+  }
   const draft = detectDraft(schema);
   const context: SchemaContext = {
     root: schema,
@@ -76,18 +82,23 @@ export function prepareJsonSchema(schema: unknown, options: PrepareOptions): Pre
   if (!translated) {
     throw new ShimmyError("invalid_parameter", `${paramOf(context, [])} allows no value at all, so nothing can be generated`, { param });
   }
-  const grammarSchema: GrammarSchema = Object.keys(context.defs).length > 0 ? { ...translated, $defs: context.defs } : { ...translated };
+  // Upper bounds past what a grammar can repeat are held to the cap: still valid for the schema as sent.
+  const grammarSchema: GrammarSchema = capRepetitions(Object.keys(context.defs).length > 0 ? { ...translated, $defs: context.defs } : { ...translated });
   return { grammarSchema, unenforced: context.unenforced, validate, draft };
 }
 
 /**
  * Pass 2 of 3: reports every keyword whose row is `unenforceable`, wherever it stands in the
- * subschemas that shape the grammar (properties, items, branches, definitions). Subschemas under
- * an unenforceable keyword (`not`, `if`...) are not visited: the keyword itself is reported.
+ * subschemas that shape the grammar (properties, items, branches, definitions), and refuses lower
+ * bounds the grammar cannot repeat. Subschemas under an unenforceable keyword (`not`, `if`...) are not
+ * visited: the keyword itself is reported.
  */
 function audit(node: unknown, path: readonly string[], context: SchemaContext): void {
   if (!isObject(node)) return;
   for (const [key, value] of Object.entries(node)) {
+    if (REPETITION_MINIMUMS.has(key) && typeof value === "number" && value > MAX_GRAMMAR_REPETITIONS) {
+      throw invalidSchema(context, [...path, key], `is ${value}; a grammar can write at most ${MAX_GRAMMAR_REPETITIONS} characters, items or properties`);
+    }
     const rule = ruleFor(key, value, context.draft);
     if (rule.class === "unenforceable") report(context, rule.id as RuleId, [...path, key]);
   }

@@ -1,5 +1,7 @@
 /** `docs/reference/json-schema.md`, rendered from the keyword table so the two never disagree. */
+import { MAX_JSON_DEPTH } from "../json-depth.js";
 import { KEYWORD_RULES, type KeywordClass, type KeywordRule } from "./keywords.js";
+import { MAX_GRAMMAR_REPETITIONS, REPETITION_MINIMUMS } from "./limits.js";
 
 const CLASS_ORDER: KeywordClass[] = ["translated", "dropped", "unenforceable"];
 
@@ -56,6 +58,21 @@ export function jsonSchemaReferenceMarkdown(): string {
     "schemas real clients send (`$schema`, `anyOf` with `{\"type\": \"null\"}`, `format: \"email\"`,",
     "`additionalProperties: false`) work in both. A schema that is not an object or a boolean, that",
     "ajv finds malformed, or that allows no value at all is refused in both modes.",
+    "",
+    "## Limits",
+    "",
+    "Refused with a 400 `invalid_parameter` in both modes, before anything else reads the schema:",
+    "",
+    `- a schema that nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep (the outermost`,
+    "  counting as 1; `{\"items\": {...}}` is one level, `{\"properties\": {\"a\": {...}}}` two); the",
+    "  JSON of a tool call's `arguments` or of a tool result in `messages` is held to the same limit;",
+    `- ${[...REPETITION_MINIMUMS].map((k) => `\`${k}\``).join(", ")} above ${MAX_GRAMMAR_REPETITIONS}: the grammar`,
+    "  repeats a character, item or property that many times, and llama.cpp refuses a repetition times",
+    "  the rules it spans from 2,000 on. `param` names the keyword's full path.",
+    "",
+    `An upper bound (\`maxLength\`, \`maxItems\`, \`maxProperties\`) above ${MAX_GRAMMAR_REPETITIONS} is held to ${MAX_GRAMMAR_REPETITIONS} in`,
+    "the grammar: what it writes still satisfies the schema as sent, and the answer is checked against",
+    "the bound as sent.",
     "",
     "## Keywords",
     "",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatKeepAlive, parseKeepAlive } from "./keep-alive.js";
+import { MAX_TIMER_MS, formatKeepAlive, parseKeepAlive } from "./duration.js";
 
 describe("parseKeepAlive", () => {
   it("reads Ollama's durations and numbers", () => {
@@ -19,6 +19,17 @@ describe("parseKeepAlive", () => {
   it("refuses anything else, naming the param", () => {
     for (const bad of ["soon", "5 minutes", "5d", "", true, {}]) {
       expect(() => parseKeepAlive(bad, "keep_alive")).toThrow(expect.objectContaining({ param: "keep_alive", status: 400 }));
+    }
+  });
+
+  it("keeps a model for good when the keep-alive is past what a timer can wait (about 24.9 days)", () => {
+    expect(parseKeepAlive(MAX_TIMER_MS / 1000 - 1)).toBe(MAX_TIMER_MS - 1000);
+    for (const long of ["600h", "597h", 2_147_484, "2562047h", 9_223_369_200]) expect(parseKeepAlive(long)).toBeNull();
+  });
+
+  it("refuses absurd keep-alives naming the param, rather than an invalid date", () => {
+    for (const absurd of [1e13, 1e300, "2562048h", "9".repeat(400), Number.POSITIVE_INFINITY, Number.NaN]) {
+      expect(() => parseKeepAlive(absurd, "keep_alive")).toThrow(expect.objectContaining({ param: "keep_alive", status: 400, code: "invalid_parameter" }));
     }
   });
 
