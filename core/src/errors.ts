@@ -197,3 +197,27 @@ export function toErrorResponse(err: unknown): { status: number; body: OpenAIErr
     body: { error: { message, type: shimmy.type, param: shimmy.param, code: shimmy.code } },
   };
 }
+
+/** The codes whose status is 503: the client may retry the same request later. */
+export type RetryLaterCode = { [K in ErrorCode]: (typeof ERROR_CATALOG)[K]["status"] extends 503 ? K : never }[ErrorCode];
+
+/** Options of {@link retryLater}. */
+export interface RetryLaterOptions {
+  /** @default "server_overloaded" */
+  code?: RetryLaterCode;
+  /** The `Retry-After` header, in seconds. @default 1 */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+/**
+ * A 503 that says when to come back (`Retry-After`): a full queue, a model being unloaded, a
+ * server shutting down. The one place such an error is built, so none lacks the header.
+ *
+ * @example
+ * throw retryLater("The model is being unloaded; retry shortly.");
+ */
+export function retryLater(message: string, options: RetryLaterOptions = {}): ShimmyError {
+  const { code = "server_overloaded", retryAfterSeconds = 1, cause } = options;
+  return new ShimmyError(code, message, { headers: { "Retry-After": String(retryAfterSeconds) }, cause });
+}

@@ -6,8 +6,9 @@ import { PassThrough } from "node:stream";
 import Router from "@koa/router";
 import { parseKeepAlive } from "../config/duration.js";
 import type { Engine, ModelInfo } from "../engine/types.js";
-import { ShimmyError, toErrorResponse } from "../errors.js";
 import type { ShimmyState } from "../http/request-context.js";
+import { SSE_DONE, SSE_HEADERS, sseData, sseError } from "../http/sse.js";
+import { MESSAGE_KEYWORD, checkBody, compileBodySchema } from "../http/validate-body.js";
 
 /** A model as `/api/models` lists it. */
 export interface AdminModel {
@@ -52,11 +53,19 @@ function adminModel(engine: Engine, info: ModelInfo): AdminModel {
   };
 }
 
-function modelParam(body: unknown): string {
-  const model = (body as { model?: unknown } | undefined)?.model;
-  if (typeof model !== "string" || model === "") throw new ShimmyError("invalid_parameter", "Missing required parameter: model", { param: "model" });
-  return model;
+/** The body of `POST /api/models/load` and `/unload`; `keep_alive` is parsed by `config/duration.ts`. */
+interface ModelBody {
+  model: string;
+  keep_alive?: unknown;
 }
+
+const validateModelBody = compileBodySchema({
+  type: "object",
+  required: ["model"],
+  properties: {
+    model: { type: "string", minLength: 1, [MESSAGE_KEYWORD]: { minLength: "model must not be empty: send a model id from GET /api/models" } },
+  },
+});
 
 /** The `/api/models` routes. */
 export function adminModelsRouter({ engine, rediscover }: AdminModelsOptions): Router<ShimmyState> {
@@ -73,17 +82,17 @@ export function adminModelsRouter({ engine, rediscover }: AdminModelsOptions): R
   });
 
   router.post("/unload", async (ctx) => {
-    const model = modelParam(ctx.state.body);
+    const { model } = checkBody<ModelBody>(validateModelBody, ctx.state.body);
     ctx.state.log.model = model;
     await engine.unloadModel(model);
     ctx.body = { model, loaded: false };
   });
 
   router.post("/load", async (ctx) => {
-    const body = ctx.state.body as { keep_alive?: unknown } | undefined;
-    const model = modelParam(body);
+    const body = checkBody<ModelBody>(validateModelBody, ctx.state.body);
+    const { model } = body;
     ctx.state.log.model = model;
-    const keepAlive = body?.keep_alive === undefined || body.keep_alive === null ? undefined : parseKeepAlive(body.keep_alive, "keep_alive");
+    const keepAlive = body.keep_alive === undefined || body.keep_alive === null ? undefined : parseKeepAlive(body.keep_alive, "keep_alive");
     const answer = (state: Awaited<ReturnType<Engine["loadModel"]>>) => ({
       model,
       loaded: true,
@@ -101,17 +110,17 @@ export function adminModelsRouter({ engine, rediscover }: AdminModelsOptions): R
     const loading = engine.loadModel(model, {
       keepAlive,
       onProgress: (progress) => {
-        if (!out.writableEnded) out.write(`data: ${JSON.stringify({ progress: Math.round(progress * 1000) / 1000 })}\n\n`);
+        if (!out.writableEnded) out.write(sseData({ progress: Math.round(progress * 1000) / 1000 }));
       },
     });
     // A model that is unknown or refused fails at once: answer it as an ordinary error.
     await Promise.race([loading, new Promise((resolve) => setImmediate(resolve))]);
-    ctx.set({ "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
+    ctx.set(SSE_HEADERS);
     ctx.body = out;
     ctx.state.work = loading;
     loading.then(
-      (state) => out.end(`data: ${JSON.stringify(answer(state))}\n\ndata: [DONE]\n\n`),
-      (err: unknown) => out.end(`data: ${JSON.stringify(toErrorResponse(err).body)}\n\ndata: [DONE]\n\n`),
+      (state) => out.end(sseData(answer(state)) + SSE_DONE),
+      (err: unknown) => out.end(sseError(err) + SSE_DONE),
     );
   });
 

@@ -10,9 +10,6 @@ import { readSseData } from "./sse.js";
 
 import type { AdminModel } from "../admin/models-routes.js";
 
-/** The address `shimmy serve` listens on by default. */
-export const DEFAULT_URL = "http://127.0.0.1:11435";
-
 /** One model as `GET /api/models` lists it: the server's own type (a type-only import). */
 export type ApiModel = AdminModel;
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { sampleModels } from "./fake-admin-api.fixture.js";
 import {
-  formatBytes, formatDuration, formatElapsed, formatExpiry, formatLoadResult, formatModelsTable, formatPsTable, renderTable,
+  formatBytes, formatDuration, formatElapsed, formatExpiry, formatLoadResult, formatModelsTable, formatPsTable,
 } from "./format.js";
+import { renderTable } from "./table.js";
 
 const NOW = Date.parse("2025-01-01T12:00:00.000Z");
 

@@ -1,8 +1,10 @@
 /**
- * Human output of `shimmy models`: sizes, durations, expiry times and the tables. Pure functions of
- * their inputs (the clock is a parameter), so the exact text is unit-tested.
+ * Human output of `shimmy models`: sizes, durations, expiry times and its tables (laid out by
+ * `table.ts`). Pure functions of their inputs (the clock is a parameter), so the exact text is
+ * unit-tested.
  */
 import type { ApiModel, LoadResult } from "./api-client.js";
+import { renderTable } from "./table.js";
 
 const BYTE_UNITS = ["B", "KB", "MB", "GB", "TB", "PB"] as const;
 
@@ -59,20 +61,6 @@ export function formatExpiry(expiresAt: string | null | undefined, now: number):
   const at = Date.parse(expiresAt);
   if (Number.isNaN(at)) return expiresAt; // show what the server said rather than hide it
   return at <= now ? "now" : `in ${formatDuration(at - now)}`;
-}
-
-/**
- * Left-aligned columns two spaces apart, with a header row. The last column is not padded, so no
- * line ends in spaces (long reasons and ids stay copyable).
- */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-      .join("  ")
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n") + "\n";
 }
 
 /** The STATUS cell of a model: `invalid: REASON`, `loaded, expires in 4m`, `loaded, never expires` or `available`. */

@@ -6,9 +6,11 @@
  */
 import { parseArgs } from "node:util";
 import { parseKeepAlive } from "../config/duration.js";
-import { ApiClient, ApiError, ConnectionError, DEFAULT_URL } from "./api-client.js";
+import { DEFAULT_SERVER_URL, serverTarget } from "../config/environment.js";
+import { ApiClient, ApiError, ConnectionError } from "./api-client.js";
 import { formatLoadResult, formatModelsTable, formatPsTable } from "./format.js";
 import { createProgress, type ProgressStream } from "./progress.js";
+import { UsageError } from "./usage-error.js";
 
 /** Where a command reads its environment and writes; `process`'s by default, fakes in tests. */
 export interface CliIO {
@@ -38,7 +40,7 @@ const SUBCOMMANDS: Record<SubcommandName, SubcommandSpec> = {
 };
 
 const COMMON_OPTIONS = [
-  ["--url URL", `The server. Default: ${DEFAULT_URL}. Variable: SHIMMY_URL.`],
+  ["--url URL", `The server. Default: ${DEFAULT_SERVER_URL}. Variable: SHIMMY_URL.`],
   ["--api-key KEY", "Sent as \"Authorization: Bearer KEY\". Variable: SHIMMY_API_KEY."],
   ["--json", "Print the server's JSON (one document) instead of text."],
   ["-h, --help", "Print this help."],
@@ -76,9 +78,6 @@ function subcommandUsage(name: SubcommandName): string {
   const options = spec.keepAlive ? [KEEP_ALIVE_OPTION, ...COMMON_OPTIONS] : [...COMMON_OPTIONS];
   return [`Usage: shimmy models ${name}${spec.args} [options]`, "", spec.summary, "", "Options:", ...optionLines(options), ""].join("\n");
 }
-
-/** A mistake in the command line: exit 2. */
-class UsageError extends Error {}
 
 interface Invocation {
   url: string;
@@ -146,7 +145,7 @@ function parseInvocation(name: SubcommandName, argv: string[], env: CliIO["env"]
   if (parsed.positionals.length !== wanted) {
     throw new UsageError(spec.takesId ? "expects one model ID" : `takes no arguments, got "${parsed.positionals.join(" ")}"`);
   }
-  const url = (values.url as string | undefined) || env.SHIMMY_URL || DEFAULT_URL;
+  const { url, apiKey } = serverTarget({ url: values.url as string | undefined, apiKey: values["api-key"] as string | undefined }, env);
   let protocol: string;
   try {
     protocol = new URL(url).protocol;
@@ -162,7 +161,7 @@ function parseInvocation(name: SubcommandName, argv: string[], env: CliIO["env"]
   const keepAlive = rawKeepAlive === undefined ? undefined : SECONDS.test(rawKeepAlive.trim()) ? Number(rawKeepAlive) : rawKeepAlive.trim();
   return {
     url,
-    apiKey: (values["api-key"] as string | undefined) || env.SHIMMY_API_KEY || null,
+    apiKey,
     json: values.json === true,
     id: parsed.positionals[0],
     keepAlive,

@@ -1,18 +1,14 @@
 /**
- * `$SHIMMY_HOME/config.json`: where it lives, its one JSON Schema, and reading it.
+ * `$SHIMMY_HOME/config.json` and `secrets.json`: their JSON Schemas, and reading them (the folder
+ * itself is `shimmyHome` of `environment.ts`).
  * Later features add their keys to {@link configFileSchema}; unknown keys are reported, not ignored.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
+import { pointerToSegments } from "../schema/ajv-errors.js";
 import { SERVE_OPTIONS, type OptionSpec } from "./options.js";
 import { ConfigError } from "./config-error.js";
-
-/** Shimmy's own folder: `$SHIMMY_HOME`, else `~/.shimmy`. */
-export function shimmyHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.SHIMMY_HOME || path.join(env.HOME || os.homedir(), ".shimmy");
-}
 
 function optionSchema(spec: OptionSpec): Record<string, unknown> {
   const base: Record<string, unknown> = { description: spec.description };
@@ -104,7 +100,7 @@ function readJsonFile(file: string, validate: ValidateFunction): Record<string, 
   }
   if (!validate(data)) {
     const problems = (validate.errors ?? []).map((e) => {
-      const where = e.instancePath.replace(/^\//, "").replace(/\//g, ".");
+      const where = pointerToSegments(e.instancePath).join(".");
       if (e.keyword === "additionalProperties") {
         const key = (e.params as { additionalProperty: string }).additionalProperty;
         return SECRET_KEYS.has(key) ? `"${key}" is a secret: put it in secrets.json (mode 0600) instead` : `unknown key "${key}"`;

@@ -1,4 +1,5 @@
-/** `shimmy serve --help` and `docs/reference/config.md`, both made from the settings table. */
+/** `shimmy serve --help` and `docs/reference/config.md`, both made from the settings tables. */
+import { ENVIRONMENT_VARIABLES } from "./environment.js";
 import { SERVE_OPTIONS, defaultServeConfig, type OptionSpec } from "./options.js";
 
 function defaultText(spec: OptionSpec): string {
@@ -23,6 +24,11 @@ export function serveHelp(): string {
     lines.push(" ".repeat(26) + `Default: ${defaultText(spec)}. Variable: ${spec.env}.`);
   }
   lines.push("  -h, --help".padEnd(26) + "Print this help.");
+  lines.push("", "Environment:");
+  for (const variable of ENVIRONMENT_VARIABLES) {
+    lines.push(`  ${variable.name}`.padEnd(26) + variable.description);
+    lines.push(" ".repeat(26) + `Default: ${variable.defaultText}.`);
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -44,6 +50,12 @@ export function configReferenceMarkdown(): string {
     "| flag | variable | config.json key | default | meaning |",
     "|---|---|---|---|---|",
     ...rows,
+    "",
+    "These variables have no flag and no config.json key:",
+    "",
+    "| variable | default | meaning |",
+    "|---|---|---|",
+    ...ENVIRONMENT_VARIABLES.map((variable) => `| \`${variable.name}\` | ${variable.defaultText} | ${variable.description} |`),
     "",
     "On start, stdout gets exactly one line, `{\"event\":\"listening\",\"url\":\"http://HOST:PORT\"}`; every log",
     "line goes to stderr as JSON.",

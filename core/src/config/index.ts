@@ -1,6 +1,10 @@
 /** Every flag, environment variable and config-file key of Shimmy, with defaults. */
 export { ConfigError } from "./config-error.js";
-export { configFileSchema, readConfigFile, readSecretsFile, secretsFileSchema, shimmyHome } from "./config-file.js";
+export { configFileSchema, readConfigFile, readSecretsFile, secretsFileSchema } from "./config-file.js";
+export {
+  DEFAULT_SERVER_URL, ENVIRONMENT_VARIABLES, homeFromEnv, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv,
+  type EnvironmentVariable, type ServerTarget, type ShimmyEnv,
+} from "./environment.js";
 export { configReferenceMarkdown, serveHelp } from "./help.js";
 export { loadServeConfig, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";
 export {

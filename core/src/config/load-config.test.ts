@@ -110,4 +110,9 @@ describe("serveHelp", () => {
     }
     expect(help).toMatch(/llama-server's -c, which is the total over all slots/);
   });
+
+  it("lists the variables without a flag, SHIMMY_MODEL_PATHS among them", () => {
+    const help = serveHelp();
+    for (const variable of ["SHIMMY_HOME", "SHIMMY_MODEL_PATHS", "SHIMMY_URL"]) expect(help).toContain(variable);
+  });
 });

@@ -6,7 +6,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseKeepAlive } from "./duration.js";
 import { ConfigError } from "./config-error.js";
-import { readConfigFile, readSecretsFile, shimmyHome } from "./config-file.js";
+import { readConfigFile, readSecretsFile } from "./config-file.js";
+import { shimmyHome } from "./environment.js";
 import { SERVE_OPTIONS, defaultServeConfig, type OptionSpec, type ServeConfig } from "./options.js";
 
 /** Where settings come from; tests pass their own. */

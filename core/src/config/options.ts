@@ -47,7 +47,7 @@ export interface ServeConfig {
   model: string[];
   threads: number;
   parallel: number;
-  /** Tokens per slot; 0 means "4096, or the model's trained context when smaller". */
+  /** Tokens per slot; 0 means {@link DEFAULT_CONTEXT_SIZE}, or the model's trained context when smaller. */
   ctxSize: number;
   queueSize: number;
   maxBody: number;
@@ -186,7 +186,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "ctxSize", flag: "ctx-size", env: "SHIMMY_CTX_SIZE", type: "integer", valueName: "N", minimum: 0,
-    defaultText: "4096, or the model's trained context if smaller",
+    defaultText: `${DEFAULT_CONTEXT_SIZE}, or the model's trained context if smaller`,
     description: "Tokens of context per slot (prompt plus answer). Unlike llama-server's -c, which is the total over all slots, this is per slot: memory grows with ctx-size x parallel.",
   },
   {

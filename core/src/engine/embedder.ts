@@ -10,7 +10,7 @@
  * norm). Neither is normalised by llama.cpp, so every vector is L2-normalised here.
  */
 import { LlamaVocabularyType, type LlamaModel, type Token } from "node-llama-cpp";
-import { ShimmyError } from "../errors.js";
+import { ShimmyError, retryLater } from "../errors.js";
 import { createEmbeddingEvaluator, type EmbeddingEvaluator } from "./embedding-evaluator.js";
 import type { EmbeddingInput, EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
 import { SlotQueue } from "./slot-queue.js";
@@ -58,7 +58,7 @@ export const SHORT_INPUT_TOKENS = 64;
 
 type ContextKind = "short" | "full";
 
-const unloading = () => new ShimmyError("server_overloaded", "The model is being unloaded; retry shortly.", { headers: { "Retry-After": "1" } });
+const unloading = () => retryLater("The model is being unloaded; retry shortly.");
 
 /** Embeds inputs with one model, one request at a time, in arrival order. */
 export class Embedder {

@@ -5,8 +5,8 @@
  */
 import path from "node:path";
 import { getLlama, LlamaLogLevel, NoBinaryFoundError, type Llama } from "node-llama-cpp";
-import type { GpuSetting } from "../config/index.js";
-import { ShimmyError } from "../errors.js";
+import { DEFAULT_CONTEXT_SIZE, type GpuSetting } from "../config/options.js";
+import { ShimmyError, retryLater } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { StartupError } from "../startup-error.js";
 import type { DiscoveredModel } from "../models/types.js";
@@ -30,7 +30,7 @@ export interface LlamaEngineOptions {
   threads: number;
   /** Slots per model. */
   parallel: number;
-  /** Tokens per slot; 0 means 4096, or the model's trained context when smaller. */
+  /** Tokens per slot; 0 means {@link DEFAULT_CONTEXT_SIZE}, or the model's trained context when smaller. */
   contextSize: number;
   /** Requests that may wait for a slot, per model. */
   queueSize: number;
@@ -56,10 +56,10 @@ const LLAMA_LOG_LEVELS: Record<LlamaLogLevel, "error" | "warn" | "info" | "debug
   [LlamaLogLevel.debug]: "debug",
 };
 
-/** Tokens per slot for a model: the configured size, else 4096 or its trained context when smaller. */
+/** Tokens per slot for a model: the configured size, else {@link DEFAULT_CONTEXT_SIZE} or its trained context when smaller. */
 export function resolveContextSize(configured: number, trained: number | null): number {
   if (configured > 0) return configured;
-  return trained && trained > 0 ? Math.min(4096, trained) : 4096;
+  return trained && trained > 0 ? Math.min(DEFAULT_CONTEXT_SIZE, trained) : DEFAULT_CONTEXT_SIZE;
 }
 
 /** Serves GGUF models with llama.cpp through node-llama-cpp. */
@@ -180,7 +180,7 @@ export class LlamaEngine implements Engine {
   private withModel<T>(id: string, keepAlive: KeepAlive | undefined, work: (model: LoadedModel) => Promise<T>): Promise<T> {
     try {
       const info = this.servable(id);
-      if (this.disposed) throw new ShimmyError("server_overloaded", "The server is shutting down.", { headers: { "Retry-After": "1" } });
+      if (this.disposed) throw retryLater("The server is shutting down.");
       return this.pool.use(info.id, keepAlive, work);
     } catch (err) {
       return Promise.reject(err);

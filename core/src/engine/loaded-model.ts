@@ -7,7 +7,7 @@ import {
   LlamaChat, LlamaCompletion,
   type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token,
 } from "node-llama-cpp";
-import { ShimmyError } from "../errors.js";
+import { ShimmyError, retryLater } from "../errors.js";
 import { randomId } from "../ids.js";
 import { planChat } from "./chat-plan.js";
 import { resolveModelChatWrapper } from "./chat-wrapper.js";
@@ -225,9 +225,7 @@ export class LoadedModel {
 
   /** Frees the context, its sequences and the weights; waiting requests are refused. */
   async dispose(): Promise<void> {
-    this.slots.rejectWaiters(new ShimmyError("server_overloaded", "The model is being unloaded; retry shortly.", {
-      headers: { "Retry-After": "1" },
-    }));
+    this.slots.rejectWaiters(retryLater("The model is being unloaded; retry shortly."));
     await this.embedder.dispose();
     await this.context.dispose();
     await this.model.dispose();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ShimmyError } from "../errors.js";
 import { ModelPool, type PoolEvent, type PooledModel } from "./model-pool.js";
 
 class FakeModel implements PooledModel {
@@ -163,5 +164,14 @@ describe("ModelPool", () => {
     await p.close();
     expect(a.disposed).toBe(true);
     await expect(p.use("a", undefined, async () => undefined)).rejects.toThrow(/closed/);
+  });
+
+  it("refuses a load after close with a 503 server_overloaded and Retry-After, not a 500", async () => {
+    const { p, loads } = pool();
+    await p.close();
+    const refused = await p.use("a", undefined, async () => "ran").catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(ShimmyError);
+    expect(refused).toMatchObject({ code: "server_overloaded", status: 503, headers: { "Retry-After": "1" } });
+    expect(loads).toEqual([]);
   });
 });

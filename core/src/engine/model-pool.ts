@@ -6,6 +6,7 @@
  * without llama.cpp.
  */
 import { MAX_TIMER_MS, type KeepAlive } from "../config/duration.js";
+import { retryLater } from "../errors.js";
 
 /** What the pool needs of a loaded model. */
 export interface PooledModel {
@@ -145,7 +146,8 @@ export class ModelPool<M extends PooledModel> {
 
   private async ensureLoaded(entry: Entry<M>, onProgress?: (p: number) => void): Promise<M> {
     if (entry.model) return entry.model;
-    if (this.closed) throw new Error("the model pool is closed");
+    // A request that arrives while the server shuts down: a 503 the client may retry elsewhere or later.
+    if (this.closed) throw retryLater("The model pool is closed: the server is shutting down.");
     entry.loading ??= (async () => {
       const started = performance.now();
       await this.makeRoom(entry);

@@ -2,7 +2,7 @@
  * A model's slots and the FIFO queue of requests waiting for one. Pure bookkeeping, no llama.cpp:
  * the engine decides what a slot is (a context sequence) and this class decides who gets it when.
  */
-import { ShimmyError } from "../errors.js";
+import { retryLater } from "../errors.js";
 
 /** A slot held by one request; `release()` hands it to the next waiter (idempotent). */
 export interface SlotLease<Slot> {
@@ -73,11 +73,9 @@ export class SlotQueue<Slot> {
     }
     if (this.waiters.length >= this.queueSize) {
       return Promise.reject(
-        new ShimmyError(
-          "server_overloaded",
-          `All ${this.total} slots are busy and ${this.waiters.length} requests are already waiting; retry shortly.`,
-          { headers: { "Retry-After": String(this.retryAfterSeconds) } },
-        ),
+        retryLater(`All ${this.total} slots are busy and ${this.waiters.length} requests are already waiting; retry shortly.`, {
+          retryAfterSeconds: this.retryAfterSeconds,
+        }),
       );
     }
     return new Promise((resolve, reject) => {

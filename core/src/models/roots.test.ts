@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { modelRoots, shimmyHome } from "./roots.js";
+import { modelRoots } from "./roots.js";
 
 const rows = (roots: ReturnType<typeof modelRoots>) => roots.map((r) => `${r.source} ${r.layout} ${r.path}`);
 
@@ -49,9 +49,8 @@ describe("modelRoots", () => {
     expect(rows(modelRoots({ env: {}, cwd: "/w", modelsDirs: ["/w/models", "models"] }))).toEqual(["models-dir files /w/models"]);
   });
 
-  it("resolves SHIMMY_HOME against cwd and defaults it to ~/.shimmy", () => {
-    expect(shimmyHome({ SHIMMY_HOME: "rel" }, "/w")).toBe("/w/rel");
-    expect(shimmyHome({ HOME: "/h" }, "/w")).toBe("/h/.shimmy");
-    expect(shimmyHome({}, "/w")).toBeNull();
+  it("scans models/ in SHIMMY_HOME resolved against cwd, else in ~/.shimmy", () => {
+    expect(rows(modelRoots({ env: { SHIMMY_HOME: "rel" }, cwd: "/w" }))).toContain("shimmy files /w/rel/models");
+    expect(rows(modelRoots({ env: { HOME: "/h" }, cwd: "/w" }))).toContain("shimmy files /h/.shimmy/models");
   });
 });

@@ -3,6 +3,7 @@
  * caller passes, never from `process.env`, so tests point every root at a temporary folder.
  */
 import path from "node:path";
+import { homeFromEnv, modelPathsFromEnv, shimmyHomeFromEnv } from "../config/environment.js";
 import type { ModelSource } from "./types.js";
 
 /** How a root's files are laid out, which decides how they are listed and named. */
@@ -47,17 +48,6 @@ export interface RootOptions {
 
 const nonEmpty = (v: string | undefined): v is string => typeof v === "string" && v.trim() !== "";
 
-/** `$SHIMMY_HOME`, defaulting to `~/.shimmy`; null when neither it nor a home folder is known. */
-export function shimmyHome(env: DiscoveryEnv, cwd: string): string | null {
-  if (nonEmpty(env.SHIMMY_HOME)) return path.resolve(cwd, env.SHIMMY_HOME);
-  const home = homeDir(env);
-  return home ? path.join(home, ".shimmy") : null;
-}
-
-function homeDir(env: DiscoveryEnv): string | null {
-  return nonEmpty(env.HOME) ? env.HOME : nonEmpty(env.USERPROFILE) ? env.USERPROFILE : null;
-}
-
 /** The first candidate that is known, resolved against `cwd`. */
 function first(cwd: string, ...candidates: Array<string | null>): string | null {
   const found = candidates.find((c): c is string => c !== null);
@@ -75,18 +65,16 @@ export function modelRoots(options: RootOptions): ModelRoot[] {
   const { cwd } = options;
   const roots: ModelRoot[] = (options.modelFiles ?? []).map((f) => ({ source: "path", path: path.resolve(cwd, f), layout: "file", explicit: true }));
   if (options.discovery !== false) {
-    const home = homeDir(env);
+    const home = homeFromEnv(env);
     const inHome = (...parts: string[]) => (home ? path.join(home, ...parts) : null);
     const xdgCache = nonEmpty(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : null;
     const add = (source: ModelSource, layout: RootLayout, dir: string | null, explicit = false) => {
       if (dir) roots.push({ source, path: path.resolve(cwd, dir), layout, ...(explicit ? { explicit } : {}) });
     };
-    for (const entry of (env.SHIMMY_MODEL_PATHS ?? "").split(options.delimiter ?? path.delimiter).filter(nonEmpty)) {
-      add("path", "files", entry, true);
-    }
+    for (const entry of modelPathsFromEnv(env, options.delimiter)) add("path", "files", entry, true);
     for (const dir of options.modelsDirs ?? []) add("models-dir", "files", dir, true);
     add("local", "files", path.join(cwd, "models"));
-    const shimmy = shimmyHome(env, cwd);
+    const shimmy = shimmyHomeFromEnv(env, cwd);
     add("shimmy", "files", shimmy ? path.join(shimmy, "models") : null);
     // huggingface_hub's own order: HF_HUB_CACHE (HUGGINGFACE_HUB_CACHE is its old name), HF_HOME/hub,
     // XDG_CACHE_HOME/huggingface/hub, ~/.cache/huggingface/hub.

@@ -6,7 +6,8 @@
 import { PassThrough } from "node:stream";
 import { GenerationAborted, type GenerationResult, type ToolCallDelta } from "../engine/types.js";
 import type { ShimmyContext } from "../http/request-context.js";
-import { SSE_DONE, sseError, type AnswerStream } from "./sse.js";
+import { SSE_DONE, SSE_HEADERS, sseError } from "../http/sse.js";
+import type { AnswerStream } from "./sse.js";
 
 /** What {@link answer} needs from a route. */
 export interface AnswerOptions {
@@ -21,14 +22,6 @@ export interface AnswerOptions {
   /** Throws when the finished answer is not what was asked for (structured output). */
   check?(result: GenerationResult): void;
 }
-
-const SSE_HEADERS = {
-  "Content-Type": "text/event-stream; charset=utf-8",
-  "Cache-Control": "no-cache",
-  Connection: "keep-alive",
-  // Reverse proxies (nginx) would otherwise buffer the stream.
-  "X-Accel-Buffering": "no",
-};
 
 /** Runs the generation and writes its answer on `ctx`. */
 export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promise<void> {

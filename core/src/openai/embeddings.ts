@@ -1,6 +1,6 @@
 /**
- * `POST /v1/embeddings` on the wire: the request's JSON Schema (compiled once with ajv), its
- * parsing into the engine's terms, and the response in OpenAI's shape. Pure: no engine, no HTTP.
+ * `POST /v1/embeddings` on the wire: the request's JSON Schema (checked by
+ * `http/validate-body.ts`), its parsing into the engine's terms, and the response in OpenAI's shape. Pure: no engine, no HTTP.
  *
  * `input` is a string, an array of strings, an array of token ids, or an array of arrays of token
  * ids (1 to 2048 items, none empty, as OpenAI); `encoding_format` is `float` (default) or `base64`
@@ -8,21 +8,19 @@
  * `dimensions` is passed on for the engine to check against the model; `user` is ignored.
  */
 import { Buffer } from "node:buffer";
-import { Ajv, type ErrorObject, type SchemaObject } from "ajv";
+import type { SchemaObject } from "ajv";
 import type { EmbeddingInput, EmbeddingResult } from "../engine/types.js";
 import { ShimmyError } from "../errors.js";
+import { MESSAGE_KEYWORD, checkBody, compileBodySchema } from "../http/validate-body.js";
 
 /** The most inputs one request may carry (OpenAI's limit). */
 export const MAX_EMBEDDING_INPUTS = 2048;
-
-/** Annotation keyword: `{[ajvKeyword]: message}`, `{path}` standing for the dotted path. */
-const MESSAGES = "x-messages";
 
 const INPUT_KINDS = "a string, an array of strings, an array of token ids, or an array of arrays of token ids";
 const tokenId: SchemaObject = {
   type: "integer",
   minimum: 0,
-  [MESSAGES]: { type: "{path} must be a token id (an integer of 0 or more)", minimum: "{path} must be a token id (an integer of 0 or more)" },
+  [MESSAGE_KEYWORD]: { type: "{path} must be a token id (an integer of 0 or more)", minimum: "{path} must be a token id (an integer of 0 or more)" },
 };
 
 /** The JSON Schema of the request body; unknown keys are allowed, as on the other routes. */
@@ -36,7 +34,7 @@ export const embeddingRequestSchema: SchemaObject = {
       minLength: 1,
       minItems: 1,
       maxItems: MAX_EMBEDDING_INPUTS,
-      [MESSAGES]: {
+      [MESSAGE_KEYWORD]: {
         type: `{path} must be ${INPUT_KINDS}`,
         minLength: "{path} is an empty string; send some text",
         minItems: "{path} is an empty array; send at least one input",
@@ -47,22 +45,21 @@ export const embeddingRequestSchema: SchemaObject = {
         minimum: 0,
         minItems: 1,
         items: tokenId,
-        [MESSAGES]: {
+        [MESSAGE_KEYWORD]: {
           type: "{path} must be a string, a token id, or an array of token ids",
           minLength: "{path} is an empty string; OpenAI refuses empty inputs too: remove it or send some text",
-          minimum: tokenId[MESSAGES].minimum,
+          minimum: tokenId[MESSAGE_KEYWORD].minimum,
           minItems: "{path} is an empty array of token ids; send at least one token",
         },
       },
     },
-    encoding_format: { type: ["string", "null"], enum: ["float", "base64", null], [MESSAGES]: { enum: "{path} must be \"float\" or \"base64\"" } },
+    encoding_format: { type: ["string", "null"], enum: ["float", "base64", null], [MESSAGE_KEYWORD]: { enum: "{path} must be \"float\" or \"base64\"" } },
     dimensions: { type: ["integer", "null"], minimum: 1 },
     user: { type: ["string", "null"] },
   },
 };
 
-const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
-const validate = ajv.compile(embeddingRequestSchema);
+const validate = compileBodySchema(embeddingRequestSchema);
 
 /** A checked `POST /v1/embeddings` body, in the engine's terms. */
 export interface ParsedEmbeddingRequest {
@@ -82,11 +79,7 @@ export interface ParsedEmbeddingRequest {
  *   offending field (`input.3`, `input.1.7`, `encoding_format`…).
  */
 export function parseEmbeddingRequest(body: unknown): ParsedEmbeddingRequest {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ShimmyError("invalid_parameter", "The request body must be a JSON object", { param: null });
-  }
-  if (!validate(body)) throw toShimmyError(validate.errors ?? []);
-  const request = body as { model: string; input: string | unknown[]; encoding_format?: "float" | "base64" | null; dimensions?: number | null };
+  const request = checkBody<{ model: string; input: string | unknown[]; encoding_format?: "float" | "base64" | null; dimensions?: number | null }>(validate, body);
   const { input } = request;
   let inputs: EmbeddingInput[];
   let single = false;
@@ -156,34 +149,4 @@ export function embeddingResponse(options: { model: string; result: EmbeddingRes
 
 function article(kind: string): string {
   return kind === "array of token ids" ? `an ${kind}` : `a ${kind}`;
-}
-
-/** Turns ajv's first error into a ShimmyError naming the field by its dotted path. */
-function toShimmyError(errors: readonly ErrorObject[]): ShimmyError {
-  const first = errors[0];
-  if (first === undefined) return new ShimmyError("invalid_parameter", "The request body is invalid", { param: null });
-  const segments = first.instancePath === "" ? [] : first.instancePath.slice(1).split("/").map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
-  if (first.keyword === "required") segments.push(String((first.params as { missingProperty: string }).missingProperty));
-  const path = segments.join(".");
-  const template = ((first.parentSchema ?? {}) as Record<string, Record<string, string> | undefined>)[MESSAGES]?.[first.keyword];
-  return new ShimmyError("invalid_parameter", template?.replaceAll("{path}", path) ?? describe(first, path), { param: path || null });
-}
-
-/** The generic message of one ajv error, phrased as what to send. */
-function describe(error: ErrorObject, path: string): string {
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case "required":
-      return `Missing required parameter: ${path}`;
-    case "type":
-      return `${path} must be ${[params.type].flat().filter((t) => t !== "null").map((t) => (t === "integer" ? "an integer" : `a ${String(t)}`)).join(" or ")}`;
-    case "minLength":
-      return `${path} must not be empty`;
-    case "minimum":
-      return `${path} must be at least ${String(params.limit)}`;
-    case "maxItems":
-      return `${path} must have at most ${String(params.limit)} items`;
-    default:
-      return `${path} ${error.message ?? "is invalid"}`;
-  }
 }

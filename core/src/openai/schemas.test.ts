@@ -1,6 +1,7 @@
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { MESSAGE_KEYWORD, chatCompletionRequestSchema, textCompletionRequestSchema } from "./schemas.js";
+import { MESSAGE_KEYWORD } from "../http/validate-body.js";
+import { chatCompletionRequestSchema, textCompletionRequestSchema } from "./schemas.js";
 
 /** Every schema object nested in `schema`, itself included. */
 function subschemas(schema: unknown): Record<string, unknown>[] {

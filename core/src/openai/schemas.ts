@@ -9,15 +9,7 @@
  */
 
 import type { SchemaObject } from "ajv";
-
-/**
- * Annotation keyword: `{[ajvKeyword]: template}` replacing the generic message when that keyword
- * fails at this schema. `{path}` is the dotted path, `{value}` the offending value as JSON.
- */
-export const MESSAGE_KEYWORD = "x-messages";
-
-/** Annotation keyword: a fixed `param` to report instead of the failing value's own path. */
-export const PARAM_KEYWORD = "x-param";
+import { MESSAGE_KEYWORD, PARAM_KEYWORD } from "../http/validate-body.js";
 
 /** The roles a chat message may have. */
 export const CHAT_ROLES = ["system", "developer", "user", "assistant", "tool"] as const;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ShimmyError } from "../errors.js";
-import { createChatStream, createCompletionStream, SSE_DONE, sseData, sseError } from "./sse.js";
+import { SSE_DONE, sseData, sseError } from "../http/sse.js";
+import { createChatStream, createCompletionStream } from "./sse.js";
 
 const meta = { id: "chatcmpl-abc", created: 1_700_000_000, model: "stories" };
 const result = { promptTokens: 10, completionTokens: 3 };

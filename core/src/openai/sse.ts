@@ -1,7 +1,6 @@
 /**
- * Server-sent events of streamed answers, as OpenAI frames them: every event is one
- * `data: {json}\n\n` line pair with no event name (openai-node treats named events as chunks too),
- * and the stream ends with `data: [DONE]\n\n`.
+ * Server-sent events of streamed answers: the chunks OpenAI sends, framed by `http/sse.ts` (every
+ * event one `data: {json}\n\n` line pair, the stream ending with `data: [DONE]\n\n`).
  *
  * The stream builders return the exact strings to write, so a route stays a loop of writes:
  *
@@ -14,28 +13,10 @@
  * write(SSE_DONE);
  */
 
-import { toErrorResponse } from "../errors.js";
 import type { FinishReason, GenerationResult, ToolCallDelta } from "../engine/types.js";
+import { sseData } from "../http/sse.js";
 import { responseHead, toUsage, type ResponseMeta } from "./convert-response.js";
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, TextCompletionChunk } from "./types.js";
-
-/** The last event of every stream. */
-export const SSE_DONE = "data: [DONE]\n\n";
-
-/** One SSE event carrying `obj` as JSON. JSON never holds a raw newline, so one `data:` line suffices. */
-export function sseData(obj: unknown): string {
-  return `data: ${JSON.stringify(obj)}\n\n`;
-}
-
-/**
- * The event reporting a failure after the stream started (the status is already sent): a chunk
- * `{"error": {message, type, param, code}}` in OpenAI's error shape, which openai-node raises as
- * an APIError. Unexposed (5xx) messages are replaced as in HTTP error responses.
- * Write {@link SSE_DONE} after it.
- */
-export function sseError(err: unknown): string {
-  return sseData(toErrorResponse(err).body);
-}
 
 /** Options of a stream: the answer's metadata and whether a usage chunk ends it. */
 export interface AnswerStreamOptions extends ResponseMeta {

@@ -7,9 +7,8 @@
 import type { GenerationResult, ResponseFormat, ToolChoice, ToolSpec } from "../engine/types.js";
 import { ShimmyError } from "../errors.js";
 import { JSON_OBJECT_SCHEMA, prepareJsonSchema, type PreparedSchema } from "./json-schema/prepare-schema.js";
-import { MESSAGE_KEYWORD } from "./schemas.js";
+import { MESSAGE_KEYWORD, checkBody, compileBodySchema } from "../http/validate-body.js";
 import type { ChatCompletionRequest } from "./types.js";
-import { check, compileRequestSchema } from "./validate.js";
 
 const NAME = {
   type: "string",
@@ -59,7 +58,7 @@ const shapes = {
 } as const;
 
 /** The structured-output fields' shapes, checked like the rest of the body (same params and messages). */
-const validateShapes = compileRequestSchema({ type: "object", properties: shapes });
+const validateShapes = compileBodySchema({ type: "object", properties: shapes });
 
 /** What a chat request asks beyond text, converted for the engine, with the check its answer must pass. */
 export interface StructuredRequest {
@@ -84,7 +83,7 @@ export function parseStructured(request: ChatCompletionRequest): StructuredReque
     const value = request[field as keyof typeof shapes];
     return present(value) ? [[field, value]] : [];
   });
-  check(validateShapes, Object.fromEntries(given));
+  checkBody(validateShapes, Object.fromEntries(given));
 
   const requestTools = (present(request.tools) ? request.tools : []) as RequestTool[];
   const prepared = new Map<string, PreparedSchema>();

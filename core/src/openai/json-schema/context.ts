@@ -4,7 +4,8 @@
  * after generation.
  */
 import { ShimmyError } from "../../errors.js";
-import { ruleById, type Draft, type RuleId } from "./keywords.js";
+import type { Draft } from "../../schema/dialect.js";
+import { ruleById, type RuleId } from "./keywords.js";
 import type { SchemaObject } from "./walk.js";
 
 /** A keyword the grammar does not enforce, so the answer must be checked against it. */

@@ -7,6 +7,7 @@
  * from it. node-llama-cpp 3.22's JSON-Schema-to-grammar converter knows a small dialect
  * (`GbnfJsonSchema`) and silently ignores everything else, so each keyword needs a decision.
  */
+import type { Draft } from "../../schema/dialect.js";
 
 /**
  * - `dropped`: only describes; removed from the grammar schema and asserts nothing.
@@ -120,9 +121,6 @@ export const KEYWORD_RULES = [
 
 /** The id of a row of {@link KEYWORD_RULES}. */
 export type RuleId = (typeof KEYWORD_RULES)[number]["id"];
-
-/** A JSON Schema dialect, as far as the policy and the check after generation care. */
-export type Draft = "draft-07" | "2019-09" | "2020-12";
 
 const BY_ID: ReadonlyMap<string, KeywordRule> = new Map(KEYWORD_RULES.map((rule) => [rule.id, rule]));
 

@@ -14,9 +14,10 @@ import { ShimmyError } from "../../errors.js";
 import { MAX_JSON_DEPTH, exceedsJsonDepth } from "../json-depth.js";
 import { invalidSchema, paramOf, report, type GrammarSchema, type SchemaContext, type UnenforcedKeyword } from "./context.js";
 import { MAX_GRAMMAR_REPETITIONS, REPETITION_MINIMUMS, capRepetitions } from "./limits.js";
-import { ruleFor, type Draft, type RuleId } from "./keywords.js";
+import { newAjv, type Draft } from "../../schema/dialect.js";
+import { ruleFor, type RuleId } from "./keywords.js";
 import { translateNode } from "./translate.js";
-import { detectDraft, newAjv, validatorFor, type Verdict } from "./validator.js";
+import { detectDraft, validatorFor, type Verdict } from "./validator.js";
 import { childSchemas, isObject, type SchemaObject } from "./walk.js";
 
 export type { UnenforcedKeyword } from "./context.js";

@@ -1,17 +1,13 @@
 /**
- * The check after generation: ajv, against the schema exactly as the client sent it.
- *
- * ajv 8's default class speaks draft-07 and refuses a 2020-12 `$schema` URI (and the 2020 class
- * refuses draft-07's), so the dialect is chosen here and `$schema` is left out of what ajv sees.
+ * The check after generation: ajv, against the schema exactly as the client sent it, in the
+ * dialect detected here (`schema/dialect.ts` picks the ajv class and leaves `$schema` out).
  * Formats are not validated: ajv-formats is not a dependency, and `format` is an annotation in
  * 2020-12. Compiled validators are kept in a small LRU keyed by the schema's text, because agents
  * send the same tool schemas on every request and compiling is the expensive part.
  */
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { ShimmyError } from "../../errors.js";
-import type { Draft } from "./keywords.js";
+import { compileInDialect, declaredDraft, type Draft } from "../../schema/dialect.js";
 import { isObject, type SchemaObject } from "./walk.js";
 
 /** The outcome of checking one value. */
@@ -20,18 +16,6 @@ export type Verdict = { ok: true } | { ok: false; message: string };
 /** Validators kept; the least recently used is compiled again when needed. */
 export const VALIDATOR_CACHE_SIZE = 100;
 const cache = new Map<string, (value: unknown) => Verdict>();
-
-const OPTIONS: Options = { strict: false, allErrors: false, validateFormats: false };
-
-/**
- * A fresh ajv for one schema. Never shared: ajv keeps every compiled schema in an internal map
- * (an unbounded leak across requests) and refuses a second schema with the same `$id`.
- */
-export function newAjv(draft: Draft): Ajv {
-  if (draft === "2020-12") return new Ajv2020(OPTIONS);
-  if (draft === "2019-09") return new Ajv2019(OPTIONS);
-  return new Ajv(OPTIONS);
-}
 
 const SIGNS_2020 = new Set(["prefixItems", "$dynamicRef", "$dynamicAnchor", "unevaluatedProperties", "unevaluatedItems", "dependentRequired", "dependentSchemas", "minContains", "maxContains"]);
 const SIGNS_07 = new Set(["additionalItems", "dependencies"]);
@@ -52,12 +36,8 @@ function scanKeys(value: unknown, found: (key: string, value: unknown) => void):
  * draft-07-only form does, else draft-07 (ajv's default, and zod-to-json-schema's).
  */
 export function detectDraft(schema: unknown): Draft {
-  const declared = isObject(schema) ? schema.$schema : undefined;
-  if (typeof declared === "string") {
-    if (declared.includes("2020-12")) return "2020-12";
-    if (declared.includes("2019-09")) return "2019-09";
-    return "draft-07";
-  }
+  const declared = declaredDraft(schema);
+  if (declared !== null) return declared;
   let newer = false;
   let older = false;
   scanKeys(schema, (key, value) => {
@@ -76,13 +56,8 @@ export function describeError(error: ErrorObject): string {
 }
 
 function compile(schema: unknown, draft: Draft, param: string): ValidateFunction {
-  let forAjv = schema;
-  if (isObject(schema) && "$schema" in schema) {
-    const { $schema: _dialect, ...rest } = schema as SchemaObject;
-    forAjv = rest;
-  }
   try {
-    return newAjv(draft).compile(forAjv as SchemaObject | boolean);
+    return compileInDialect(schema as SchemaObject | boolean, draft);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ShimmyError("invalid_parameter", `${param} is not a valid JSON Schema (${draft}): ${reason}`, { param, cause: error });

@@ -1,0 +1,17 @@
+/**
+ * A mistake in a command line (an unknown flag, a missing argument): the command prints it with a
+ * pointer to its `--help` and exits 2, unlike a failure of the work itself (exit 1).
+ */
+
+/**
+ * Thrown while parsing a command's arguments; the command group catches it and words it.
+ *
+ * @example
+ * if (positionals.length !== 1) throw new UsageError("expects one model ID");
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

@@ -1,0 +1,34 @@
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SERVER_URL, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv } from "./environment.js";
+
+describe("shimmyHome", () => {
+  it("resolves SHIMMY_HOME against cwd and defaults it to ~/.shimmy", () => {
+    expect(shimmyHomeFromEnv({ SHIMMY_HOME: "rel" }, "/w")).toBe("/w/rel");
+    expect(shimmyHomeFromEnv({ HOME: "/h" }, "/w")).toBe("/h/.shimmy");
+    expect(shimmyHomeFromEnv({ USERPROFILE: "/u" }, "/w")).toBe("/u/.shimmy");
+    expect(shimmyHomeFromEnv({}, "/w")).toBeNull();
+  });
+
+  it("falls back to the operating system's home folder where the environment names none", () => {
+    expect(shimmyHome({ SHIMMY_HOME: "/s" }, "/w")).toBe("/s");
+    expect(shimmyHome({ SHIMMY_HOME: " ", HOME: "/h" }, "/w")).toBe("/h/.shimmy");
+    expect(shimmyHome({}, "/w")).toBe(path.join(os.homedir(), ".shimmy"));
+  });
+});
+
+describe("modelPathsFromEnv", () => {
+  it("splits SHIMMY_MODEL_PATHS on the delimiter and drops blanks", () => {
+    expect(modelPathsFromEnv({ SHIMMY_MODEL_PATHS: "/a:: :b.gguf" }, ":")).toEqual(["/a", "b.gguf"]);
+    expect(modelPathsFromEnv({}, ":")).toEqual([]);
+  });
+});
+
+describe("serverTarget", () => {
+  it("takes the flags, else SHIMMY_URL and SHIMMY_API_KEY, else the default address and no key", () => {
+    expect(serverTarget({ url: "http://a", apiKey: "k" }, { SHIMMY_URL: "http://b", SHIMMY_API_KEY: "e" })).toEqual({ url: "http://a", apiKey: "k" });
+    expect(serverTarget({}, { SHIMMY_URL: "http://b", SHIMMY_API_KEY: "e" })).toEqual({ url: "http://b", apiKey: "e" });
+    expect(serverTarget({ url: "" }, { SHIMMY_URL: "" })).toEqual({ url: DEFAULT_SERVER_URL, apiKey: null });
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * The environment variables that are not a `shimmy serve` setting of the table in `options.ts`:
+ * where Shimmy keeps its files, extra model paths, and the server the other commands talk to.
+ * Read here and nowhere else; `--help` and `docs/reference/config.md` list {@link ENVIRONMENT_VARIABLES}.
+ */
+import os from "node:os";
+import path from "node:path";
+
+/** An environment variable outside the settings table. */
+export interface EnvironmentVariable {
+  name: string;
+  /** Text of its default, for `--help` and the docs. */
+  defaultText: string;
+  description: string;
+}
+
+/** The address `shimmy serve` listens on by default, where the other commands look for it. */
+export const DEFAULT_SERVER_URL = "http://127.0.0.1:11435";
+
+/** The variables without a flag of `shimmy serve`, in the order the docs list them. */
+export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
+  {
+    name: "SHIMMY_HOME", defaultText: "~/.shimmy",
+    description: "Shimmy's own folder: config.json, secrets.json, installed plugins and the models/ folder it scans. A relative path is taken from the current folder.",
+  },
+  {
+    name: "SHIMMY_MODEL_PATHS", defaultText: "none",
+    description: "Folders or GGUF files to find models in, separated by the platform's path separator (: or ;), scanned before --models-dir and the standard places; a path that does not exist is reported.",
+  },
+  {
+    name: "SHIMMY_URL", defaultText: DEFAULT_SERVER_URL,
+    description: "The server that shimmy models talks to, unless --url names one. SHIMMY_API_KEY is the key it sends, unless --api-key gives one.",
+  },
+];
+
+/** The variables these functions read; `process.env` is one. */
+export type ShimmyEnv = Readonly<Record<string, string | undefined>>;
+
+const given = (value: string | undefined): value is string => typeof value === "string" && value.trim() !== "";
+
+/** The user's home folder as `env` names it (`HOME`, else `USERPROFILE`); null when it names none. */
+export function homeFromEnv(env: ShimmyEnv): string | null {
+  return given(env.HOME) ? env.HOME : given(env.USERPROFILE) ? env.USERPROFILE : null;
+}
+
+/**
+ * `$SHIMMY_HOME` resolved against `cwd`, else `~/.shimmy` where `env` names a home folder; null
+ * when it names neither. Reads `env` alone, so discovery run on a test's `env` finds no real home.
+ */
+export function shimmyHomeFromEnv(env: ShimmyEnv, cwd: string): string | null {
+  if (given(env.SHIMMY_HOME)) return path.resolve(cwd, env.SHIMMY_HOME);
+  const home = homeFromEnv(env);
+  return home ? path.join(home, ".shimmy") : null;
+}
+
+/**
+ * Shimmy's own folder: {@link shimmyHomeFromEnv}, else `.shimmy` in the operating system's idea
+ * of the home folder.
+ *
+ * @example
+ * const configFile = path.join(shimmyHome(), "config.json");
+ */
+export function shimmyHome(env: ShimmyEnv = process.env, cwd: string = process.cwd()): string {
+  return shimmyHomeFromEnv(env, cwd) ?? path.join(os.homedir(), ".shimmy");
+}
+
+/** The entries of `SHIMMY_MODEL_PATHS`, blanks dropped, as written (the caller resolves them). */
+export function modelPathsFromEnv(env: ShimmyEnv, delimiter: string = path.delimiter): string[] {
+  return (env.SHIMMY_MODEL_PATHS ?? "").split(delimiter).filter(given);
+}
+
+/** Where a command that talks to a running server sends its requests. */
+export interface ServerTarget {
+  url: string;
+  apiKey: string | null;
+}
+
+/**
+ * The server a client command talks to: its `--url` and `--api-key` flags, else `SHIMMY_URL` and
+ * `SHIMMY_API_KEY`, else {@link DEFAULT_SERVER_URL} and no key. Empty values count as absent.
+ */
+export function serverTarget(flags: { url?: string; apiKey?: string }, env: ShimmyEnv): ServerTarget {
+  return {
+    url: flags.url || env.SHIMMY_URL || DEFAULT_SERVER_URL,
+    apiKey: flags.apiKey || env.SHIMMY_API_KEY || null,
+  };
+}
