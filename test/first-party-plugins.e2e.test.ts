@@ -3,9 +3,10 @@
  * called through a running server's `/api/tools/call`: web-search against a SearXNG-shaped server
  * and http-get against a page, both on 127.0.0.1; file-read in a temporary folder.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -35,10 +36,11 @@ async function serverSees(name: string, ready: (plugin: PluginSummary) => boolea
   return plugins.find((p) => p.name === name) as PluginSummary;
 }
 
-async function install(name: string): Promise<void> {
+async function install(name: string): Promise<string> {
   const run = await pluginCli(shimmy.home, ["install", packedPlugin(inject("firstPartyPlugins"), name).tgz, "--yes"]);
   expect(run.code, run.stderr).toBe(0);
   await serverSees(name, (p) => p.status === "ready");
+  return run.stdout;
 }
 
 beforeAll(async () => {
@@ -164,7 +166,15 @@ describe("file-read", () => {
     fs.writeFileSync(path.join(folder, "todo.md"), "# Todo\nbuy milk\nwrite the plugin store\n");
     fs.writeFileSync(path.join(folder, "sub", "ideas.txt"), "a plugin registry\nMILK is not an idea\n");
     fs.writeFileSync(path.join(work, "secret.txt"), "outside the folder");
-    await install("file-read");
+    // The plan shows the limits file-read raises (shimmy-plugin.json), not only what it may reach.
+    expect(await install("file-read")).toContain(
+      [
+        "It asks for more than the default limits:",
+        "  memory    up to 149.1 MiB per instance, 2 instances (default 115.1 MiB): 32 MiB of wasm memory (512 pages)",
+        "  time      30 s per call (default 10 s)",
+        "  response  2 MiB per HTTP response, file read and call output (default 1 MiB)",
+      ].join("\n"),
+    );
     expect((await pluginCli(shimmy.home, ["config", "file-read", `folder=${folder}`, "--yes"])).code).toBe(0);
     await serverSees("file-read", (p) => p.permissions.fs.read.includes(folder) && p.status === "ready");
 
@@ -176,5 +186,30 @@ describe("file-read", () => {
     const grep = await call("grep", { pattern: "milk", ignore_case: true });
     expect(grep.json.result.matches.map((m: { path: string; line: number }) => `${m.path}:${m.line}`).sort()).toEqual(["sub/ideas.txt:2", "todo.md:2"]);
     expect(await call("read_file", { path: "../secret.txt" })).toMatchObject({ status: 502, json: { error: { code: "tool_failed" } } });
+  });
+
+  it("refuses a FIFO and a socket in the folder at once, and a chat completion beside the read is unaffected", async () => {
+    // The launcher gives libuv's pool one thread, the one llama.cpp evaluates on: a read that
+    // blocked opening a FIFO with no writer would hold it, and every completion with it.
+    const folder = path.join(work, "notes");
+    const fifo = path.join(folder, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    const socket = net.createServer();
+    await new Promise<void>((resolve) => socket.listen(path.join(folder, "sock"), resolve));
+    try {
+      const listed = await call("list_files", {});
+      expect(listed.json.result.entries).toEqual(expect.arrayContaining([{ path: "pipe", type: "other", size: 0 }, { path: "sock", type: "other", size: 0 }]));
+      const read = call("read_file", { path: "pipe" });
+      await new Promise((r) => setTimeout(r, 200)); // the read reaches the host first
+      const chat = await shimmy.client({ timeout: 20_000 }).chat.completions.create({ model: "stories260K", messages: [{ role: "user", content: "Hello" }], max_tokens: 8, seed: 1 });
+      expect(chat.choices[0]?.message.role).toBe("assistant");
+      expect(await read).toMatchObject({ status: 502, json: { error: { code: "tool_failed", message: expect.stringContaining("is a FIFO (named pipe); only regular files can be read") } } });
+      expect(await call("read_file", { path: "sock" })).toMatchObject({ status: 502, json: { error: { message: expect.stringContaining("is a socket; only regular files can be read") } } });
+      expect(await adminApi(shimmy.url, "/health")).toMatchObject({ status: 200, json: { status: "ok" } });
+    } finally {
+      // Frees a reader the FIFO blocked (a regression), so the server can stop.
+      await fs.promises.open(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK).then((h) => h.close(), () => {});
+      await new Promise((resolve) => socket.close(resolve));
+    }
   });
 });

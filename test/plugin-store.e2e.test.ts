@@ -12,7 +12,8 @@ import { packedPlugin } from "../scripts/first-party-plugins.js";
 import type { PluginSummary } from "../core/src/plugins/installed-plugins.js";
 import { pluginCli, spawnPluginCli } from "./helpers/plugin-cli.js";
 import { adminApi, waitForPlugins } from "./helpers/plugins-api.js";
-import { rawTarball } from "./helpers/raw-tar.js";
+import { gzipWithZeros, rawTarball } from "./helpers/raw-tar.js";
+import { packTestPlugin } from "./helpers/test-plugin-package.js";
 import { ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 
 let shimmy: ShimmyProcess;
@@ -214,6 +215,38 @@ describe("hostile and broken packages", () => {
     expect(storeSnapshot()).toBe(before);
   });
 
+  it("refuses a gzip bomb (100 MB of zeros in a 97 KB .tgz) at once, with the store unchanged", async () => {
+    // It used to keep install busy for minutes, holding the store lock: the parser concatenated
+    // everything after the archive's end.
+    const before = storeSnapshot();
+    const bomb = path.join(work, "zeros.tgz");
+    fs.writeFileSync(bomb, await gzipWithZeros(new Uint8Array(0), 100_000_000));
+    const run = await pluginCli(shimmy.home, ["install", bomb, "--yes"], "", 20_000);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("the package has data after the end of its tar archive; refusing the whole package");
+    expect(storeSnapshot()).toBe(before);
+  });
+
+  it("installs only a plugin's own files from a package holding others", async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-store-extra-"));
+    try {
+      const wasm = fs.readFileSync(path.join(packedPlugin(inject("firstPartyPlugins"), "calculator").dir, "plugin.wasm"));
+      const file = path.join(work, "extras.tgz");
+      const extras = [
+        { name: "package/LICENSE", body: "MIT" },
+        { name: "package/index.js", body: "require('child_process')" },
+        { name: "package/docs/notes.md", body: "notes" },
+        { name: "package/.npmrc", body: "registry=http://evil" },
+      ];
+      fs.writeFileSync(file, rawTarball([...good(), { name: "package/plugin.wasm", body: wasm }, ...extras]));
+      const run = await pluginCli(home, ["install", file, "--yes"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(fs.readdirSync(path.join(home, ".shimmy/plugins/calculator/1.0.0")).sort()).toEqual(["LICENSE", "README.md", "package.json", "plugin.wasm", "shimmy-plugin.json"]);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it("refuses to load a plugin.wasm modified after install, and says so", async () => {
     const wasmFile = path.join(store, "plugins/calculator/1.0.0/plugin.wasm");
     const original = fs.readFileSync(wasmFile);
@@ -263,5 +296,141 @@ describe("hostile and broken packages", () => {
     expect(fs.existsSync(path.join(store, "plugins.lock.json.guard"))).toBe(false);
     await serverSees((p) => p.find((x) => x.name === "calculator")?.status === "ready");
     expect((await api("/api/tools/call", { name: "calculate", arguments: { expression: "9*9" } })).json).toEqual({ result: { result: "81" } });
+  });
+});
+
+describe("plugins that hang or flood (issue 18)", () => {
+  // A server of its own: these tests stop it with SIGTERM and restart one on its store.
+  let server: ShimmyProcess;
+  let home: string;
+  let tgz: { startSpin: string; timeBomb: string };
+  const call = (body: unknown, url = server.url) => adminApi(url, "/api/tools/call", body);
+  const limits = { memoryMaxPages: 64, timeoutMs: 1000, maxResponseBytes: 65536 };
+  const manifest = (name: string, tools: string[], extra: object = {}) => ({
+    name,
+    version: "1.0.0",
+    description: "test plugin",
+    shimmy: "*",
+    capabilities: tools.map((t) => ({ kind: "tool", name: t, export: t, description: t, inputSchema: { type: "object" } })),
+    limits,
+    ...extra,
+  });
+
+  /**
+   * Calls the calculator every 50 ms until `during` settles, each call bounded: what a plugin does
+   * must never hold up another plugin's calls. Returns the slowest call in ms.
+   */
+  async function calculatorKeepsAnswering(during: Promise<unknown>, url = server.url): Promise<number> {
+    let settled = false;
+    void during.then(() => (settled = true), () => (settled = true));
+    let slowest = 0;
+    for (let i = 0; i < 1000 && !settled; i++) {
+      const started = Date.now();
+      const answer = await fetch(`${url}/api/tools/call`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "calculate", arguments: { expression: `${i}+1` } }),
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(await answer.json()).toEqual({ result: { result: String(i + 1) } });
+      slowest = Math.max(slowest, Date.now() - started);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return slowest;
+  }
+
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-hang-test-"));
+    tgz = {
+      startSpin: await packTestPlugin("start-spin", manifest("start-spin", ["ok"]), dir),
+      timeBomb: await packTestPlugin("time-bomb", manifest("time-bomb", ["ok", "trap", "loop"], { config: { type: "object", properties: { bomb_at: { type: "string" } } } }), dir),
+    };
+    server = await startShimmy({ args: ["--no-discovery"] });
+    home = server.home;
+    for (const file of [packedPlugin(inject("firstPartyPlugins"), "calculator").tgz, tgz.timeBomb]) {
+      const run = await pluginCli(home, ["install", file, "--yes"]);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    await waitForPlugins(server.url, (p) => p.filter((x) => x.status === "ready").length === 2);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (tgz) fs.rmSync(path.dirname(tgz.startSpin), { recursive: true, force: true });
+  });
+
+  it("refuses to install a plugin whose start function never returns, at the start deadline, with the store unchanged", async () => {
+    const lock = fs.readFileSync(path.join(home, ".shimmy/plugins.lock.json"), "utf8");
+    const started = Date.now();
+    const install = pluginCli(home, ["install", tgz.startSpin, "--yes"], "", 30_000);
+    const slowest = await calculatorKeepsAnswering(install);
+    const run = await install;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("package/plugin.wasm is refused: the plugin did not finish instantiating within 5000 ms");
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(slowest).toBeLessThan(2000);
+    expect(fs.readFileSync(path.join(home, ".shimmy/plugins.lock.json"), "utf8")).toBe(lock);
+  });
+
+  it("ends 40 concurrent spinning calls near timeoutMs, answers plugin_busy (503) past the queue's cap, and other plugins keep answering", async () => {
+    const started = Date.now();
+    // 2 instances and a queue of 32: of 40 calls at once, 6 are refused at once.
+    const flood = Promise.all(Array.from({ length: 40 }, () => call({ name: "loop", arguments: {} })));
+    const slowest = await calculatorKeepsAnswering(flood);
+    const answers = await flood;
+    expect(Date.now() - started).toBeLessThan(8000); // before: the last of them answered after 40 / 2 × 1 s
+    const codes = answers.map((a) => `${a.status} ${a.json.error?.code}`);
+    expect(codes.filter((c) => c === "503 plugin_busy")).toHaveLength(6);
+    expect(codes.filter((c) => c === "504 tool_timeout")).toHaveLength(34);
+    expect(slowest).toBeLessThan(2000);
+    expect(await call({ name: "ok", arguments: {} })).toEqual({ status: 200, json: { result: { value: 1 } } });
+  });
+
+  it("marks a plugin whose instances stop coming up as failed (API, /health); its disable, other plugins and a restart never wait for it", async () => {
+    // The time bomb goes off: from now on its start function spins, and the server reloads it.
+    expect((await pluginCli(home, ["config", "time-bomb", `bomb_at=${Date.now()}`])).code).toBe(0);
+    const failed = waitForPlugins(server.url, (p) => p.find((x) => x.name === "time-bomb")?.status === "error", 20_000);
+    const slowest = await calculatorKeepsAnswering(failed);
+    expect(slowest).toBeLessThan(2000);
+    const plugin = (await failed).find((x) => x.name === "time-bomb");
+    expect(plugin?.error).toContain("did not finish instantiating within 5000 ms");
+    expect(await call({ name: "ok", arguments: {} })).toMatchObject({ status: 409, json: { error: { code: "plugin_unavailable", message: expect.stringContaining("did not finish instantiating") } } });
+    const health = await adminApi(server.url, "/health");
+    expect(health.json.plugins).toEqual({ ready: 1, failed: [{ name: "time-bomb", error: expect.stringContaining("did not finish instantiating") }] });
+    // The CLI reads the store, and the server's record of what it cannot run beside it.
+    expect((await pluginCli(home, ["list"])).stdout).toMatch(/\ntime-bomb\s+1\.0\.0\s+error\s+ok,trap,loop\n/);
+    const listed = JSON.parse((await pluginCli(home, ["list", "--json"])).stdout) as { name: string; status?: string; error?: string }[];
+    expect(listed.find((p) => p.name === "time-bomb")).toMatchObject({ status: "error", error: expect.stringContaining("did not finish instantiating") });
+    expect(listed.find((p) => p.name === "calculator")?.status).toBeUndefined();
+
+    // A restart on the same store listens (the hanging load costs it one start deadline) and says why.
+    const started = Date.now();
+    const again = await startShimmy({ args: ["--no-discovery"], env: { SHIMMY_HOME: path.join(home, ".shimmy"), HOME: home }, timeoutMs: 30_000 });
+    try {
+      expect(Date.now() - started).toBeLessThan(25_000);
+      const plugins = (await adminApi(again.url, "/api/plugins")).json.data as PluginSummary[];
+      expect(plugins.map((p) => [p.name, p.status])).toEqual([["calculator", "ready"], ["time-bomb", "error"]]);
+      expect(await call({ name: "calculate", arguments: { expression: "2+2" } }, again.url)).toEqual({ status: 200, json: { result: { result: "4" } } });
+    } finally {
+      // SIGTERM while nothing hangs; the next test stops a server in the middle of a hanging load.
+      await again.stop();
+    }
+
+    // Disabling it while a reload waits on its start: the server follows, other calls never wait.
+    expect((await pluginCli(home, ["config", "time-bomb", `bomb_at=${Date.now() + 1}`])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await pluginCli(home, ["disable", "time-bomb"])).code).toBe(0);
+    const disabled = waitForPlugins(server.url, (p) => p.find((x) => x.name === "time-bomb")?.status === "disabled", 20_000);
+    expect(await calculatorKeepsAnswering(disabled)).toBeLessThan(2000);
+    await disabled;
+  });
+
+  it("shuts down on SIGTERM in the middle of a plugin's hanging start", async () => {
+    expect((await pluginCli(home, ["enable", "time-bomb"])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 500)); // the reload is now waiting on the start function
+    const started = Date.now();
+    await server.stop();
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(server.child.signalCode).not.toBe("SIGKILL");
   });
 });

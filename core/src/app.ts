@@ -21,6 +21,7 @@ import { openAIRouter } from "./openai/routes.js";
 import { adminModelsRouter } from "./admin/models-routes.js";
 import { adminPluginsRouter } from "./admin/plugins-routes.js";
 import type { InstalledPlugins } from "./plugins/installed-plugins.js";
+import { pluginIo } from "./plugins/io-watch.js";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -54,7 +55,7 @@ export function createApp(options: AppOptions): Koa<ShimmyState> {
   app.use(originCheck({ corsOrigins: options.corsOrigins ?? [] }));
   app.use(apiKeyCheck(options.apiKey ?? null));
   app.use(jsonBody(options.maxBodyBytes));
-  for (const router of [healthRouter(options.engine), openAIRouter(options.engine), adminModelsRouter(options), adminPluginsRouter(options.plugins)]) {
+  for (const router of [healthRouter(options.engine, () => options.plugins.health(), [() => pluginIo.stuck()]), openAIRouter(options.engine), adminModelsRouter(options), adminPluginsRouter(options.plugins)]) {
     app.use(router.routes());
   }
   return app;

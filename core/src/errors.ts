@@ -93,7 +93,7 @@ export const ERROR_CATALOG = {
   plugin_unavailable: {
     status: 409,
     type: "invalid_request_error",
-    description: "The plugin is disabled, or it could not be loaded (for example its plugin.wasm changed after install); the message says why and what to run.",
+    description: "The plugin is disabled, or it could not be loaded (for example its plugin.wasm changed after install, or it did not finish instantiating within the start deadline), or it was marked failed after its instances kept failing to start; the message says why and what to run.",
   },
   request_too_large: {
     status: 413,
@@ -109,6 +109,12 @@ export const ERROR_CATALOG = {
     status: 503,
     type: "server_error",
     description: "Every slot is busy and the wait queue is full; retry after the `Retry-After` seconds.",
+  },
+  plugin_busy: {
+    status: 503,
+    type: "server_error",
+    description: "Every instance of the plugin is busy and its queue of waiting calls is full (its cap is under Limits the host sets in docs/reference/plugin-manifest.md); retry after the `Retry-After` seconds.",
+    expose: true,
   },
   output_invalid: {
     status: 500,

@@ -71,3 +71,12 @@ export function crash(): i32 {
   assert(false, "boom: ünïcödé assertion");
   return 0;
 }
+
+/** Input `{"n":N}`: allocates one block of N bytes and keeps it, then outputs {"value":1}. */
+export function alloc_exact(): i32 {
+  const text = Host.inputString();
+  const n = I64.parseInt(text.substring(5, text.length - 1));
+  alloc(<u64>n);
+  out('{"value":1}');
+  return 0;
+}

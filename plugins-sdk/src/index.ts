@@ -23,3 +23,4 @@ export {
   type ToolExample,
 } from "./manifest.js";
 export { pluginManifestReferenceMarkdown } from "./manifest-reference.js";
+export { HOST_LIMITS, instanceMemory, type InstanceMemory } from "./host-limits.js";

@@ -3,7 +3,8 @@
  * the page and the validator never disagree. Registered in `scripts/docs.ts`; a test checks the
  * committed page is current.
  */
-import { MANIFEST_SCHEMA } from "./manifest.js";
+import { HOST_LIMITS, instanceMemory } from "./host-limits.js";
+import { LIMIT_DEFAULTS, MANIFEST_SCHEMA } from "./manifest.js";
 
 type Node = { [keyword: string]: unknown };
 
@@ -77,6 +78,34 @@ function rows(object: Node, prefix: string): string[] {
   return out;
 }
 
+function mib(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
+}
+
+/** What `limits` mean in memory and instances: the figures the host enforces. */
+function limitsSection(): string[] {
+  const d = instanceMemory(LIMIT_DEFAULTS);
+  return [
+    "## Memory and instances",
+    "",
+    `The host runs ${HOST_LIMITS.instancesPerPlugin} instances of each plugin, each one call at a time, each in its own`,
+    "worker thread; further calls wait for a free instance. One instance holds at most:",
+    "",
+    "| part | bound | with the default limits |",
+    "|---|---|---|",
+    `| wasm memory | \`memoryMaxPages\` × 64 KiB (the module's declared maximum) | ${mib(d.wasm)} |`,
+    `| Extism memory blocks live in one call (input, output, allocations, host answers) | \`memoryMaxPages\` × 64 KiB + 2 × \`maxResponseBytes\` + ${HOST_LIMITS.answerEnvelopeBytes / 1024} KiB | ${mib(d.blocks)} |`,
+    `| Extism vars | ${mib(HOST_LIMITS.varBytes)} | ${mib(d.vars)} |`,
+    `| the worker's V8 heap | ${HOST_LIMITS.workerHeapMiB} MiB | ${mib(d.heap)} |`,
+    `| **one instance** | 2 × \`memoryMaxPages\` × 64 KiB + 2 × \`maxResponseBytes\` + ${mib(HOST_LIMITS.answerEnvelopeBytes + HOST_LIMITS.varBytes + d.heap)} | **${mib(d.total)}** |`,
+    "",
+    `A plugin can therefore make the host hold up to ${HOST_LIMITS.instancesPerPlugin} × that (${mib(HOST_LIMITS.instancesPerPlugin * d.total)} with the defaults).`,
+    "A call past a memory bound fails with `memory_limit` and its instance is replaced. `shimmy plugin install`",
+    "shows every limit a plugin raises above its default before it asks.",
+    "",
+  ];
+}
+
 const HEADER = ["| field | type | required | default | meaning |", "|---|---|---|---|---|"];
 
 /** The Markdown of the plugin manifest reference page. */
@@ -122,6 +151,24 @@ export function pluginManifestReferenceMarkdown(): string {
     "can declare them ahead of their adapters.",
     "",
     ...kinds,
+    "## Limits the host sets",
+    "",
+    "Beyond `limits`, the host bounds every plugin the same way (Shimmy's own settings, not manifest fields):",
+    "",
+    `- **Instantiation deadline: ${HOST_LIMITS.startTimeoutMs / 1000} s.** Instantiating an instance runs the module's start function`,
+    `  (AssemblyScript's top-level code) and then an exported \`hs_init\`; past ${HOST_LIMITS.startTimeoutMs / 1000} s the instance's`,
+    "  worker is terminated. `shimmy plugin install` instantiates the module once, with nothing",
+    "  granted, and refuses one that does not come up; a server lists a plugin whose instances do not",
+    "  come up with status `error` and the reason (`GET /api/plugins`, `/health`). An instance that",
+    `  replaces a broken one is held to the same deadline; after ${HOST_LIMITS.startFailuresInARow} failed starts in a row the plugin is`,
+    "  marked failed and not started again until it is reinstalled, reconfigured, or disabled and enabled.",
+    "  Keep top-level code and `hs_init` short: do the work in the exports.",
+    `- **Queue: ${HOST_LIMITS.queuedCallsPerPlugin} waiting calls per plugin.** Each instance (${HOST_LIMITS.instancesPerPlugin} per plugin) runs one call at a time;`,
+    `  further calls wait in line, and one more past ${HOST_LIMITS.queuedCallsPerPlugin} waiting is refused at once with \`plugin_busy\``,
+    "  (503, `Retry-After`). Time in line counts toward `limits.timeoutMs`: a call fails with",
+    "  `tool_timeout` once `timeoutMs` has passed since it arrived, running or not.",
+    "",
+    ...limitsSection(),
     "## Secrets",
     "",
     "A `config` property with `\"writeOnly\": true` is a secret (an API key): `shimmy plugin config`",

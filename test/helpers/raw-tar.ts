@@ -2,7 +2,9 @@
  * Writes tarballs byte by byte, with any entry name and type: the hostile packages the store must
  * refuse (`..`, absolute paths, links), which `tar`'s own writer would sanitize away.
  */
-import { gzipSync } from "node:zlib";
+import { Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
+import { createGzip, gzipSync } from "node:zlib";
 
 /** One entry: `type` "0" file, "1" hard link, "2" symlink, "5" directory. */
 export interface RawEntry {
@@ -47,4 +49,17 @@ export function rawTarball(entries: RawEntry[]): Buffer {
   }
   blocks.push(Buffer.alloc(1024));
   return gzipSync(Buffer.concat(blocks));
+}
+
+/**
+ * `head`, then `zeros` zero bytes, gzipped at level 9 as one stream (`head -c N /dev/zero | gzip -9`
+ * after `head`), fed 1 MiB at a time so that making a bomb never holds it whole.
+ */
+export async function gzipWithZeros(head: Uint8Array, zeros: number): Promise<Buffer> {
+  const mib = Buffer.alloc(1024 * 1024);
+  async function* body() {
+    yield Buffer.from(head);
+    for (let left = zeros; left > 0; left -= mib.length) yield left >= mib.length ? mib : mib.subarray(0, left);
+  }
+  return buffer(Readable.from(body()).pipe(createGzip({ level: 9 })));
 }

@@ -6,6 +6,7 @@
  */
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { HOST_LIMITS, instanceMemory, LIMIT_DEFAULTS, type PluginLimits } from "@shimmy/plugin-sdk";
 import { shimmyHome } from "../config/index.js";
 import { installPlugin, type InstallPlan } from "../plugins/store/install.js";
 import { storeLayout, type StoreLayout } from "../plugins/store/layout.js";
@@ -81,6 +82,30 @@ export function formatPermissions(granted: GrantedPermissions, unset: ResolvedPe
   return lines.length > 0 ? lines : ["  nothing: no network, no files"];
 }
 
+function mib(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
+}
+
+/**
+ * The limits a plugin raises above the defaults, one line each, in what they cost: memory per
+ * instance (its whole bound, as the manifest reference states it), time per call, response size.
+ */
+export function formatLimits(limits: PluginLimits): string[] {
+  const lines: string[] = [];
+  if (limits.memoryMaxPages > LIMIT_DEFAULTS.memoryMaxPages || limits.maxResponseBytes > LIMIT_DEFAULTS.maxResponseBytes) {
+    const own = instanceMemory(limits);
+    const base = instanceMemory(LIMIT_DEFAULTS);
+    lines.push(
+      `  memory    up to ${mib(own.total)} per instance, ${HOST_LIMITS.instancesPerPlugin} instances (default ${mib(base.total)}): ${mib(own.wasm)} of wasm memory (${limits.memoryMaxPages} pages)`,
+    );
+  }
+  if (limits.timeoutMs > LIMIT_DEFAULTS.timeoutMs) lines.push(`  time      ${limits.timeoutMs / 1000} s per call (default ${LIMIT_DEFAULTS.timeoutMs / 1000} s)`);
+  if (limits.maxResponseBytes > LIMIT_DEFAULTS.maxResponseBytes) {
+    lines.push(`  response  ${mib(limits.maxResponseBytes)} per HTTP response, file read and call output (default ${mib(LIMIT_DEFAULTS.maxResponseBytes)})`);
+  }
+  return lines.length > 0 ? ["It asks for more than the default limits:", ...lines] : [];
+}
+
 function formatPlan(plan: InstallPlan): string {
   const m = plan.manifest;
   const tools = m.capabilities.filter((c) => c.kind === "tool").map((c) => c.name);
@@ -90,6 +115,7 @@ function formatPlan(plan: InstallPlan): string {
     ...(plan.previous ? [`Replaces the installed ${plan.previous.version}.`] : []),
     "It may reach:",
     ...formatPermissions(plan.permissions.granted, plan.permissions.unset, m.name),
+    ...formatLimits(m.limits),
     ...(plan.widened.length ? ["New since the installed version:", ...plan.widened.map((w) => `  ${w}`)] : []),
     "",
   ].join("\n");
@@ -120,7 +146,7 @@ function formatList(plugins: InstalledPlugin[]): string {
   const rows = plugins.map((p) => [
     p.name,
     p.entry.version,
-    p.entry.enabled ? "enabled" : "disabled",
+    p.loadError ? "error" : p.entry.enabled ? "enabled" : "disabled", // error: the running server cannot run it
     (p.manifest?.capabilities ?? []).filter((c) => c.kind === "tool").map((c) => c.name).join(",") || "-",
   ]);
   const header = ["NAME", "VERSION", "STATE", "TOOLS"];
@@ -137,6 +163,7 @@ function listJson(p: InstalledPlugin): Record<string, unknown> {
     secrets_set: p.secretsSet,
     missing_config: p.missingConfig,
     ...(p.problem ? { problem: p.problem } : {}),
+    ...(p.loadError ? { status: "error", error: p.loadError } : {}),
   };
 }
 

@@ -1,17 +1,28 @@
 /**
  * `GET /health`: answers as soon as the server listens, for scripts and supervisors, with the
- * slots of each loaded model (busy and waiting) so load is visible from outside.
+ * slots of each loaded model (busy and waiting) so load is visible from outside. `status` is
+ * `degraded`, with `reasons`, while any check reports that part of the server cannot serve.
  */
 import Router from "@koa/router";
 import type { Engine } from "../engine/types.js";
 import type { ShimmyState } from "./request-context.js";
 
-/** The health route. */
-export function healthRouter(engine: Engine): Router<ShimmyState> {
+/** What `/health` shows about the plugins under `plugins`: how many run, and which cannot, with why. */
+export type PluginHealthProvider = () => { ready: number; failed: { name: string; error: string }[] };
+
+/** Why part of the server cannot serve now, one sentence each; none when it can. */
+export type HealthCheck = () => string[];
+
+/**
+ * The health route; `pluginHealth` adds a `plugins` field (a plugin that cannot start shows there);
+ * `checks` give the reasons for `degraded`.
+ */
+export function healthRouter(engine: Engine, pluginHealth?: PluginHealthProvider, checks: readonly HealthCheck[] = []): Router<ShimmyState> {
   const router = new Router<ShimmyState>();
   router.get("/health", (ctx) => {
     const models = engine.listModels();
-    ctx.body = { status: "ok", models: models.filter((m) => !m.invalidReason).length, slots: engine.slotStatus() };
+    const reasons = checks.flatMap((check) => check());
+    ctx.body = { status: reasons.length > 0 ? "degraded" : "ok", ...(reasons.length > 0 ? { reasons } : {}), models: models.filter((m) => !m.invalidReason).length, slots: engine.slotStatus(), ...(pluginHealth ? { plugins: pluginHealth() } : {}) };
   });
   return router;
 }

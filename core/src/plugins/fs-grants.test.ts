@@ -1,4 +1,6 @@
-import { promises as fsp } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { constants, promises as fsp } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +9,7 @@ import { failure } from "./failure.fixture.js";
 
 let root: string; // real path of a fresh temp folder
 let grants: FsGrants;
+let socketServer: net.Server;
 
 beforeAll(async () => {
   root = await fsp.realpath(await fsp.mkdtemp(path.join(tmpdir(), "shimmy-fs-")));
@@ -20,6 +23,10 @@ beforeAll(async () => {
   await fsp.symlink(path.join(root, "out"), path.join(root, "x/dir-out"));
   await fsp.symlink(path.join(root, "x/a.txt"), path.join(root, "x/link-in"));
   await fsp.symlink(path.join(root, "out/new.txt"), path.join(root, "w/dangling"));
+  // Special files in granted folders: a FIFO with no writer, and a Unix socket.
+  execFileSync("mkfifo", [path.join(root, "x/fifo"), path.join(root, "w/fifo")]);
+  socketServer = net.createServer();
+  await new Promise<void>((resolve) => socketServer.listen(path.join(root, "x/sock"), resolve));
   grants = await resolveFolderGrants(
     [path.join(root, "x"), "{config.dir}", "~/docs", "{config.unset}", path.join(root, "missing"), "relative/dir"],
     [path.join(root, "w")],
@@ -27,7 +34,25 @@ beforeAll(async () => {
     path.join(root, "home"),
   );
 });
-afterAll(() => fsp.rm(root, { recursive: true, force: true }));
+afterAll(async () => {
+  await new Promise((resolve) => socketServer?.close(resolve));
+  await fsp.rm(root, { recursive: true, force: true });
+});
+
+/**
+ * Settles `promise`, or after `ms` gives a FIFO reader that blocked a writer (and an end of file), so
+ * a read stuck on `fifo` fails this test instead of hanging the worker's libuv pool.
+ */
+async function unstuck<T>(promise: Promise<T>, fifo: string, ms = 2000): Promise<T> {
+  const timer = setTimeout(() => {
+    fsp.open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).then((h) => h.close(), () => {});
+  }, ms);
+  try {
+    return await promise;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe("resolveFolderGrants", () => {
   it("expands templates and ~, realpaths folders, drops missing ones and unset templates", () => {
@@ -105,13 +130,37 @@ describe("readCapped", () => {
   });
 });
 
+describe("readCapped on special files", () => {
+  it("refuses a FIFO with no writer at once, without opening it (a blocked open would hold a pool thread)", async () => {
+    const fifo = path.join(root, "x/fifo");
+    const started = Date.now();
+    const error = await unstuck(failure(readCapped(await checkPath(fifo, grants, "read"), { maxBytes: 10 })), fifo);
+    expect(error).toMatchObject({ code: "invalid_request", message: `${fifo} is a FIFO (named pipe); only regular files can be read` });
+    expect(Date.now() - started).toBeLessThan(1500); // refused, not released by unstuck's writer
+  });
+
+  it("refuses a Unix socket and a character device", async () => {
+    expect(await failure(readCapped(path.join(root, "x/sock"), { maxBytes: 10 }))).toMatchObject({ code: "invalid_request", message: expect.stringContaining("is a socket;") });
+    expect(await failure(readCapped("/dev/zero", { maxBytes: 10 }))).toMatchObject({ code: "invalid_request", message: "/dev/zero is a character device; only regular files can be read" });
+  });
+
+  it("refuses to list or replace one", async () => {
+    expect(await failure(listFolder(path.join(root, "x/fifo"), 10))).toMatchObject({ code: "invalid_request", message: expect.stringContaining("is a FIFO (named pipe); only folders can be listed") });
+    const target = await checkPath(path.join(root, "w/fifo"), grants, "write");
+    expect(await failure(writeCapped(target, "x", 10))).toMatchObject({ code: "invalid_request", message: expect.stringContaining("only regular files can be written") });
+    expect((await fsp.lstat(target)).isFIFO()).toBe(true);
+  });
+});
+
 describe("listFolder", () => {
-  it("lists entries with type and size, symlinks not followed", async () => {
+  it("lists entries with type and size, symlinks not followed, special files as other", async () => {
     expect(await listFolder(path.join(root, "x"), 10)).toEqual([
       { name: "a.txt", type: "file", size: 10 },
       { name: "dir-out", type: "symlink", size: 0 },
+      { name: "fifo", type: "other", size: 0 },
       { name: "link-in", type: "symlink", size: 0 },
       { name: "link-out", type: "symlink", size: 0 },
+      { name: "sock", type: "other", size: 0 },
       { name: "sub", type: "directory", size: 0 },
     ]);
   });

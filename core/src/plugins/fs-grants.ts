@@ -4,7 +4,7 @@
  * the manifest granted; reads and writes are capped; writing needs an `fs.write` grant.
  */
 import { randomBytes } from "node:crypto";
-import { constants, promises as fsp } from "node:fs";
+import { constants, promises as fsp, type Stats } from "node:fs";
 import path from "node:path";
 import { expandPattern } from "./net-grants.js";
 import { PluginCallError } from "./plugin-call-error.js";
@@ -130,25 +130,57 @@ function notFoundOrIo(error: unknown, requested: string): PluginCallError {
   return new PluginCallError("io_error", `${requested}: ${code ?? (error as Error).message}`, { cause: error });
 }
 
+/** What a non-regular file is, in words, for the error a plugin sees. */
+function specialKind(stat: Stats): string {
+  if (stat.isFIFO()) return "a FIFO (named pipe)";
+  if (stat.isSocket()) return "a socket";
+  if (stat.isCharacterDevice()) return "a character device";
+  if (stat.isBlockDevice()) return "a block device";
+  if (stat.isSymbolicLink()) return "a symbolic link";
+  if (stat.isDirectory()) return "a folder";
+  return "not a regular file";
+}
+
+function notRegular(stat: Stats, realPath: string, only: string): PluginCallError {
+  return new PluginCallError("invalid_request", `${realPath} is ${specialKind(stat)}; ${only}`);
+}
+
+async function lstatChecked(realPath: string): Promise<Stats> {
+  try {
+    return await fsp.lstat(realPath);
+  } catch (error) {
+    throw notFoundOrIo(error, realPath);
+  }
+}
+
 /**
  * Reads a checked regular file from `offset`, `length` bytes or to the end; more than `maxBytes`
  * is refused (`response_too_large`) rather than cut, so a plugin knows to ask for a range.
+ *
+ * Anything but a regular file is refused before it is opened: opening a FIFO with no writer blocks
+ * the thread that opens it, a libuv pool thread, and the launcher gives that pool one thread, the
+ * one node-llama-cpp evaluates on, so one read would stall every completion. The open itself is
+ * `O_NONBLOCK | O_NOFOLLOW` and the handle is checked to be the file `lstat` saw, so a file swapped
+ * for a FIFO or a link in between is refused, not waited on.
  */
 export async function readCapped(realPath: string, options: { offset?: number; length?: number; maxBytes: number }): Promise<Buffer> {
   const offset = options.offset ?? 0;
   if (!Number.isSafeInteger(offset) || offset < 0 || (options.length !== undefined && (!Number.isSafeInteger(options.length) || options.length < 0))) {
     throw new PluginCallError("invalid_request", "offset and length must be non-negative integers");
   }
+  const only = "only regular files can be read";
+  const seen = await lstatChecked(realPath);
+  if (!seen.isFile()) throw notRegular(seen, realPath, only);
   let handle: fsp.FileHandle;
   try {
-    // O_NOFOLLOW: should the checked path have become a symlink since the check, do not follow it.
-    handle = await fsp.open(realPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    handle = await fsp.open(realPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     throw notFoundOrIo(error, realPath);
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new PluginCallError("invalid_request", `not a regular file: ${realPath}`);
+    if (!stat.isFile()) throw notRegular(stat, realPath, only);
+    if (stat.dev !== seen.dev || stat.ino !== seen.ino) throw new PluginCallError("io_error", `${realPath} was replaced while it was being opened; try again`);
     const available = Math.max(0, stat.size - offset);
     const wanted = options.length === undefined ? available : Math.min(options.length, available);
     if (wanted > options.maxBytes) {
@@ -167,10 +199,16 @@ export async function readCapped(realPath: string, options: { offset?: number; l
   }
 }
 
-/** Lists a checked folder, sorted by name; more than `maxEntries` is refused (`too_many_entries`). */
+/**
+ * Lists a checked folder, sorted by name; more than `maxEntries` is refused (`too_many_entries`),
+ * and anything but a folder (`invalid_request`).
+ */
 export async function listFolder(realPath: string, maxEntries: number): Promise<FolderEntry[]> {
+  const seen = await lstatChecked(realPath);
+  if (!seen.isDirectory()) throw notRegular(seen, realPath, "only folders can be listed");
   const names: string[] = [];
   try {
+    // opendir opens with O_DIRECTORY | O_NONBLOCK: should the folder have become a FIFO since, it fails at once.
     const dir = await fsp.opendir(realPath);
     for await (const entry of dir) {
       names.push(entry.name);
@@ -198,13 +236,18 @@ export async function listFolder(realPath: string, maxEntries: number): Promise<
 
 /**
  * Writes `text` to a checked path atomically: a temporary file in the same folder, then a rename
- * over the target, so a reader never sees half a file. Returns the bytes written.
+ * over the target, so a reader never sees half a file. Returns the bytes written. A FIFO, socket or
+ * device at the path is refused (`invalid_request`), not replaced.
  */
 export async function writeCapped(realPath: string, text: string, maxBytes: number): Promise<number> {
   const data = Buffer.from(text, "utf8");
   if (data.length > maxBytes) {
     throw new PluginCallError("payload_too_large", `writing ${data.length} bytes is over the cap of ${maxBytes}`);
   }
+  // The write itself never opens the target (a new temp file, then a rename), so it cannot block on
+  // a FIFO; but a FIFO, socket or device is not the plugin's file to replace.
+  const existing = await fsp.lstat(realPath).catch(() => null);
+  if (existing && !existing.isFile() && !existing.isSymbolicLink()) throw notRegular(existing, realPath, "only regular files can be written");
   const temp = path.join(path.dirname(realPath), `.${path.basename(realPath)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     // "wx": O_EXCL refuses to open anything already there, a symlink planted at the name included.

@@ -10,6 +10,7 @@
  */
 import { checkedFetch, raceAbort, type CheckedFetchOptions, type CheckedRequest } from "./checked-fetch.js";
 import { checkPath, listFolder, readCapped, writeCapped, type FsGrants } from "./fs-grants.js";
+import { pluginIo } from "./io-watch.js";
 import type { ShimmyFunctionName } from "./module-check.js";
 import type { NetGrant } from "./net-grants.js";
 import { PluginCallError } from "./plugin-call-error.js";
@@ -130,7 +131,10 @@ export async function answerHostFunction(name: ShimmyFunctionName, requestBytes:
     if (typeof request !== "object" || request === null || Array.isArray(request)) {
       throw new PluginCallError("invalid_request", `${name}: the request must be a JSON object`);
     }
-    answer = await raceAbort(handler(request as Record<string, unknown>), alive);
+    let work = handler(request as Record<string, unknown>);
+    // File work runs on the thread pool inference shares: watched, so /health shows it stuck.
+    if (name.startsWith("shimmy_fs_")) work = pluginIo.watch(`${name} ${String((request as { path?: unknown }).path).slice(0, 200)}`, work);
+    answer = await raceAbort(work, alive);
   } catch (error) {
     if (alive.aborted) throw alive.reason;
     answer = asError(error).toJSON();

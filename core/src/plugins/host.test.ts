@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import type { PluginManifest, ToolCapability } from "@shimmy/plugin-sdk";
+import { HOST_LIMITS, instanceMemory, type PluginManifest, type ToolCapability } from "@shimmy/plugin-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PluginHost, workerCaps, type PluginHostOptions } from "./host.js";
 import { checkModule } from "./module-check.js";
-import { WorkerInstance } from "./worker-instance.js";
+import { WORKER_RESOURCE_LIMITS, WorkerInstance } from "./worker-instance.js";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -70,8 +70,11 @@ beforeAll(async () => {
     compile("echo", "nomax", null),
     compile("extism-http", "extism-http", 32),
     compile("bombs", "bombs", 32),
+    compile("start-spin", "start-spin", 32),
+    compile("init-spin", "init-spin", 32),
+    compile("time-bomb", "time-bomb", 32),
   ]);
-  [wasm.echo, wasm.misbehave, wasm.http, wasm.fs, wasm.nomax, wasm.extismHttp, wasm.bombs] = built;
+  [wasm.echo, wasm.misbehave, wasm.http, wasm.fs, wasm.nomax, wasm.extismHttp, wasm.bombs, wasm.startSpin, wasm.initSpin, wasm.timeBomb] = built;
 });
 
 afterAll(async () => {
@@ -117,6 +120,24 @@ describe("PluginHost: calls and limits", () => {
     const host = await load({ manifest: manifest("echo4", echoTools), wasm: wasm.echo!, poolSize: 2 });
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => host.callTool("echo", { text: `call ${i}` })));
     expect(results).toEqual(Array.from({ length: 8 }, (_, i) => ({ text: `call ${i}` })));
+  });
+
+  it(`runs HOST_LIMITS.instancesPerPlugin (${HOST_LIMITS.instancesPerPlugin}) instances, as the manifest reference states: one more call than that waits`, async () => {
+    expect(HOST_LIMITS.instancesPerPlugin).toBe(2);
+    const m = manifest("instances", misbehaveTools, { limits: { memoryMaxPages: 64, timeoutMs: 1500, maxResponseBytes: 64 * 1024 } });
+    const host = await load({ manifest: m, wasm: wasm.misbehave! }); // no poolSize: the default
+    // One endless call holds one instance; a call beside it runs on the other.
+    const first = host.callTool("loop", {}).catch((e: { code: string }) => e.code);
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
+    expect(await first).toBe("timeout");
+    // Three endless calls at once: two run on the two instances, the third waits in the queue, and
+    // its deadline (counted from its arrival, as theirs) passes there, before any instance is free.
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(() => host.callTool("loop", {}).catch((e: { code: string; message: string }) => ({ code: e.code, waited: /while waiting/.test(e.message) }))),
+    );
+    expect(outcomes.map((o) => o.code)).toEqual(["timeout", "timeout", "timeout"]);
+    expect(outcomes.filter((o) => o.waited), JSON.stringify(outcomes)).toHaveLength(1);
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
   });
 
   it("ends an endless call with timeout, fails traps, memory bombs and bad output alone, and keeps working", async () => {
@@ -304,7 +325,7 @@ describe("PluginHost: shimmy_fs_*", () => {
 });
 
 describe("PluginHost: allocation caps in the instance's worker", () => {
-  const bombTools = ["alloc_bomb", "var_bomb", "now_bomb", "tiny_blocks", "free_loop", "counter", "greeting", "crash"].map((n) => tool(n));
+  const bombTools = ["alloc_bomb", "var_bomb", "now_bomb", "tiny_blocks", "free_loop", "counter", "greeting", "crash", "alloc_exact"].map((n) => tool(n));
   const limits = { memoryMaxPages: 32, timeoutMs: 10_000, maxResponseBytes: 64 * 1024 };
   const caps = workerCaps(limits);
 
@@ -335,6 +356,19 @@ describe("PluginHost: allocation caps in the instance's worker", () => {
     expect(ticks).toBeGreaterThan(0);
     const outcomes = logLines.filter((l) => l.plugin === "bombs").map((l) => l.outcome);
     expect(outcomes).toEqual(["memory_limit", "ok", "memory_limit", "ok", "memory_limit", "ok", "memory_limit", "ok"]);
+  });
+
+  it("holds an instance to the memory bound the manifest reference states, to the byte", async () => {
+    const stated = instanceMemory(limits);
+    expect(caps.blockBytes).toBe(stated.blocks);
+    expect(caps.varBytes).toBe(stated.vars);
+    expect(WORKER_RESOURCE_LIMITS.maxOldGenerationSizeMb! + WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb!).toBe(HOST_LIMITS.workerHeapMiB);
+    const host = await load({ manifest: manifest("exact", bombTools, { limits }), wasm: wasm.bombs!, poolSize: 1 });
+    // The input and the output are blocks too: the block a call may allocate is what they leave.
+    const output = '{"value":1}'.length;
+    const n = stated.blocks - JSON.stringify({ n: stated.blocks }).length - output;
+    await expect(host.callTool("alloc_exact", { n })).resolves.toEqual({ value: 1 });
+    await expect(host.callTool("alloc_exact", { n: n + 1 })).rejects.toMatchObject({ code: "memory_limit", message: expect.stringContaining(`(${stated.blocks} bytes`) });
   });
 
   it("keeps vars across calls on an instance, and hands config to the plugin", async () => {
@@ -376,5 +410,135 @@ describe("PluginHost: allocation caps in the instance's worker", () => {
     const output = await fresh.call("free_loop", input);
     expect(new TextDecoder().decode(output!)).toBe('{"value":200}');
     await fresh.close();
+  });
+});
+
+/**
+ * Calls another plugin's tool every 25 ms until `during` settles: the attack under test must never
+ * hold up a different plugin. Returns the slowest call, in ms (every call must succeed).
+ */
+async function otherPluginKeepsWorking(during: Promise<unknown>): Promise<number> {
+  const other = await load({ manifest: manifest(`bystander-${hosts.length}`, [tool("echo")]), wasm: wasm.echo!, poolSize: 1 });
+  let settled = false;
+  void during.then(() => (settled = true), () => (settled = true));
+  let slowest = 0;
+  let calls = 0;
+  for (let i = 0; i < 2000 && !settled; i++) {
+    const started = Date.now();
+    await expect(other.callTool("echo", { text: `call ${i}` })).resolves.toEqual({ text: `call ${i}` });
+    slowest = Math.max(slowest, Date.now() - started);
+    calls++;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  expect(calls).toBeGreaterThan(0);
+  return slowest;
+}
+
+describe("PluginHost: the instantiation deadline", () => {
+  const okTool = [tool("ok", { outputSchema: VALUE_SCHEMA })];
+
+  it.each([
+    ["start function (top-level code)", "startSpin"],
+    ["exported hs_init", "initSpin"],
+  ])("refuses a plugin whose %s never returns, at startTimeoutMs, while another plugin's calls keep working", async (_what, key) => {
+    const started = Date.now();
+    const loading = load({ manifest: manifest(`spin-${key}`, okTool), wasm: wasm[key]!, poolSize: 2, startTimeoutMs: 400 });
+    const slowest = await otherPluginKeepsWorking(loading);
+    await expect(loading).rejects.toMatchObject({ code: "start_failed", message: expect.stringContaining("did not finish instantiating within 400 ms") });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(slowest).toBeLessThan(1000);
+  });
+
+  it("abandons a load stuck in a start function through its signal", async () => {
+    const controller = new AbortController();
+    const loading = load({ manifest: manifest("spin-abandoned", okTool), wasm: wasm.startSpin!, startTimeoutMs: 60_000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    await expect(loading).rejects.toMatchObject({ code: "closed" });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("marks a time bomb failed once its replacement instances keep hanging, and stops restarting it", async () => {
+    const bombTools = [...okTool, tool("trap")];
+    const limits = { memoryMaxPages: 64, timeoutMs: 2000, maxResponseBytes: 64 * 1024 };
+    const bombAt = Date.now() + 1000;
+    const host = await load({
+      manifest: manifest("time-bomb", bombTools, { limits }),
+      wasm: wasm.timeBomb!,
+      config: { bomb_at: String(bombAt) },
+      poolSize: 1,
+      startTimeoutMs: 300,
+      maxStartFailures: 2,
+    });
+    // Passes its first load, and works until the clock passes bomb_at.
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, bombAt - Date.now() + 50)));
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
+    const attack = (async () => {
+      // The trap makes the pool replace the instance; the replacement's start function spins.
+      await expect(host.callTool("trap", {})).rejects.toMatchObject({ code: "plugin_error" });
+      let started = Date.now();
+      await expect(host.callTool("ok", {})).rejects.toMatchObject({ code: "start_failed", message: expect.stringContaining("within 300 ms") });
+      expect(Date.now() - started).toBeLessThan(1500); // the start deadline, not timeoutMs, nor never
+      // The failed slot starts again for this call, which fails at once; that second failed start is the last.
+      await expect(host.callTool("ok", {})).rejects.toMatchObject({ code: "start_failed" });
+      for (let i = 0; i < 40 && host.failure === null; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(host.failure).toContain("gave up after 2 failed starts in a row");
+      started = Date.now();
+      await expect(host.callTool("ok", {})).rejects.toMatchObject({ code: "start_failed", message: expect.stringContaining("gave up") });
+      expect(Date.now() - started).toBeLessThan(200);
+    })();
+    const slowest = await otherPluginKeepsWorking(attack);
+    await attack;
+    expect(slowest).toBeLessThan(1000);
+    const started = Date.now();
+    await host.close();
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it("closes at once while a replacement instance is stuck in its start function", async () => {
+    const host = await load({
+      manifest: manifest("time-bomb2", [...okTool, tool("trap")]),
+      wasm: wasm.timeBomb!,
+      config: { bomb_at: String(Date.now() + 500) },
+      poolSize: 1,
+      startTimeoutMs: 60_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expect(host.callTool("trap", {})).rejects.toMatchObject({ code: "plugin_error" });
+    const waiting = host.callTool("ok", {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    await host.close();
+    expect(Date.now() - started).toBeLessThan(500);
+    await expect(waiting).rejects.toMatchObject({ code: "closed" });
+  });
+});
+
+describe("PluginHost: calls queue within their deadline", () => {
+  const loopTools = [tool("loop"), tool("ok", { outputSchema: VALUE_SCHEMA })];
+  const limits = { memoryMaxPages: 64, timeoutMs: 300, maxResponseBytes: 64 * 1024 };
+
+  it("ends every one of 20 concurrent spinning calls near timeoutMs, while another plugin's calls keep working", async () => {
+    const host = await load({ manifest: manifest("queue-spin", loopTools, { limits }), wasm: wasm.misbehave!, poolSize: 2 });
+    const started = Date.now();
+    const calls = Promise.all(Array.from({ length: 20 }, () => host.callTool("loop", {}).then(() => null, (e: unknown) => e as { code: string })));
+    const slowest = await otherPluginKeepsWorking(calls);
+    const errors = await calls;
+    // Before, the last of them failed after about 20 / 2 × 300 ms.
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(errors.map((e) => e?.code)).toEqual(Array(20).fill("timeout"));
+    expect(slowest).toBeLessThan(1000);
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
+  });
+
+  it("refuses a call past maxQueue with busy, at once", async () => {
+    const host = await load({ manifest: manifest("queue-cap", loopTools, { limits }), wasm: wasm.misbehave!, poolSize: 1, maxQueue: 3 });
+    const calls = Array.from({ length: 4 }, () => host.callTool("loop", {}).catch((e: unknown) => e));
+    const started = Date.now();
+    await expect(host.callTool("ok", {})).rejects.toMatchObject({ code: "busy", message: expect.stringContaining("3 calls are already waiting") });
+    expect(Date.now() - started).toBeLessThan(100);
+    await Promise.all(calls);
+    await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
   });
 });

@@ -11,6 +11,11 @@
  * (host-functions.ts: checkedFetch, fs-grants) and posts the answer back. A call past `timeoutMs`,
  * an aborted one and `close()` terminate the worker (the pool replaces it) and abort its I/O here.
  *
+ * Deadlines: instantiating an instance (the wasm start function, then `hs_init`) has its own,
+ * `startTimeoutMs`, past which its worker is terminated; a call's `timeoutMs` counts its time in
+ * the pool's queue, which holds at most `maxQueue` calls (instance-pool.ts). A plugin whose
+ * instances fail to start `maxStartFailures` times in a row is marked failed ({@link PluginHost.failure}).
+ *
  * Caps, per instance (ArrayBuffers are outside the V8 heap, so `resourceLimits` alone bounds none):
  * - Extism memory blocks, live bytes in one call (`alloc`, the input, config values, vars read,
  *   host-function answers, HTTP bodies): `memoryMaxPages × 64 KiB + jsonCap(maxResponseBytes)`:
@@ -23,7 +28,7 @@
  * - the worker's heap: WORKER_RESOURCE_LIMITS (64 MiB old generation); a worker that passes it dies,
  *   its call fails with `memory_limit` and the pool replaces it.
  */
-import type { PluginManifest, ToolCapability } from "@shimmy/plugin-sdk";
+import { HOST_LIMITS, type PluginManifest, type ToolCapability } from "@shimmy/plugin-sdk";
 import type { ValidateFunction } from "ajv";
 import { resolveFolderGrants } from "./fs-grants.js";
 import { jsonCap, type HostFunctionGrants } from "./host-functions.js";
@@ -32,7 +37,7 @@ import { checkModule, SHIMMY_FUNCTIONS, type ShimmyFunctionName } from "./module
 import { resolveGrants } from "./net-grants.js";
 import { compileJsonSchema, schemaErrorText } from "./json-schema.js";
 import { PluginCallError } from "./plugin-call-error.js";
-import { WorkerInstance, type PluginLog } from "./worker-instance.js";
+import { WorkerInstance, type PluginLog, type WorkerInstanceSpec } from "./worker-instance.js";
 import type { WorkerCaps } from "./worker-protocol.js";
 
 /** The log methods the host uses (a pino logger fits). */
@@ -55,8 +60,23 @@ export interface PluginHostOptions {
   /** Shimmy's own listen addresses, never reachable from a plugin. */
   serverAddresses: { host: string; port: number }[];
   logger: PluginHostLogger;
-  /** Instances, each running one call at a time; 2 unless given. */
+  /** Instances, each running one call at a time; `HOST_LIMITS.instancesPerPlugin` (2) unless given. */
   poolSize?: number;
+  /** Longest instantiation of one instance (start function, `hs_init`). @default PLUGIN_START_TIMEOUT_MS (5 s) */
+  startTimeoutMs?: number;
+  /** Calls that may wait for a busy pool; one more fails with `busy`. @default DEFAULT_MAX_QUEUE (32) */
+  maxQueue?: number;
+  /** Failed instance starts in a row after which the plugin is marked failed. @default DEFAULT_MAX_START_FAILURES (3) */
+  maxStartFailures?: number;
+  /** Abandons the load: instances still starting are terminated and `load` fails with `closed`. */
+  signal?: AbortSignal;
+  /**
+   * `none` grants no origin and no folder whatever the manifest asks: for running a plugin the user
+   * has not approved yet (the install-time start check). @default "manifest"
+   */
+  grants?: "manifest" | "none";
+  /** Called once, with the reason, if the plugin is marked failed (see {@link PluginHost.failure}). */
+  onFailed?(reason: string): void;
 }
 
 /** Per-call options of {@link PluginHost.callTool}. */
@@ -118,8 +138,9 @@ export class PluginHost {
    * the grants once, compiles the tool schemas and starts the instance pool.
    *
    * @throws {PluginCallError} `memory_limit`, `invalid_module`, `permission_denied` or
-   *   `payload_too_large` (config); an instance that fails to start (its worker, or the plugin in
-   *   it) rejects with that error.
+   *   `payload_too_large` (config); `start_failed` when an instance traps or runs past
+   *   `startTimeoutMs` while instantiating (or its worker's own error); `closed` when `signal`
+   *   abandoned the load.
    */
   static async load(options: PluginHostOptions): Promise<PluginHost> {
     const { manifest, logger } = options;
@@ -136,10 +157,13 @@ export class PluginHost {
       });
     }
     const net = manifest.permissions?.net ?? [];
+    const none = options.grants === "none";
     const grants: HostFunctionGrants = {
-      net: resolveGrants(net, options.config),
+      net: none ? [] : resolveGrants(net, options.config),
       // Resolved once, now: a folder that appears later is not granted until the plugin is reloaded.
-      fs: await resolveFolderGrants(manifest.permissions?.fs?.read ?? [], manifest.permissions?.fs?.write ?? [], options.config, options.home),
+      fs: none
+        ? { home: options.home, folders: [] }
+        : await resolveFolderGrants(manifest.permissions?.fs?.read ?? [], manifest.permissions?.fs?.write ?? [], options.config, options.home),
       serverAddresses: options.serverAddresses,
       maxResponseBytes: limits.maxResponseBytes,
       timeoutMs: limits.timeoutMs,
@@ -152,10 +176,28 @@ export class PluginHost {
       const needs = SHIMMY_FUNCTIONS[name];
       return needs === null || (needs === "net" ? net.length > 0 : hasFs);
     });
-    const spec = { module, config, caps: workerCaps(limits), shimmyFunctions, extismHttp: net.length > 0, grants, log };
-    const factory = () => WorkerInstance.start(spec);
-    const pool = await InstancePool.create(factory, options.poolSize ?? 2);
+    const spec: WorkerInstanceSpec = { module, config, caps: workerCaps(limits), shimmyFunctions, extismHttp: net.length > 0, grants, log };
+    const startTimeoutMs = options.startTimeoutMs;
+    const factory = (signal: AbortSignal) => WorkerInstance.start(spec, { signal, ...(startTimeoutMs === undefined ? {} : { timeoutMs: startTimeoutMs }) });
+    const pool = await InstancePool.create(factory, {
+      size: options.poolSize ?? HOST_LIMITS.instancesPerPlugin,
+      ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
+      ...(options.maxStartFailures === undefined ? {} : { maxStartFailures: options.maxStartFailures }),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onFailed: (reason) => {
+        logger.warn({ event: "plugin_failed", plugin: manifest.name }, `${manifest.name} is marked failed: ${reason}`);
+        options.onFailed?.(reason);
+      },
+    });
     return new PluginHost(manifest, tools, pool, logger);
+  }
+
+  /**
+   * Why the plugin is marked failed (its instances kept failing to start; every call now fails with
+   * `start_failed`), or null while it runs. Reloading it (a new host) is the way back.
+   */
+  get failure(): string | null {
+    return this.#pool.failure;
   }
 
   /** The tools this plugin declares, by name. */
@@ -168,8 +210,9 @@ export class PluginHost {
    * a pooled instance under `timeoutMs`, and the output must be JSON matching its `outputSchema`
    * within `maxResponseBytes`. Writes one audit line per call.
    *
-   * @throws {PluginCallError} `unknown_tool`, `invalid_input`, `payload_too_large`, `timeout`,
-   *   `aborted`, `closed`, `plugin_error`, `memory_limit` (the call passed an allocation cap; the
+   * @throws {PluginCallError} `unknown_tool`, `invalid_input`, `payload_too_large`, `timeout` (the
+   *   deadline counts time in line too), `busy` (the queue is full), `start_failed`, `aborted`,
+   *   `closed`, `plugin_error`, `memory_limit` (the call passed an allocation cap; the
    *   instance is replaced), `invalid_output` or `response_too_large`.
    */
   async callTool(toolName: string, input: unknown, options: CallToolOptions = {}): Promise<unknown> {

@@ -2,7 +2,9 @@
  * The running server's view of the plugin store: every enabled plugin loaded in a {@link PluginHost},
  * reloaded when `plugins.lock.json` or `secrets.json` changes (the CLI writes them; no restart), and
  * its tools callable by name. A plugin that cannot be loaded (its `plugin.wasm` changed after install,
- * settings that reach more than was approved) is listed with the reason and refused when called.
+ * settings that reach more than was approved, instances that do not come up within their start
+ * deadline) is listed with the reason and refused when called; so is one whose instances later keep
+ * failing to start. Plugins load side by side, and a call never waits for another plugin's load.
  */
 import { watch, type FSWatcher } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -16,6 +18,7 @@ import { versionDir } from "./store/layout.js";
 import { readLock, type GrantedPermissions, type LockedPlugin } from "./store/lock-file.js";
 import { missingRequiredConfig } from "./store/plugin-config.js";
 import { resolvePermissions, widening } from "./store/permissions.js";
+import { clearLoadStatus, writeLoadStatus, type FailedPlugin } from "./store/load-status.js";
 import { readPluginSecrets } from "./store/secrets.js";
 import { readInstalledManifest, readVerifiedWasm } from "./store/store.js";
 import { assignFunctionNames } from "./tool-names.js";
@@ -26,7 +29,7 @@ export interface PluginSummary {
   version: string;
   description: string;
   enabled: boolean;
-  /** `ready`: loaded; `disabled`; `error`: installed but not loadable (see `error`). */
+  /** `ready`: loaded; `disabled`; `error`: installed but not loadable, or marked failed (see `error`). */
   status: "ready" | "disabled" | "error";
   error?: string;
   tools: {
@@ -71,6 +74,18 @@ export interface InstalledPluginsOptions {
   logger: PluginHostLogger & { error(obj: object, msg?: string): void };
   /** Instances per plugin. @default 2 */
   poolSize?: number;
+  /** Longest instantiation of one plugin instance. @default PLUGIN_START_TIMEOUT_MS (5 s) */
+  startTimeoutMs?: number;
+  /** Calls that may wait for one plugin's busy instances. @default DEFAULT_MAX_QUEUE (32) */
+  maxQueue?: number;
+}
+
+/** What `/health` tells about the plugins. */
+export interface PluginsHealth {
+  /** Plugins loaded and running. */
+  ready: number;
+  /** Enabled plugins that cannot run, each with the reason. */
+  failed: { name: string; error: string }[];
 }
 
 const RELOAD_DEBOUNCE_MS = 50;
@@ -88,6 +103,10 @@ function toShimmyError(error: unknown, plugin: string, tool: string): unknown {
       return new ShimmyError("tool_timeout", `${plugin} ${tool}: ${error.message}`, { cause: error });
     case "closed":
       return new ShimmyError("plugin_unavailable", `${plugin} was reloaded or removed during the call; call it again`, { cause: error });
+    case "busy":
+      return new ShimmyError("plugin_busy", `${plugin} ${tool}: ${error.message}`, { headers: { "Retry-After": "1" }, cause: error });
+    case "start_failed":
+      return new ShimmyError("plugin_unavailable", `${plugin} could not start an instance for ${tool}: ${error.message}`, { cause: error });
     default:
       return new ShimmyError("tool_failed", error.message.startsWith(plugin) ? error.message : `${plugin} ${tool}: ${error.message}`, { cause: error });
   }
@@ -104,6 +123,10 @@ export class InstalledPlugins {
   #reloading: Promise<void> | undefined;
   #again = false;
   #closed = false;
+  /** Aborted by close(): abandons loads in progress, so a plugin slow to start never holds up a shutdown. */
+  readonly #closing = new AbortController();
+  /** The last write of plugin-status.json: writes go one after another. */
+  #statusWrite: Promise<void> = Promise.resolve();
 
   constructor(options: InstalledPluginsOptions) {
     this.#options = options;
@@ -165,6 +188,7 @@ export class InstalledPlugins {
     }
     const next = new Map<string, Loaded>();
     const stale: PluginHost[] = [];
+    const loads: Promise<void>[] = [];
     for (const [name, entry] of Object.entries(lock.plugins)) {
       const own = secrets[name] ?? {};
       const fingerprint = JSON.stringify([entry, own]);
@@ -174,8 +198,11 @@ export class InstalledPlugins {
         continue;
       }
       if (current?.host) stale.push(current.host);
-      next.set(name, await this.#load(name, entry, own, fingerprint));
+      // Side by side: a plugin slow to start costs this reload its start deadline once, not once per plugin.
+      next.set(name, current ?? this.#placeholder(name, entry, fingerprint));
+      loads.push(this.#load(name, entry, own, fingerprint).then((loaded) => void next.set(name, loaded)));
     }
+    await Promise.all(loads);
     for (const [name, loaded] of this.#plugins) if (!next.has(name) && loaded.host) stale.push(loaded.host);
     if (this.#closed) {
       await Promise.all([...next.values()].filter((l) => l.host && !this.#plugins.has(l.name)).map((l) => l.host?.close()));
@@ -187,7 +214,13 @@ export class InstalledPlugins {
     );
     // Calls in flight on a replaced host fail with `closed` (answered as "call it again").
     await Promise.all(stale.map((host) => host.close().catch(() => {})));
+    this.#recordStatus();
     logger.info({ event: "plugins_loaded", plugins: [...next.values()].map((l) => ({ name: l.name, version: l.entry.version, status: this.#status(l) })) }, "plugins loaded");
+  }
+
+  /** Keeps a new plugin's place in the map's order while it loads (the map is swapped in whole, later). */
+  #placeholder(name: string, entry: LockedPlugin, fingerprint: string): Loaded {
+    return { name, entry, manifest: null, host: null, secretsSet: [], missingConfig: [], fingerprint };
   }
 
   async #load(name: string, entry: LockedPlugin, secrets: Record<string, unknown>, fingerprint: string): Promise<Loaded> {
@@ -212,7 +245,11 @@ export class InstalledPlugins {
         home: layout.userHome,
         serverAddresses: this.#serverAddresses,
         logger,
+        signal: this.#closing.signal,
+        onFailed: () => this.#recordStatus(),
         ...(this.#options.poolSize ? { poolSize: this.#options.poolSize } : {}),
+        ...(this.#options.startTimeoutMs ? { startTimeoutMs: this.#options.startTimeoutMs } : {}),
+        ...(this.#options.maxQueue ? { maxQueue: this.#options.maxQueue } : {}),
       });
     } catch (error) {
       loaded.error = (error as Error).message;
@@ -223,7 +260,32 @@ export class InstalledPlugins {
 
   #status(loaded: Loaded): PluginSummary["status"] {
     if (!loaded.entry.enabled) return "disabled";
-    return loaded.host ? "ready" : "error";
+    return loaded.host && loaded.host.failure === null ? "ready" : "error";
+  }
+
+  /** Why a plugin cannot run: its load error, or why its instances were given up on. */
+  #error(loaded: Loaded): string | undefined {
+    return loaded.error ?? loaded.host?.failure ?? undefined;
+  }
+
+  /** The plugins' state for `/health`: how many run, and which enabled ones cannot, with why. */
+  health(): PluginsHealth {
+    const all = [...this.#plugins.values()];
+    return {
+      ready: all.filter((l) => this.#status(l) === "ready").length,
+      failed: all.filter((l) => this.#status(l) === "error").map((l) => ({ name: l.name, error: this.#error(l) ?? "unknown reason" })),
+    };
+  }
+
+  /** Writes plugin-status.json, for `shimmy plugin list`: what cannot run now, and why. */
+  #recordStatus(): void {
+    const { layout, logger } = this.#options;
+    this.#statusWrite = this.#statusWrite.then(async () => {
+      if (this.#closed) return;
+      const failed: Record<string, FailedPlugin> = {};
+      for (const { name, error } of this.health().failed) failed[name] = { version: this.#plugins.get(name)?.entry.version ?? "", error };
+      await writeLoadStatus(layout, failed).catch((err: unknown) => logger.warn({ err }, `cannot write ${layout.statusFile}; shimmy plugin list will not show which plugins failed`));
+    });
   }
 
   /** Every installed plugin with its tools, permissions and settings, sorted by name. */
@@ -236,7 +298,7 @@ export class InstalledPlugins {
         description: l.manifest?.description ?? "",
         enabled: l.entry.enabled,
         status: this.#status(l),
-        ...(l.error ? { error: l.error } : {}),
+        ...(this.#error(l) ? { error: this.#error(l) } : {}),
         tools: (l.manifest?.capabilities ?? [])
           .filter((c): c is ToolCapability => c.kind === "tool")
           .map((c) => ({
@@ -259,10 +321,11 @@ export class InstalledPlugins {
    * Calls a tool by its name (or its function name), in `plugin` when given.
    *
    * @throws {ShimmyError} `plugin_not_found`, `tool_not_found`, `ambiguous_tool` (409, naming the
-   *   plugins), `plugin_unavailable`, `invalid_parameter`, `tool_failed` or `tool_timeout`.
+   *   plugins), `plugin_unavailable`, `plugin_busy`, `invalid_parameter`, `tool_failed` or `tool_timeout`.
    */
   async callTool(request: ToolCallRequest, signal?: AbortSignal): Promise<unknown> {
-    await this.#reloading;
+    // No wait for a reload in progress: it may be waiting out another plugin's start deadline. A
+    // call meanwhile uses what is loaded now (a host replaced under it fails with "call it again").
     // A tool is named by its own name or by its function name.
     const toolOf = (l: Loaded): ToolCapability | undefined =>
       (l.manifest?.capabilities ?? []).find(
@@ -286,6 +349,9 @@ export class InstalledPlugins {
     }
     if (!target.entry.enabled) throw new ShimmyError("plugin_unavailable", `${target.name} is disabled; enable it with: shimmy plugin enable ${target.name}`);
     if (!target.host) throw new ShimmyError("plugin_unavailable", `${target.name} could not be loaded: ${target.error ?? "unknown reason"}`);
+    if (target.host.failure !== null) {
+      throw new ShimmyError("plugin_unavailable", `${target.name} is marked failed: ${target.host.failure}; reinstall it, or disable and enable it to try again`);
+    }
     const capability = toolOf(target) as ToolCapability;
     try {
       return await target.host.callTool(capability.name, request.arguments, signal ? { signal } : {});
@@ -297,10 +363,13 @@ export class InstalledPlugins {
   /** Stops watching and closes every plugin. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
     clearTimeout(this.#timer);
     this.#watcher?.close();
     await this.#reloading?.catch(() => {});
     await Promise.all([...this.#plugins.values()].map((l) => l.host?.close().catch(() => {})));
     this.#plugins.clear();
+    await this.#statusWrite;
+    await clearLoadStatus(this.#options.layout).catch(() => {});
   }
 }

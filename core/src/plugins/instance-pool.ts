@@ -1,10 +1,17 @@
 /**
  * A fixed pool of plugin instances. An instance runs one call at a time, so each call takes an idle
- * instance and callers wait in FIFO order. The pool races every call against `timeoutMs`, the
- * caller's signal and {@link InstancePool.close}; an instance whose call did not end cleanly
- * (timeout, abort, trap, plugin error, an allocation cap reached, a worker that died) is closed
- * (its worker terminated) and replaced by a fresh one, since its memory can no longer be trusted.
+ * instance and callers wait in FIFO order, at most `maxQueue` of them. A call's `timeoutMs` counts
+ * from the moment it asks: waiting in line and waiting for its instance to start are part of it. The
+ * pool races every step against that deadline, the caller's signal and {@link InstancePool.close};
+ * an instance whose call did not end cleanly (timeout, abort, trap, plugin error, an allocation cap
+ * reached, a worker that died) is closed (its worker terminated) and replaced by a fresh one, since
+ * its memory can no longer be trusted.
+ *
+ * Starts can fail too (a start function that traps, or one that spins past its deadline: a time
+ * bomb that only goes off in replacement instances). After `maxStartFailures` failed starts in a
+ * row the pool gives up: it starts nothing more, and every call fails at once with `start_failed`.
  */
+import { HOST_LIMITS } from "@shimmy/plugin-sdk";
 import { PluginCallError } from "./plugin-call-error.js";
 
 /** One instance as the pool sees it. */
@@ -15,18 +22,43 @@ export interface PoolInstance {
   close(): Promise<void>;
 }
 
-/** Makes a fresh instance from the already compiled module. */
-export type InstanceFactory = () => Promise<PoolInstance>;
+/**
+ * Makes a fresh instance from the already compiled module, under its own start deadline; `signal`
+ * abandons the start (the pool was closed).
+ */
+export type InstanceFactory = (signal: AbortSignal) => Promise<PoolInstance>;
+
+/** Calls that may wait for an instance of one plugin, unless {@link InstancePoolOptions.maxQueue} says otherwise. */
+export const DEFAULT_MAX_QUEUE = HOST_LIMITS.queuedCallsPerPlugin;
+
+/** Failed starts in a row after which a pool gives up, unless {@link InstancePoolOptions.maxStartFailures} says otherwise. */
+export const DEFAULT_MAX_START_FAILURES = HOST_LIMITS.startFailuresInARow;
+
+/** Options of {@link InstancePool.create}. */
+export interface InstancePoolOptions {
+  /** Instances, each running one call at a time. */
+  size: number;
+  /** Calls that may wait for a busy pool; one more fails with `busy`. @default DEFAULT_MAX_QUEUE */
+  maxQueue?: number;
+  /** Failed starts in a row after which the pool gives up (see the module comment). @default DEFAULT_MAX_START_FAILURES */
+  maxStartFailures?: number;
+  /** Abandons `create`: the starts in progress are terminated and `create` fails with `closed`. */
+  signal?: AbortSignal;
+  /** Called once, with the reason, when the pool gives up on starting instances. */
+  onFailed?(reason: string): void;
+}
 
 interface Slot {
   instance: Promise<PoolInstance>;
+  /** Where `instance` stands: a start still running is never thrown away for a call's sake. */
+  state: "starting" | "up" | "failed";
 }
 
 interface Waiter {
   resolve: (slot: Slot) => void;
   reject: (error: unknown) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
+  signal: AbortSignal;
+  onAbort: () => void;
 }
 
 /** A call that failed inside the plugin: the instance's error, kept so the host can word it. */
@@ -37,114 +69,228 @@ export class InstanceCallFailure extends Error {
   }
 }
 
-function abortedError(): PluginCallError {
-  return new PluginCallError("aborted", "the caller cancelled the plugin call");
+function closedError(): PluginCallError {
+  return new PluginCallError("closed", "the plugin host was closed");
 }
 
-/** A fixed-size pool of instances with a FIFO queue of callers. */
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, not ${value}`);
+  return value;
+}
+
+/** Rejects with the signal's reason as soon as it aborts, whatever `promise` does. */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A fixed-size pool of instances with a bounded FIFO queue of callers. */
 export class InstancePool {
   readonly #factory: InstanceFactory;
-  readonly #slots: Slot[];
-  readonly #idle: Slot[];
+  readonly #size: number;
+  readonly #maxQueue: number;
+  readonly #maxStartFailures: number;
+  readonly #onFailed: ((reason: string) => void) | undefined;
+  readonly #slots: Slot[] = [];
+  readonly #idle: Slot[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #inflight = new Set<AbortController>();
+  /** Aborted by close(): abandons the starts in progress. */
+  readonly #lifetime = new AbortController();
+  #startFailures = 0;
+  #failure: PluginCallError | null = null;
   #closed = false;
 
-  private constructor(factory: InstanceFactory, instances: PoolInstance[]) {
+  private constructor(factory: InstanceFactory, options: InstancePoolOptions) {
     this.#factory = factory;
-    this.#slots = instances.map((instance) => ({ instance: Promise.resolve(instance) }));
-    this.#idle = [...this.#slots];
-  }
-
-  /** Starts `size` instances; if any fails to start, the others are closed and the error thrown. */
-  static async create(factory: InstanceFactory, size: number): Promise<InstancePool> {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`poolSize must be a positive integer, not ${size}`);
-    const started = await Promise.allSettled(Array.from({ length: size }, () => factory()));
-    const failed = started.find((r) => r.status === "rejected");
-    if (failed) {
-      await Promise.all(started.map((r) => (r.status === "fulfilled" ? r.value.close().catch(() => {}) : undefined)));
-      throw (failed as PromiseRejectedResult).reason;
+    this.#size = positiveInteger(options.size, "poolSize");
+    this.#maxQueue = options.maxQueue === undefined ? DEFAULT_MAX_QUEUE : positiveInteger(options.maxQueue, "maxQueue");
+    this.#maxStartFailures = options.maxStartFailures === undefined ? DEFAULT_MAX_START_FAILURES : positiveInteger(options.maxStartFailures, "maxStartFailures");
+    this.#onFailed = options.onFailed;
+    for (let i = 0; i < this.#size; i++) {
+      const slot: Slot = { instance: Promise.resolve(null as never), state: "starting" };
+      this.#start(slot);
+      this.#slots.push(slot);
+      this.#idle.push(slot);
     }
-    return new InstancePool(factory, started.map((r) => (r as PromiseFulfilledResult<PoolInstance>).value));
   }
 
   /**
-   * Runs one call on an idle instance, waiting in line for one.
+   * Starts `size` instances; if any fails to start, the others are closed and its error thrown.
    *
-   * @throws {PluginCallError} `timeout`, `aborted` or `closed`.
+   * @throws {RangeError} for a bad size, `maxQueue` or `maxStartFailures`.
+   * @throws {PluginCallError} `start_failed` (or the worker's error) when an instance cannot start;
+   *   `closed` when `signal` abandoned the start.
+   */
+  static async create(factory: InstanceFactory, options: InstancePoolOptions): Promise<InstancePool> {
+    const pool = new InstancePool(factory, options);
+    const onAbort = () => void pool.close();
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      // The first failure ends the wait: the other starts are abandoned, not waited for.
+      await Promise.all(pool.#slots.map((slot) => slot.instance));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+    if (pool.#closed) throw closedError();
+    return pool;
+  }
+
+  /** Why the pool gave up on starting instances, or null while it runs. */
+  get failure(): string | null {
+    return this.#failure?.message ?? null;
+  }
+
+  /** Calls waiting for an instance now. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * Runs one call on an idle instance, waiting in line for one; `timeoutMs` counts from now.
+   *
+   * @throws {PluginCallError} `timeout`, `aborted`, `closed`, `busy` (the queue is full) or
+   *   `start_failed` (its instance could not start, or the pool gave up).
    * @throws {InstanceCallFailure} when the plugin call itself failed (the instance is replaced).
    */
   async run(exportName: string, input: Uint8Array, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Uint8Array | null> {
-    const slot = await this.#acquire(options.signal);
     const control = new AbortController();
-    const onCallerAbort = () => control.abort(abortedError());
+    let phase: "waiting in line for a free instance" | "waiting for its instance to start" | "running" = "waiting in line for a free instance";
     const timer = setTimeout(
-      () => control.abort(new PluginCallError("timeout", `the plugin call took longer than ${options.timeoutMs} ms`)),
+      () => control.abort(new PluginCallError("timeout", `the plugin call took longer than ${options.timeoutMs} ms (its deadline passed while ${phase})`)),
       options.timeoutMs,
     );
-    options.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    const onCallerAbort = () => control.abort(new PluginCallError("aborted", "the caller cancelled the plugin call"));
+    if (options.signal?.aborted) onCallerAbort();
+    else options.signal?.addEventListener("abort", onCallerAbort, { once: true });
     this.#inflight.add(control);
+    let slot: Slot | undefined;
     let instance: PoolInstance | undefined;
     let clean = false;
     try {
-      try {
-        instance = await slot.instance;
-      } catch (error) {
-        throw new InstanceCallFailure(new Error(`could not start a plugin instance: ${(error as Error)?.message ?? error}`));
-      }
+      slot = await this.#acquire(control.signal);
+      phase = "waiting for its instance to start";
+      instance = await raceSignal(slot.instance, control.signal);
+      phase = "running";
       const call = instance.call(exportName, input);
       call.catch(() => {}); // after a timeout nobody awaits it any more
-      const result = await new Promise<Uint8Array | null>((resolve, reject) => {
-        if (control.signal.aborted) reject(control.signal.reason);
-        control.signal.addEventListener("abort", () => reject(control.signal.reason), { once: true });
-        call.then(resolve, (error: unknown) => reject(new InstanceCallFailure(error)));
-      });
+      const result = await raceSignal(
+        call.catch((error: unknown) => Promise.reject(new InstanceCallFailure(error))),
+        control.signal,
+      );
       clean = true;
       return result;
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onCallerAbort);
       this.#inflight.delete(control);
-      if (!clean) this.#replace(slot, instance);
-      this.#release(slot);
+      if (slot) {
+        // A start still running is left to finish (its own deadline bounds it); a failed one is retried.
+        if (!clean && (instance !== undefined || slot.state === "failed")) this.#replace(slot, instance);
+        this.#release(slot);
+      }
     }
   }
 
-  /** Closes every instance; calls in flight and in line fail with `closed`. */
+  /** Closes every instance, abandoning starts in progress; calls in flight and in line fail with `closed`. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const control of this.#inflight) control.abort(new PluginCallError("closed", "the plugin host was closed"));
+    this.#lifetime.abort(closedError());
+    for (const control of this.#inflight) control.abort(closedError());
     for (const waiter of this.#waiters.splice(0)) {
-      if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
-      waiter.reject(new PluginCallError("closed", "the plugin host was closed"));
+      waiter.signal.removeEventListener("abort", waiter.onAbort);
+      waiter.reject(closedError());
     }
-    await Promise.all(this.#slots.map((slot) => slot.instance.then((i) => i.close()).catch(() => {})));
+    // Started instances are closed now; one still starting is closed when (if ever) it comes up,
+    // without waiting for it: a start that ignores the abort must not hold up a shutdown.
+    await Promise.all(
+      this.#slots.map((slot) => {
+        const closing = slot.instance.then((i) => i.close()).catch(() => {});
+        return slot.state === "starting" ? undefined : closing;
+      }),
+    );
+  }
+
+  /** Starts a fresh instance in `slot`, counting failed starts in a row. */
+  #start(slot: Slot): void {
+    const starting = this.#factory(this.#lifetime.signal).then(
+      (instance) => {
+        if (slot.instance === starting) slot.state = "up";
+        this.#startFailures = 0;
+        return instance;
+      },
+      (error: unknown) => {
+        if (slot.instance === starting) slot.state = "failed";
+        const failure = error instanceof PluginCallError ? error : new PluginCallError("start_failed", `could not start a plugin instance: ${(error as Error)?.message ?? error}`);
+        if (!this.#closed && failure.code !== "closed") this.#startFailed(failure);
+        throw failure;
+      },
+    );
+    starting.catch(() => {}); // a failed start is reported to the next call on this slot
+    slot.instance = starting;
+    slot.state = "starting";
+  }
+
+  #startFailed(failure: PluginCallError): void {
+    this.#startFailures++;
+    if (this.#failure || this.#startFailures < this.#maxStartFailures) return;
+    this.#failure = new PluginCallError("start_failed", `${failure.message}; gave up after ${this.#startFailures} failed starts in a row`, { cause: failure });
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.signal.removeEventListener("abort", waiter.onAbort);
+      waiter.reject(this.#failure);
+    }
+    this.#onFailed?.(this.#failure.message);
   }
 
   /** Closes a broken instance and starts its replacement in the same slot. */
   #replace(slot: Slot, broken: PoolInstance | undefined): void {
     broken?.close().catch(() => {});
-    if (this.#closed) return;
-    slot.instance = this.#factory();
-    slot.instance.catch(() => {}); // a failed start is reported to the next call on this slot
+    if (this.#closed || this.#failure) return;
+    this.#start(slot);
   }
 
-  #acquire(signal?: AbortSignal): Promise<Slot> {
-    if (this.#closed) return Promise.reject(new PluginCallError("closed", "the plugin host was closed"));
-    if (signal?.aborted) return Promise.reject(abortedError());
+  #acquire(signal: AbortSignal): Promise<Slot> {
+    if (this.#closed) return Promise.reject(closedError());
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (signal.aborted) return Promise.reject(signal.reason);
     const idle = this.#idle.shift();
     if (idle) return Promise.resolve(idle);
+    if (this.#waiters.length >= this.#maxQueue) {
+      return Promise.reject(
+        new PluginCallError("busy", `all ${this.#size} instances of the plugin are busy and ${this.#waiters.length} calls are already waiting (the cap on its queue); retry shortly`),
+      );
+    }
     return new Promise<Slot>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal };
-      if (signal) {
-        waiter.onAbort = () => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        signal,
+        // A caller that gives up (its deadline, its client gone) leaves the line at once.
+        onAbort: () => {
           const at = this.#waiters.indexOf(waiter);
           if (at >= 0) this.#waiters.splice(at, 1);
-          reject(abortedError());
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
+          reject(signal.reason);
+        },
+      };
+      signal.addEventListener("abort", waiter.onAbort, { once: true });
       this.#waiters.push(waiter);
     });
   }
@@ -156,7 +302,7 @@ export class InstancePool {
       this.#idle.push(slot);
       return;
     }
-    if (next.onAbort) next.signal?.removeEventListener("abort", next.onAbort);
+    next.signal.removeEventListener("abort", next.onAbort);
     next.resolve(slot);
   }
 }

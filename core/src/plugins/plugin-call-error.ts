@@ -24,6 +24,8 @@ export type PluginCallErrorCode =
   | "invalid_input" // a tool call's input breaks the tool's inputSchema or a host cap
   | "invalid_output" // the plugin's output is not JSON or breaks the tool's outputSchema
   | "plugin_error" // the plugin failed: an error it set, a trap, or an instance that broke
+  | "start_failed" // an instance could not be instantiated (its start function or hs_init trapped or ran past the start deadline)
+  | "busy" // the plugin's queue of waiting calls is full
   | "aborted" // the caller cancelled the call
   | "closed"; // the host was closed
 

@@ -324,6 +324,9 @@ async function start(): Promise<void> {
   for (const name of spec.shimmyFunctions) user[name] = shimmyFunction(name);
   const log = (level: "info" | "warn" | "debug" | "error") => (message: unknown) => post({ type: "log", level, message: String(message).slice(0, caps.logLineBytes) });
   const logger = { info: log("info"), warn: log("warn"), debug: log("debug"), error: log("error"), trace: log("debug"), log: log("info") } as unknown as Console;
+  // The main thread starts the plugin's start deadline on this: the wasm start function and
+  // hs_init run inside createPlugin.
+  post({ type: "instantiating" });
   const plugin = await createPlugin(
     { wasm: [{ module: spec.module as never }] },
     {

@@ -4,11 +4,14 @@
  * `resourceLimits`, and this thread's end of the host-function bridge, which runs the checked I/O
  * (host-functions.ts) and hands each answer back while the worker waits on `Atomics.wait`.
  *
- * A call is one message each way. `close()` terminates the worker at once, even mid-call or while
+ * Instantiating the plugin (its wasm start function, then `hs_init`) runs under its own deadline,
+ * {@link PLUGIN_START_TIMEOUT_MS} unless given: past it the worker is terminated, since nothing else
+ * could stop a start function that spins. A call is one message each way. `close()` terminates the worker at once, even mid-call or while
  * it waits for a host function, and aborts that host function's I/O. A worker that dies by itself
  * (its heap past `resourceLimits`, a crash) fails its call, and the pool replaces it.
  */
 import { MessageChannel, Worker, type ResourceLimits } from "node:worker_threads";
+import { HOST_LIMITS } from "@shimmy/plugin-sdk";
 import { answerExtismHttp, answerHostFunction, type HostFunctionGrants } from "./host-functions.js";
 import type { PoolInstance } from "./instance-pool.js";
 import type { CompiledModule, ShimmyFunctionName } from "./module-check.js";
@@ -23,6 +26,29 @@ export const PLUGIN_WORKER_URL = new URL("../../dist/plugins/plugin-worker.js", 
 
 /** The worker's V8 heap: ample for the SDK and one plugin's bookkeeping; ArrayBuffers are capped apart (WorkerCaps). */
 export const WORKER_RESOURCE_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 };
+
+/**
+ * How long instantiating a plugin may take: its wasm start function (AssemblyScript's top-level
+ * code), then `hs_init`, which Extism calls. Either can loop forever, and nothing else bounds them.
+ */
+export const PLUGIN_START_TIMEOUT_MS = HOST_LIMITS.startTimeoutMs;
+
+/**
+ * How long the worker itself may take to boot (Node, then the Extism SDK) before the plugin's code
+ * runs. No plugin code runs in it, so it is generous: it only guards against a stuck machine.
+ */
+const WORKER_BOOT_TIMEOUT_MS = 30_000;
+
+/** Options of {@link WorkerInstance.start}. */
+export interface WorkerStartOptions {
+  /**
+   * Longest instantiation (start function and `hs_init`); past it the worker is terminated and the
+   * start fails with `start_failed`. @default PLUGIN_START_TIMEOUT_MS
+   */
+  timeoutMs?: number;
+  /** Abandons the start: the worker is terminated and the start fails with `closed`. */
+  signal?: AbortSignal;
+}
 
 /** Where a plugin's log lines go. */
 export type PluginLog = (level: "info" | "warn" | "debug" | "error", message: string) => void;
@@ -59,6 +85,10 @@ function describeExit(error: unknown, code: number | null, limits: ResourceLimit
   return new PluginCallError("plugin_error", `the plugin instance's worker stopped${why}`);
 }
 
+function abandoned(): PluginCallError {
+  return new PluginCallError("closed", "the plugin instance's start was abandoned (its host was closed)");
+}
+
 /** A plugin instance in its own worker. */
 export class WorkerInstance implements PoolInstance {
   readonly #worker: Worker;
@@ -79,8 +109,17 @@ export class WorkerInstance implements PoolInstance {
     this.#limits = limits;
   }
 
-  /** Starts the worker and instantiates the plugin in it; rejects with the worker's error if that fails. */
-  static async start(spec: WorkerInstanceSpec): Promise<WorkerInstance> {
+  /**
+   * Starts the worker and instantiates the plugin in it, under a deadline.
+   *
+   * @throws {PluginCallError} `start_failed` when the plugin trapped or ran past the deadline while
+   *   instantiating (the worker is terminated), `closed` when `signal` abandoned the start, or the
+   *   worker's own error (`memory_limit`, `plugin_error`).
+   */
+  static async start(spec: WorkerInstanceSpec, options: WorkerStartOptions = {}): Promise<WorkerInstance> {
+    const timeoutMs = options.timeoutMs ?? PLUGIN_START_TIMEOUT_MS;
+    const signal = options.signal;
+    if (signal?.aborted) throw abandoned();
     const bridge = new MessageChannel();
     const flagBuffer = new SharedArrayBuffer(4);
     const limits = spec.resourceLimits ?? WORKER_RESOURCE_LIMITS;
@@ -96,21 +135,35 @@ export class WorkerInstance implements PoolInstance {
     // execArgv: none of this process's flags or loaders (a test runner's, tsx's) reach the worker.
     const worker = new Worker(PLUGIN_WORKER_URL, { workerData, transferList: [bridge.port2], resourceLimits: limits, execArgv: [] });
     const instance = new WorkerInstance(worker, bridge, new Int32Array(flagBuffer), spec, limits);
+    // A start function may call host functions: answer them now, or it would wait forever.
+    bridge.port1.on("message", (request: BridgeRequest) => void instance.#onBridge(request));
     try {
       await new Promise<void>((resolve, reject) => {
+        let timer = setTimeout(() => done(new PluginCallError("start_failed", `the plugin instance's worker did not boot within ${WORKER_BOOT_TIMEOUT_MS} ms`)), WORKER_BOOT_TIMEOUT_MS);
         const onMessage = (message: WorkerMessage) => {
-          if (message.type === "ready") done(null);
-          else if (message.type === "start_failed") done(new Error(`could not instantiate the plugin: ${message.message}`));
+          if (message.type === "instantiating") {
+            // The plugin's own code runs from here on: its deadline starts now.
+            clearTimeout(timer);
+            timer = setTimeout(
+              () => done(new PluginCallError("start_failed", `the plugin did not finish instantiating within ${timeoutMs} ms (its start function or hs_init runs too long); its worker was stopped`)),
+              timeoutMs,
+            );
+          } else if (message.type === "ready") done(null);
+          else if (message.type === "start_failed") done(new PluginCallError("start_failed", `could not instantiate the plugin: ${message.message}`));
           else if (message.type === "log") spec.log(message.level, message.message);
         };
         const onError = (error: unknown) => done(describeExit(error, null, limits));
         const onExit = (code: number) => done(describeExit(null, code, limits));
+        const onAbort = () => done(abandoned());
         const done = (error: Error | null) => {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
           worker.off("message", onMessage).off("error", onError).off("exit", onExit);
           if (error) reject(error);
           else resolve();
         };
         worker.on("message", onMessage).on("error", onError).on("exit", onExit);
+        signal?.addEventListener("abort", onAbort, { once: true });
       });
     } catch (error) {
       await instance.close();
@@ -124,7 +177,6 @@ export class WorkerInstance implements PoolInstance {
     this.#worker.on("message", (message: WorkerMessage) => this.#onMessage(message));
     this.#worker.on("error", (error) => this.#onExit(error, null));
     this.#worker.on("exit", (code) => this.#onExit(null, code));
-    this.#bridge.port1.on("message", (request: BridgeRequest) => void this.#onBridge(request));
   }
 
   #onMessage(message: WorkerMessage): void {

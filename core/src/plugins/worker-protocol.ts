@@ -45,6 +45,7 @@ export interface CallMessage {
 
 /** Worker → main. */
 export type WorkerMessage =
+  | { type: "instantiating" } // the SDK is loaded; the plugin's own code (start function, hs_init) runs next
   | { type: "ready" }
   | { type: "start_failed"; message: string }
   | { type: "result"; id: number; ok: true; output: Uint8Array | null }

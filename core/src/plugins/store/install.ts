@@ -17,6 +17,7 @@ import { readLock, writeLock, type LockedPlugin } from "./lock-file.js";
 import { readPackage } from "./package-reader.js";
 import { resolvePermissions, widening, type ResolvedPermissions } from "./permissions.js";
 import { readPluginSecrets } from "./secrets.js";
+import { checkPluginStarts } from "./start-check.js";
 import { acquireStoreGuard } from "./store-guard.js";
 import { StoreError } from "./store-error.js";
 
@@ -41,6 +42,8 @@ export interface InstallOptions {
   yes?: boolean;
   /** Progress lines for long steps (building a source folder). */
   onProgress?(message: string): void;
+  /** The deadline of the start check (the module is instantiated once). @default PLUGIN_START_TIMEOUT_MS (5 s) */
+  startTimeoutMs?: number;
 }
 
 /** What {@link installPlugin} installed. */
@@ -129,6 +132,9 @@ async function sweepStaging(layout: StoreLayout): Promise<void> {
 /**
  * Installs (or replaces) a plugin from a `.tgz` or a source folder.
  *
+ * The module is instantiated once, with nothing granted, under the start deadline: one whose start
+ * function or `hs_init` traps or never returns is refused (checkPluginStarts).
+ *
  * @throws {StoreError} `invalid_package`, `unsafe_package`, `unsupported_core`, `cancelled`,
  *   `busy` or `corrupt_store`; the store is unchanged whenever it throws.
  */
@@ -147,7 +153,12 @@ export async function installPlugin(layout: StoreLayout, source: string, options
 
     const existing = lock.plugins[manifest.name];
     const secrets = (await readPluginSecrets(layout))[manifest.name] ?? {};
-    const permissions = resolvePermissions(manifest, { ...(existing?.config ?? {}), ...secrets }, layout.userHome);
+    const config = { ...(existing?.config ?? {}), ...secrets };
+    await checkPluginStarts(files.get("plugin.wasm") as Buffer, manifest, config, {
+      home: layout.userHome,
+      ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
+    });
+    const permissions = resolvePermissions(manifest, config, layout.userHome);
     const plan: InstallPlan = {
       manifest,
       permissions,

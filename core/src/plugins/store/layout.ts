@@ -18,6 +18,8 @@ export interface StoreLayout {
   stagingDir: string;
   /** Held (created exclusively) while a process changes the store. */
   guardFile: string;
+  /** `$SHIMMY_HOME/plugin-status.json`: what the running server cannot run (load-status.ts). */
+  statusFile: string;
 }
 
 /** The layout of the store under `home` (`$SHIMMY_HOME`). */
@@ -31,6 +33,7 @@ export function storeLayout(home: string, userHome: string = os.homedir()): Stor
     secretsFile: path.join(home, "secrets.json"),
     stagingDir: path.join(pluginsDir, ".staging"),
     guardFile: path.join(home, "plugins.lock.json.guard"),
+    statusFile: path.join(home, "plugin-status.json"),
   };
 }
 

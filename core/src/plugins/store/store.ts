@@ -12,6 +12,7 @@ import { versionDir } from "./layout.js";
 import { readLock, writeLock, type LockedPlugin } from "./lock-file.js";
 import { applyConfigAssignments, missingRequiredConfig } from "./plugin-config.js";
 import { resolvePermissions, widening, type ResolvedPermissions } from "./permissions.js";
+import { readLoadStatus } from "./load-status.js";
 import { readPluginSecrets, writePluginSecrets } from "./secrets.js";
 import { acquireStoreGuard } from "./store-guard.js";
 import { StoreError } from "./store-error.js";
@@ -29,6 +30,8 @@ export interface InstalledPlugin {
   secretsSet: string[];
   /** Required settings not set yet. */
   missingConfig: string[];
+  /** Why the running server cannot run it (plugin-status.json), if it says so. */
+  loadError?: string;
 }
 
 /** Reads and validates `DIR/shimmy-plugin.json` of an installed plugin. */
@@ -66,6 +69,8 @@ export async function readVerifiedWasm(dir: string, entry: Pick<LockedPlugin, "w
 export async function listInstalled(layout: StoreLayout): Promise<InstalledPlugin[]> {
   const lock = await readLock(layout);
   const secrets = await readPluginSecrets(layout);
+  const failed = await readLoadStatus(layout);
+  const loadError = (name: string, entry: LockedPlugin) => (failed[name]?.version === entry.version && entry.enabled ? { loadError: failed[name].error } : {});
   return Promise.all(
     Object.entries(lock.plugins)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -74,7 +79,7 @@ export async function listInstalled(layout: StoreLayout): Promise<InstalledPlugi
         const own = secrets[name] ?? {};
         try {
           const manifest = await readInstalledManifest(dir);
-          return { name, entry, dir, manifest, secretsSet: Object.keys(own), missingConfig: missingRequiredConfig(manifest, { ...entry.config, ...own }) };
+          return { name, entry, dir, manifest, secretsSet: Object.keys(own), missingConfig: missingRequiredConfig(manifest, { ...entry.config, ...own }), ...loadError(name, entry) };
         } catch (error) {
           return { name, entry, dir, manifest: null, problem: (error as Error).message, secretsSet: Object.keys(own), missingConfig: [] };
         }
