@@ -168,6 +168,10 @@ describe("listFolder", () => {
   it("refuses more entries than the cap", async () => {
     expect((await failure(listFolder(path.join(root, "x"), 4))).code).toBe("too_many_entries");
   });
+
+  it("answers not_found for a regular file, so a plugin can go on to read it", async () => {
+    expect(await failure(listFolder(path.join(root, "x/a.txt"), 10))).toMatchObject({ code: "not_found" });
+  });
 });
 
 describe("writeCapped", () => {

@@ -205,6 +205,9 @@ export async function readCapped(realPath: string, options: { offset?: number; l
  */
 export async function listFolder(realPath: string, maxEntries: number): Promise<FolderEntry[]> {
   const seen = await lstatChecked(realPath);
+  // A file is "no such folder", as opendir's ENOTDIR always said: plugins (file-read's grep) list a
+  // path first and read it as a file on not_found.
+  if (seen.isFile()) throw new PluginCallError("not_found", `${realPath} is a file, not a folder`);
   if (!seen.isDirectory()) throw notRegular(seen, realPath, "only folders can be listed");
   const names: string[] = [];
   try {
