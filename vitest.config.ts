@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // server with one llama.cpp thread. Fixture models are written once per run by the global setup.
 export default defineConfig({
   test: {
-    include: ["core/src/**/*.test.ts", "plugins-sdk/src/**/*.test.ts", "test/**/*.test.ts", "plugins/*/*.test.ts"],
+    include: ["core/src/**/*.test.ts", "plugins-sdk/src/**/*.test.ts", "test/**/*.test.ts", "plugins/*/*.test.ts", "registry-server/src/**/*.test.ts", "registry-server/test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     pool: "forks",
     maxWorkers: 2,
