@@ -14,6 +14,7 @@ import { pluginCli, spawnPluginCli } from "./helpers/plugin-cli.js";
 import { adminApi, waitForPlugins } from "./helpers/plugins-api.js";
 import { gzipWithZeros, rawTarball } from "./helpers/raw-tar.js";
 import { packTestPlugin } from "./helpers/test-plugin-package.js";
+import { checkStoreConsistent, lockedFolder } from "./helpers/store-check.js";
 import { ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 
 let shimmy: ShimmyProcess;
@@ -74,7 +75,8 @@ describe("shimmy plugin install", () => {
     expect(run.stdout).toContain(`Installed calculator 1.0.0 (${calculator.integrity})`);
     const lock = JSON.parse(fs.readFileSync(path.join(store, "plugins.lock.json"), "utf8"));
     expect(lock.plugins.calculator).toMatchObject({ version: "1.0.0", integrity: calculator.integrity, wasmSha256: calculator.wasmSha256, source: calculator.tgz, enabled: true, config: {} });
-    expect(fs.readdirSync(path.join(store, "plugins/calculator/1.0.0")).sort()).toEqual(["README.md", "package.json", "plugin.wasm", "shimmy-plugin.json"]);
+    expect(lock.plugins.calculator.dir).toMatch(/^1\.0\.0-[0-9a-f]{8}$/);
+    expect(fs.readdirSync(lockedFolder(store, "calculator")).sort()).toEqual(["README.md", "package.json", "plugin.wasm", "shimmy-plugin.json"]);
 
     const plugins = await serverSees((p) => p.some((x) => x.name === "calculator" && x.status === "ready"));
     expect(plugins.find((p) => p.name === "calculator")?.tools).toMatchObject([{ name: "calculate", function_name: "calculator__calculate" }]);
@@ -241,14 +243,14 @@ describe("hostile and broken packages", () => {
       fs.writeFileSync(file, rawTarball([...good(), { name: "package/plugin.wasm", body: wasm }, ...extras]));
       const run = await pluginCli(home, ["install", file, "--yes"]);
       expect(run.code, run.stderr).toBe(0);
-      expect(fs.readdirSync(path.join(home, ".shimmy/plugins/calculator/1.0.0")).sort()).toEqual(["LICENSE", "README.md", "package.json", "plugin.wasm", "shimmy-plugin.json"]);
+      expect(fs.readdirSync(lockedFolder(path.join(home, ".shimmy"), "calculator")).sort()).toEqual(["LICENSE", "README.md", "package.json", "plugin.wasm", "shimmy-plugin.json"]);
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
   });
 
   it("refuses to load a plugin.wasm modified after install, and says so", async () => {
-    const wasmFile = path.join(store, "plugins/calculator/1.0.0/plugin.wasm");
+    const wasmFile = path.join(lockedFolder(store, "calculator"), "plugin.wasm");
     const original = fs.readFileSync(wasmFile);
     const tampered = Buffer.from(original);
     tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 0xff, tampered.length - 1);
@@ -284,15 +286,12 @@ describe("hostile and broken packages", () => {
       await closed;
       const list = await pluginCli(shimmy.home, ["list", "--json"]);
       expect(list.code, `after a kill at ${delayMs} ms: ${list.stderr}`).toBe(0);
-      const lock = JSON.parse(fs.readFileSync(path.join(store, "plugins.lock.json"), "utf8"));
-      for (const [name, entry] of Object.entries<any>(lock.plugins)) {
-        const wasm = fs.readFileSync(path.join(store, "plugins", name, entry.version, "plugin.wasm"));
-        expect(createHash("sha256").update(wasm).digest("hex")).toBe(entry.wasmSha256);
-      }
+      checkStoreConsistent(store);
     }
     const again = await pluginCli(shimmy.home, ["install", copy, "--yes"]);
     expect(again.code, again.stderr).toBe(0);
     expect(fs.readdirSync(path.join(store, "plugins/.staging"))).toEqual([]);
+    expect(fs.readdirSync(path.join(store, "plugins/calculator"))).toEqual([path.basename(lockedFolder(store, "calculator"))]);
     expect(fs.existsSync(path.join(store, "plugins.lock.json.guard"))).toBe(false);
     await serverSees((p) => p.find((x) => x.name === "calculator")?.status === "ready");
     expect((await api("/api/tools/call", { name: "calculate", arguments: { expression: "9*9" } })).json).toEqual({ result: { result: "81" } });

@@ -1,7 +1,7 @@
 /**
  * `createRegistryApp(options)`: the Koa app, with the middleware order listed once: request
- * logging, error rendering, the registry-wide routes, user routes, then package routes (every
- * other path names a package).
+ * logging, error rendering, the registry-wide routes, user routes, the web pages (`/` and
+ * `/-/web/`), then package routes (every other path names a package).
  */
 import { randomUUID } from "node:crypto";
 import Koa, { type Context } from "koa";
@@ -13,6 +13,7 @@ import type { Registry } from "./registry.js";
 import { metaRoutes } from "./routes/meta.js";
 import { packageRoutes } from "./routes/packages.js";
 import { userRoutes } from "./routes/users.js";
+import { webRoutes } from "./web/index.js";
 import type { Signer } from "./signatures.js";
 
 /** Options of {@link createRegistryApp}. */
@@ -68,6 +69,7 @@ export function createRegistryApp(options: RegistryAppOptions): Koa {
   const users = userRoutes(options.accounts);
   app.use(meta.routes()).use(meta.allowedMethods());
   app.use(users.routes()).use(users.allowedMethods());
+  app.use(webRoutes({ registry: options.registry, baseUrl }).routes());
   app.use(packageRoutes({ registry: options.registry, accounts: options.accounts, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, baseUrl }));
   return app;
 }

@@ -10,21 +10,24 @@ export interface CliRun {
   stderr: string;
 }
 
-/** The environment of a CLI run against the home `home` (HOME; SHIMMY_HOME is `home/.shimmy`). */
-export function cliEnv(home: string): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? "", HOME: home, SHIMMY_HOME: path.join(home, ".shimmy"), XDG_CACHE_HOME: path.join(home, ".cache") };
+/**
+ * The environment of a CLI run against the home `home` (HOME; SHIMMY_HOME is `home/.shimmy`), with
+ * `extra` (SHIMMY_URL, a test hook) on top.
+ */
+export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "", HOME: home, SHIMMY_HOME: path.join(home, ".shimmy"), XDG_CACHE_HOME: path.join(home, ".cache"), ...extra };
 }
 
 /** Starts `shimmy plugin ARGS`; `input` is written to its stdin, which is then closed. */
-export function spawnPluginCli(home: string, args: string[], input = ""): ChildProcess {
-  const child = spawn(process.execPath, [BIN, "plugin", ...args], { env: cliEnv(home), stdio: ["pipe", "pipe", "pipe"] });
+export function spawnPluginCli(home: string, args: string[], input = "", env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [BIN, "plugin", ...args], { env: cliEnv(home, env), stdio: ["pipe", "pipe", "pipe"] });
   child.stdin?.end(input);
   return child;
 }
 
-/** Runs `shimmy plugin ARGS` to its end (killed after `timeoutMs`). */
-export function pluginCli(home: string, args: string[], input = "", timeoutMs = 60_000): Promise<CliRun> {
-  const child = spawnPluginCli(home, args, input);
+/** Runs `shimmy plugin ARGS` to its end (killed after `timeoutMs`), with `env` added to its environment. */
+export function pluginCli(home: string, args: string[], input = "", timeoutMs = 60_000, env: Record<string, string> = {}): Promise<CliRun> {
+  const child = spawnPluginCli(home, args, input, env);
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -36,4 +39,33 @@ export function pluginCli(home: string, args: string[], input = "", timeoutMs = 
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs `shimmy plugin ARGS` with the test hook `SHIMMY_TEST_PAUSE_AT=STEP`, waits for it to say it
+ * paused there, and kills it with SIGKILL: a kill between two store steps, on purpose. Rejects when
+ * the command ends (or stays silent for `timeoutMs`) without reaching the step.
+ */
+export async function killAtStep(home: string, args: string[], step: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<void> {
+  const child = spawnPluginCli(home, args, "", { ...env, SHIMMY_TEST_PAUSE_AT: step });
+  let stderr = "";
+  const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
+  const paused = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes(`shimmy-test: paused at ${step}\n`)) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    void closed.then(() => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+  const reached = await paused;
+  child.kill("SIGKILL");
+  await closed;
+  if (!reached) throw new Error(`shimmy plugin ${args.join(" ")} did not pause at ${step}: ${stderr}`);
 }

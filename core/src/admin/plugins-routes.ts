@@ -29,7 +29,9 @@ function toolCallRequest(body: unknown): ToolCallRequest {
 export function adminPluginsRouter(plugins: InstalledPlugins): Router<ShimmyState> {
   const router = new Router<ShimmyState>({ prefix: "/api" });
   router.get("/plugins", (ctx) => {
-    ctx.body = { object: "list", data: plugins.list() };
+    const applied = plugins.applied();
+    // `generation` and `store_id` let `shimmy plugin` wait until this server has applied its change.
+    ctx.body = { object: "list", data: plugins.list(), generation: applied.generation, store_id: applied.storeId };
   });
   router.post("/tools/call", async (ctx) => {
     const request = toolCallRequest(ctx.state.body);

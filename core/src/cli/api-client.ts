@@ -1,5 +1,6 @@
 /**
- * A small client for a running Shimmy's admin API (`/api/models…`), used by `shimmy models`.
+ * A small client for a running Shimmy's admin API (`/api/models…`, `/api/plugins`), used by
+ * `shimmy models` and by `shimmy plugin` (which waits for a server to apply its change).
  *
  * It turns every failure into one of two errors the CLI can explain: {@link ApiError} (the server
  * answered with an error) and {@link ConnectionError} (no usable answer: nothing listening, a
@@ -25,6 +26,14 @@ export interface LoadResult {
   memory_bytes: number | null;
   expires_at: string | null;
   load_ms: number;
+}
+
+/** What `GET /api/plugins` says of the store state the server runs (its plugin list left out). */
+export interface PluginsState {
+  /** The lock generation the server has applied; absent from servers before it. */
+  generation?: number;
+  /** Which store it runs (layout.ts `storeId`). */
+  store_id?: string;
 }
 
 /** The result of `POST /api/models/unload`. */
@@ -110,6 +119,11 @@ export class ApiClient {
   /** `POST /api/models/discover`: rescans the model folders, then lists. */
   discoverModels(): Promise<ModelList> {
     return this.json<ModelList>("POST", "/api/models/discover", {}, Math.max(this.timeoutMs, DISCOVER_TIMEOUT_MS));
+  }
+
+  /** `GET /api/plugins`, for the store generation the server has applied. */
+  pluginsState(): Promise<PluginsState> {
+    return this.json<PluginsState>("GET", "/api/plugins");
   }
 
   /** `POST /api/models/unload`. */

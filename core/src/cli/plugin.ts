@@ -1,20 +1,23 @@
 /**
  * `shimmy plugin`: install, remove, list, inspect, configure, enable and disable plugins in
  * `$SHIMMY_HOME`. Works on the store's files directly (no server needed); a running server follows
- * the changes by itself. Before a plugin may reach anything new the user is shown what and asked;
- * `--yes` answers for them. Exit codes: 0 done, 1 refused or failed, 2 a usage mistake.
+ * the changes by itself, and a command that changed the store waits until the server at `--url`
+ * (`SHIMMY_URL`) has applied it, when one runs that store (server-sync.ts). Before a plugin may
+ * reach anything new the user is shown what and asked; `--yes` answers for them. Exit codes: 0
+ * done, 1 refused or failed, 2 a usage mistake.
  */
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { HOST_LIMITS, instanceMemory, LIMIT_DEFAULTS, type PluginLimits } from "@shimmy/plugin-sdk";
-import { shimmyHome } from "../config/index.js";
+import { DEFAULT_SERVER_URL, serverTarget, shimmyHome, type ServerTarget } from "../config/index.js";
 import { installPlugin, type InstallPlan } from "../plugins/store/install.js";
-import { storeLayout, type StoreLayout } from "../plugins/store/layout.js";
+import { storeId, storeLayout, type StoreLayout } from "../plugins/store/layout.js";
 import type { GrantedPermissions } from "../plugins/store/lock-file.js";
 import type { ResolvedPermissions } from "../plugins/store/permissions.js";
 import { configurePlugin, installedPlugin, listInstalled, removePlugin, setPluginEnabled, type InstalledPlugin } from "../plugins/store/store.js";
 import { StoreError } from "../plugins/store/store-error.js";
 import { CORE_VERSION } from "../version.js";
+import { SERVER_SYNC_TIMEOUT_MS, waitForServer } from "./server-sync.js";
 
 /** Where the command reads and writes; `process`'s by default. */
 export interface PluginCliIO {
@@ -39,7 +42,8 @@ export function pluginUsage(): string {
   return [
     "Usage: shimmy plugin <command> [options]",
     "",
-    "Manages the plugins in $SHIMMY_HOME (default ~/.shimmy); a running server picks up every change.",
+    "Manages the plugins in $SHIMMY_HOME (default ~/.shimmy); a running server picks up every change,",
+    "and a command that changes them returns once the server at --url has (when one runs this store).",
     "",
     "Commands:",
     ...COMMANDS.map(([name, text]) => `  ${name.padEnd(30)}${text}`),
@@ -47,6 +51,8 @@ export function pluginUsage(): string {
     "Options:",
     `  ${"-y, --yes".padEnd(30)}Do not ask: approve what the plugin asks for (install, config).`,
     `  ${"--json".padEnd(30)}Print JSON (list, info).`,
+    `  ${"--url URL".padEnd(30)}The running server to wait for after a change. Default: ${DEFAULT_SERVER_URL}. Variable: SHIMMY_URL.`,
+    `  ${"--api-key KEY".padEnd(30)}Its API key. Variable: SHIMMY_API_KEY.`,
     `  ${"-h, --help".padEnd(30)}Print this help.`,
     "",
   ].join("\n");
@@ -172,7 +178,24 @@ function one(positionals: string[], what: string): string {
   return positionals[0] as string;
 }
 
-async function run(layout: StoreLayout, command: string, positionals: string[], flags: { yes: boolean; json: boolean }, io: PluginCliIO): Promise<void> {
+/**
+ * Waits until the server at `target`, when one runs this store, has applied lock `generation`;
+ * says so on stderr when it does not catch up in time (the change is made either way).
+ */
+async function syncServer(layout: StoreLayout, target: ServerTarget, generation: number, command: string, io: PluginCliIO): Promise<void> {
+  const outcome = await waitForServer({ url: target.url, apiKey: target.apiKey, storeId: await storeId(layout), generation });
+  if (outcome.state === "behind") {
+    const seen = outcome.seen === null ? "it did not answer in time" : `it still runs generation ${outcome.seen} of the store, this change is ${generation}`;
+    io.stderr.write(
+      `shimmy plugin ${command}: the change is saved, but the server at ${target.url} has not applied it within ${SERVER_SYNC_TIMEOUT_MS / 1000} s (${seen}); it will once its current reload ends. GET /api/plugins shows what it runs.\n`,
+    );
+  } else if (outcome.state === "failed") {
+    io.stderr.write(`shimmy plugin ${command}: the change is saved, but cannot tell whether the server at ${target.url} has applied it: ${outcome.message}\n`);
+  }
+}
+
+async function run(layout: StoreLayout, command: string, positionals: string[], flags: { yes: boolean; json: boolean; target: ServerTarget }, io: PluginCliIO): Promise<void> {
+  const sync = (generation: number) => syncServer(layout, flags.target, generation, command, io);
   switch (command) {
     case "install": {
       const source = one(positionals, "one PATH.tgz or DIR");
@@ -186,13 +209,15 @@ async function run(layout: StoreLayout, command: string, positionals: string[], 
         },
       });
       if (flags.yes) io.stdout.write(formatPlan(result.plan));
+      await sync(result.generation);
       io.stdout.write(`Installed ${result.name} ${result.entry.version} (${result.entry.integrity})\n`);
       return;
     }
     case "remove": {
       const name = one(positionals, "a plugin NAME");
       const removed = await removePlugin(layout, name);
-      io.stdout.write(`Removed ${name} ${removed.version}\n`);
+      await sync(removed.generation);
+      io.stdout.write(`Removed ${name} ${removed.entry.version}\n`);
       return;
     }
     case "list": {
@@ -220,13 +245,14 @@ async function run(layout: StoreLayout, command: string, positionals: string[], 
           return ask(io, `Allow it? [y/N] `);
         },
       });
+      await sync(result.generation);
       io.stdout.write(`Saved the settings of ${name}.\nIt may reach:\n${formatPermissions(result.permissions.granted, result.permissions.unset, name).join("\n")}\n`);
       return;
     }
     case "enable":
     case "disable": {
       const name = one(positionals, "a plugin NAME");
-      await setPluginEnabled(layout, name, command === "enable");
+      await sync(await setPluginEnabled(layout, name, command === "enable"));
       io.stdout.write(`${command === "enable" ? "Enabled" : "Disabled"} ${name}\n`);
       return;
     }
@@ -242,7 +268,13 @@ export async function pluginCommand(args: string[], io: PluginCliIO = { stdout: 
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { yes: { type: "boolean", short: "y" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        yes: { type: "boolean", short: "y" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        url: { type: "string" },
+        "api-key": { type: "string" },
+      },
     });
   } catch (error) {
     io.stderr.write(`shimmy plugin: ${(error as Error).message}\n\n${pluginUsage()}`);
@@ -255,7 +287,8 @@ export async function pluginCommand(args: string[], io: PluginCliIO = { stdout: 
   }
   const layout = storeLayout(shimmyHome(io.env), io.env.HOME || undefined);
   try {
-    await run(layout, command, positionals, { yes: parsed.values.yes ?? false, json: parsed.values.json ?? false }, io);
+    const target = serverTarget({ ...(parsed.values.url ? { url: parsed.values.url } : {}), ...(parsed.values["api-key"] ? { apiKey: parsed.values["api-key"] } : {}) }, io.env);
+    await run(layout, command, positionals, { yes: parsed.values.yes ?? false, json: parsed.values.json ?? false, target }, io);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

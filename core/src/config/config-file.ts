@@ -55,6 +55,11 @@ export const secretsFileSchema = {
   additionalProperties: false,
   properties: {
     ...Object.fromEntries(SERVE_OPTIONS.filter((spec) => spec.secret).map((spec) => [spec.key, { ...optionSchema(spec), writeOnly: true }])),
+    registries: {
+      description: "Registry tokens by registry URL; set with `shimmy-plugin login`.",
+      type: "object",
+      additionalProperties: { type: "object", properties: { token: { type: "string", writeOnly: true } } },
+    },
     plugins: {
       description: "Secret plugin settings (the writeOnly fields of a plugin's config schema), by plugin name; set with `shimmy plugin config NAME key=value`.",
       type: "object",

@@ -69,6 +69,15 @@ export function modelPathsFromEnv(env: ShimmyEnv, delimiter: string = path.delim
   return (env.SHIMMY_MODEL_PATHS ?? "").split(delimiter).filter(given);
 }
 
+/**
+ * `SHIMMY_TEST_PAUSE_AT`, a test hook (never set it for real use, so it is in no `--help`): the
+ * plugin store step at which a `shimmy plugin` command stops and waits to be killed
+ * (store/test-pause.ts); null when unset.
+ */
+export function testPauseStep(env: ShimmyEnv): string | null {
+  return given(env.SHIMMY_TEST_PAUSE_AT) ? env.SHIMMY_TEST_PAUSE_AT.trim() : null;
+}
+
 /** Where a command that talks to a running server sends its requests. */
 export interface ServerTarget {
   url: string;

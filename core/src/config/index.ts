@@ -2,7 +2,7 @@
 export { ConfigError } from "./config-error.js";
 export { configFileSchema, readConfigFile, readSecretsFile, secretsFileSchema } from "./config-file.js";
 export {
-  DEFAULT_SERVER_URL, ENVIRONMENT_VARIABLES, homeFromEnv, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv,
+  DEFAULT_SERVER_URL, ENVIRONMENT_VARIABLES, homeFromEnv, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv, testPauseStep,
   type EnvironmentVariable, type ServerTarget, type ShimmyEnv,
 } from "./environment.js";
 export { configReferenceMarkdown, serveHelp } from "./help.js";

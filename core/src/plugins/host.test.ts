@@ -133,7 +133,12 @@ describe("PluginHost: calls and limits", () => {
     // Three endless calls at once: two run on the two instances, the third waits in the queue, and
     // its deadline (counted from its arrival, as theirs) passes there, before any instance is free.
     const outcomes = await Promise.all(
-      [1, 2, 3].map(() => host.callTool("loop", {}).catch((e: { code: string; message: string }) => ({ code: e.code, waited: /while waiting/.test(e.message) }))),
+      [1, 2, 3].map(() =>
+        host.callTool("loop", {}).then(
+          () => ({ code: "ok", waited: false }),
+          (e: { code: string; message: string }) => ({ code: e.code, waited: /while waiting/.test(e.message) }),
+        ),
+      ),
     );
     expect(outcomes.map((o) => o.code)).toEqual(["timeout", "timeout", "timeout"]);
     expect(outcomes.filter((o) => o.waited), JSON.stringify(outcomes)).toHaveLength(1);

@@ -14,12 +14,12 @@ import { ShimmyError } from "../errors.js";
 import { PluginHost, type PluginHostLogger } from "./host.js";
 import { PluginCallError } from "./plugin-call-error.js";
 import type { StoreLayout } from "./store/layout.js";
-import { versionDir } from "./store/layout.js";
-import { readLock, type GrantedPermissions, type LockedPlugin } from "./store/lock-file.js";
+import { installedDir, storeId } from "./store/layout.js";
+import { lockGeneration, type GrantedPermissions, type LockedPlugin } from "./store/lock-file.js";
 import { missingRequiredConfig } from "./store/plugin-config.js";
 import { resolvePermissions, widening } from "./store/permissions.js";
 import { clearLoadStatus, writeLoadStatus, type FailedPlugin } from "./store/load-status.js";
-import { readPluginSecrets } from "./store/secrets.js";
+import { readCommittedStore } from "./store/store-commit.js";
 import { readInstalledManifest, readVerifiedWasm } from "./store/store.js";
 import { assignFunctionNames } from "./tool-names.js";
 
@@ -117,6 +117,9 @@ export class InstalledPlugins {
   readonly #options: InstalledPluginsOptions;
   #serverAddresses: { host: string; port: number }[] = [];
   #plugins = new Map<string, Loaded>();
+  /** The lock generation the loaded plugins come from. */
+  #generation = 0;
+  #storeId = "";
   #functionNames = new Map<string, string>();
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -142,6 +145,7 @@ export class InstalledPlugins {
     try {
       // Made now so it can be watched: the first `shimmy plugin install` may come after the start.
       await mkdir(layout.home, { recursive: true });
+      this.#storeId = await storeId(layout);
       // The folder, not the files: the CLI replaces them by rename, which a file watch would lose.
       this.#watcher = watch(layout.home, { persistent: false }, (_event, file) => {
         const name = file?.toString();
@@ -180,7 +184,8 @@ export class InstalledPlugins {
     let lock;
     let secrets: Record<string, Record<string, unknown>>;
     try {
-      [lock, secrets] = await Promise.all([readLock(layout), readPluginSecrets(layout)]);
+      // Only what the lock committed: never secrets of a `plugin config` still in progress.
+      ({ lock, secrets } = await readCommittedStore(layout));
     } catch (err) {
       // A store we cannot read keeps what is loaded: better stale than nothing.
       logger.warn({ err }, `cannot read the plugin store: ${(err as Error).message}`);
@@ -209,6 +214,7 @@ export class InstalledPlugins {
       return;
     }
     this.#plugins = next;
+    this.#generation = lockGeneration(lock);
     this.#functionNames = assignFunctionNames(
       [...next.values()].flatMap((l) => (l.manifest?.capabilities ?? []).filter((c): c is ToolCapability => c.kind === "tool").map((c) => ({ plugin: l.name, tool: c.name }))),
     );
@@ -227,7 +233,7 @@ export class InstalledPlugins {
     const { layout, logger } = this.#options;
     const loaded: Loaded = { name, entry, manifest: null, host: null, secretsSet: Object.keys(secrets), missingConfig: [], fingerprint };
     try {
-      const dir = versionDir(layout, name, entry.version);
+      const dir = installedDir(layout, name, entry);
       const manifest = await readInstalledManifest(dir);
       loaded.manifest = manifest;
       const config = { ...entry.config, ...secrets };
@@ -286,6 +292,14 @@ export class InstalledPlugins {
       for (const { name, error } of this.health().failed) failed[name] = { version: this.#plugins.get(name)?.entry.version ?? "", error };
       await writeLoadStatus(layout, failed).catch((err: unknown) => logger.warn({ err }, `cannot write ${layout.statusFile}; shimmy plugin list will not show which plugins failed`));
     });
+  }
+
+  /**
+   * Which store state the loaded plugins come from: its lock generation (raised by every store
+   * change) and the store's id, so `shimmy plugin` can wait until this server has applied its change.
+   */
+  applied(): { generation: number; storeId: string } {
+    return { generation: this.#generation, storeId: this.#storeId };
   }
 
   /** Every installed plugin with its tools, permissions and settings, sorted by name. */

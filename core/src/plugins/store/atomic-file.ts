@@ -5,9 +5,11 @@ import path from "node:path";
 
 /**
  * Writes `data` to `file` through a temporary file in the same folder, flushed, then renamed over
- * `file`: readers see the old contents or the new, never a mix.
+ * `file`: readers see the old contents or the new, never a mix. A kill before the rename leaves the
+ * temporary file (`FILE.PID.HEX.tmp`), which the store sweeps on its next command (store-recovery.ts).
+ * `beforeRename` runs between the two (a test hook's pause point).
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644, beforeRename?: () => Promise<void>): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   const handle = await fsp.open(temp, "wx", mode);
@@ -17,6 +19,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   } finally {
     await handle.close();
   }
+  await beforeRename?.();
   try {
     // The mode given to open() is masked by the umask; a secrets file must be 0600 whatever it is.
     await fsp.chmod(temp, mode);

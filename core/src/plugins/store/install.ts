@@ -1,25 +1,27 @@
 /**
  * `shimmy plugin install PATH.tgz|DIR`: every check runs on a copy in a staging folder, the user
- * approves the resolved permissions, and only then is the copy renamed into
- * `plugins/NAME/VERSION/` and the lock file rewritten (atomically). A failure at any step, or a
- * `kill -9`, leaves the lock file and the installed plugins as they were; a killed install leaves
- * at most a staging folder, swept by the next one.
+ * approves the resolved permissions, and only then is the copy renamed into a fresh folder
+ * `plugins/NAME/VERSION-UNIQUE/` (never the one in use, even for the same version), the lock
+ * switched to it (the one rename that commits), and the old folder removed. A failure at any step,
+ * or a `kill -9` between any two, leaves the lock naming a complete folder (the old or the new);
+ * what a killed install leaves over (staging, an unused folder) goes at the next store command.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { supportsCoreVersion, validateManifest, type PluginManifest } from "@shimmy/plugin-sdk";
 import { checkModule } from "../module-check.js";
 import { PluginCallError } from "../plugin-call-error.js";
 import type { StoreLayout } from "./layout.js";
-import { versionDir } from "./layout.js";
-import { readLock, writeLock, type LockedPlugin } from "./lock-file.js";
+import { installedDir, newInstallFolder, pluginDir } from "./layout.js";
+import { writeLock, type LockedPlugin } from "./lock-file.js";
 import { readPackage } from "./package-reader.js";
 import { resolvePermissions, widening, type ResolvedPermissions } from "./permissions.js";
 import { readPluginSecrets } from "./secrets.js";
 import { checkPluginStarts } from "./start-check.js";
-import { acquireStoreGuard } from "./store-guard.js";
 import { StoreError } from "./store-error.js";
+import { withStore } from "./store-recovery.js";
+import { pauseAt } from "./test-pause.js";
 
 /** What an install would do, shown to the user before anything changes. */
 export interface InstallPlan {
@@ -52,6 +54,8 @@ export interface InstallResult {
   entry: LockedPlugin;
   dir: string;
   plan: InstallPlan;
+  /** The lock generation that committed it. */
+  generation: number;
 }
 
 /** The files a package must hold, relative to `package/`. */
@@ -123,12 +127,6 @@ async function writeFiles(dir: string, files: Map<string, Buffer>): Promise<void
   }
 }
 
-/** Removes what killed installs left in the staging folder. */
-async function sweepStaging(layout: StoreLayout): Promise<void> {
-  await fsp.rm(layout.stagingDir, { recursive: true, force: true });
-  await fsp.mkdir(layout.stagingDir, { recursive: true });
-}
-
 /**
  * Installs (or replaces) a plugin from a `.tgz` or a source folder.
  *
@@ -139,72 +137,66 @@ async function sweepStaging(layout: StoreLayout): Promise<void> {
  *   `busy` or `corrupt_store`; the store is unchanged whenever it throws.
  */
 export async function installPlugin(layout: StoreLayout, source: string, options: InstallOptions): Promise<InstallResult> {
-  const release = await acquireStoreGuard(layout);
-  let stage: string | undefined;
-  try {
-    const lock = await readLock(layout);
-    await sweepStaging(layout);
-    stage = await fsp.mkdtemp(path.join(layout.stagingDir, "install-"));
-    const absolute = path.resolve(source);
-    const tarball = await packageBytes(absolute, stage, options.onProgress);
-    const integrity = `sha512-${createHash("sha512").update(tarball).digest("base64")}`;
-    const files = await readPackage(tarball);
-    const manifest = await checkPackage(files, options.coreVersion);
-
-    const existing = lock.plugins[manifest.name];
-    const secrets = (await readPluginSecrets(layout))[manifest.name] ?? {};
-    const config = { ...(existing?.config ?? {}), ...secrets };
-    await checkPluginStarts(files.get("plugin.wasm") as Buffer, manifest, config, {
-      home: layout.userHome,
-      ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
-    });
-    const permissions = resolvePermissions(manifest, config, layout.userHome);
-    const plan: InstallPlan = {
-      manifest,
-      permissions,
-      ...(existing ? { previous: { version: existing.version, permissions: existing.permissions } } : {}),
-      widened: existing ? widening(existing.permissions, permissions.granted) : [],
-    };
-    if (!options.yes && !(await options.confirm(plan))) throw new StoreError("cancelled", `${manifest.name} was not installed`);
-
-    const unpacked = path.join(stage, "package");
-    await writeFiles(unpacked, files);
-    const target = versionDir(layout, manifest.name, manifest.version);
-    await fsp.mkdir(path.dirname(target), { recursive: true });
-    // Same version again: the old copy steps aside into the stage (removed with it) first, and
-    // comes back if the new one cannot take its place.
-    const replaced = path.join(stage, `replaced-${randomBytes(4).toString("hex")}`);
-    const hadCopy = await fsp.rename(target, replaced).then(
-      () => true,
-      (error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT") throw error;
-        return false;
-      },
-    );
+  return withStore(layout, async (lock) => {
+    // withStore cleared the staging folder of what killed installs left.
+    await fsp.mkdir(layout.stagingDir, { recursive: true });
+    const stage = await fsp.mkdtemp(path.join(layout.stagingDir, "install-"));
     try {
-      await fsp.rename(unpacked, target);
-    } catch (error) {
-      if (hadCopy) await fsp.rename(replaced, target);
-      throw error;
-    }
+      const absolute = path.resolve(source);
+      const tarball = await packageBytes(absolute, stage, options.onProgress);
+      const integrity = `sha512-${createHash("sha512").update(tarball).digest("base64")}`;
+      const files = await readPackage(tarball);
+      const manifest = await checkPackage(files, options.coreVersion);
 
-    const entry: LockedPlugin = {
-      version: manifest.version,
-      integrity,
-      wasmSha256: sha256Hex(files.get("plugin.wasm") as Buffer),
-      source: absolute,
-      permissions: permissions.granted,
-      config: existing?.config ?? {},
-      enabled: existing?.enabled ?? true,
-      installedAt: new Date().toISOString(),
-    };
-    await writeLock(layout, { ...lock, plugins: { ...lock.plugins, [manifest.name]: entry } });
-    if (existing && existing.version !== manifest.version) {
-      await fsp.rm(versionDir(layout, manifest.name, existing.version), { recursive: true, force: true });
+      const existing = lock.plugins[manifest.name];
+      const secrets = (await readPluginSecrets(layout))[manifest.name] ?? {};
+      const config = { ...(existing?.config ?? {}), ...secrets };
+      await checkPluginStarts(files.get("plugin.wasm") as Buffer, manifest, config, {
+        home: layout.userHome,
+        ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
+      });
+      const permissions = resolvePermissions(manifest, config, layout.userHome);
+      const plan: InstallPlan = {
+        manifest,
+        permissions,
+        ...(existing ? { previous: { version: existing.version, permissions: existing.permissions } } : {}),
+        widened: existing ? widening(existing.permissions, permissions.granted) : [],
+      };
+      if (!options.yes && !(await options.confirm(plan))) throw new StoreError("cancelled", `${manifest.name} was not installed`);
+
+      const unpacked = path.join(stage, "package");
+      await writeFiles(unpacked, files);
+      await pauseAt("install:staged");
+      // A fresh folder beside the one in use: nothing the lock names is touched until it switches.
+      const folder = newInstallFolder(manifest.version);
+      const target = path.join(pluginDir(layout, manifest.name), folder);
+      await fsp.mkdir(path.dirname(target), { recursive: true });
+      await fsp.rename(unpacked, target);
+      await pauseAt("install:placed");
+
+      const entry: LockedPlugin = {
+        version: manifest.version,
+        dir: folder,
+        integrity,
+        wasmSha256: sha256Hex(files.get("plugin.wasm") as Buffer),
+        source: absolute,
+        permissions: permissions.granted,
+        config: existing?.config ?? {},
+        enabled: existing?.enabled ?? true,
+        installedAt: new Date().toISOString(),
+      };
+      let generation: number;
+      try {
+        generation = await writeLock(layout, { ...lock, plugins: { ...lock.plugins, [manifest.name]: entry } });
+      } catch (error) {
+        await fsp.rm(target, { recursive: true, force: true });
+        throw error;
+      }
+      await pauseAt("install:committed");
+      if (existing) await fsp.rm(installedDir(layout, manifest.name, existing), { recursive: true, force: true });
+      return { name: manifest.name, entry, dir: target, plan, generation };
+    } finally {
+      await fsp.rm(stage, { recursive: true, force: true });
     }
-    return { name: manifest.name, entry, dir: target, plan };
-  } finally {
-    if (stage) await fsp.rm(stage, { recursive: true, force: true });
-    await release();
-  }
+  });
 }

@@ -1,11 +1,14 @@
 /**
  * `$SHIMMY_HOME/plugins.lock.json`: the one list of installed plugins. Written only whole and
- * atomically (temp file, then rename), by one process at a time (see store-guard.ts); the server
- * only reads it, and watches it to pick up changes.
+ * atomically (temp file, then rename), by one process at a time (see store-guard.ts); that rename
+ * is the step that commits every store change (store-commit.ts). The server only reads it, and
+ * watches it to pick up changes. Each write raises `generation`, which the server reports once it
+ * has applied it, so the CLI can wait for a running server to catch up.
  */
 import fsp from "node:fs/promises";
 import { Ajv } from "ajv";
 import { writeFileAtomic } from "./atomic-file.js";
+import { pauseAt } from "./test-pause.js";
 import type { StoreLayout } from "./layout.js";
 import { StoreError } from "./store-error.js";
 
@@ -19,6 +22,11 @@ export interface GrantedPermissions {
 /** One installed plugin. */
 export interface LockedPlugin {
   version: string;
+  /**
+   * Its folder in `plugins/NAME/`: `VERSION-UNIQUE`, fresh for each install (layout.ts). Absent in
+   * stores from before it, where the folder is `VERSION`.
+   */
+  dir?: string;
   /** The package tarball's sha512, as npm writes it (`sha512-…`). */
   integrity: string;
   /** Hex sha256 of `plugin.wasm`, checked before every load. */
@@ -36,6 +44,8 @@ export interface LockedPlugin {
 /** The lock file's contents. */
 export interface LockFile {
   lockfileVersion: 1;
+  /** Raised by one on every write; absent (0) in stores from before it. */
+  generation?: number;
   plugins: Record<string, LockedPlugin>;
 }
 
@@ -50,6 +60,7 @@ export const lockFileSchema = {
   additionalProperties: false,
   properties: {
     lockfileVersion: { const: 1 },
+    generation: { type: "integer", minimum: 0 },
     plugins: {
       type: "object",
       additionalProperties: {
@@ -58,6 +69,8 @@ export const lockFileSchema = {
         additionalProperties: false,
         properties: {
           version: { type: "string", minLength: 1 },
+          // One folder name, never a path: a hand-edited lock cannot point a plugin elsewhere.
+          dir: { type: "string", pattern: "^(?!\\.\\.?$)[^/\\\\]+$" },
           integrity: { type: "string", pattern: "^sha512-[A-Za-z0-9+/]+={0,2}$" },
           wasmSha256: { type: "string", pattern: "^[0-9a-f]{64}$" },
           source: { type: "string" },
@@ -112,8 +125,18 @@ export async function readLock(layout: StoreLayout): Promise<LockFile> {
   return data;
 }
 
-/** Writes the lock file atomically, plugins sorted by name so diffs stay small. */
-export async function writeLock(layout: StoreLayout, lock: LockFile): Promise<void> {
+/** The generation of `lock`: 0 for a store from before generations. */
+export function lockGeneration(lock: LockFile): number {
+  return lock.generation ?? 0;
+}
+
+/**
+ * Writes the lock file atomically, plugins sorted by name so diffs stay small, one generation past
+ * `lock`'s (the lock the caller read under the store guard); resolves to the new generation.
+ */
+export async function writeLock(layout: StoreLayout, lock: LockFile): Promise<number> {
   const plugins = Object.fromEntries(Object.entries(lock.plugins).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  await writeFileAtomic(layout.lockFile, JSON.stringify({ lockfileVersion: 1, plugins }, null, 2) + "\n");
+  const generation = lockGeneration(lock) + 1;
+  await writeFileAtomic(layout.lockFile, JSON.stringify({ lockfileVersion: 1, generation, plugins }, null, 2) + "\n", 0o644, () => pauseAt("lock:temp-written"));
+  return generation;
 }

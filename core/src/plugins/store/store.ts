@@ -1,27 +1,30 @@
 /**
  * The installed-plugin store's operations besides install (install.ts): list, info, remove,
- * enable/disable and config. Each change holds the store guard and rewrites the lock file
- * atomically; the running server notices the new lock file and reloads what changed.
+ * enable/disable and config. Each change holds the store guard, starts by clearing up after killed
+ * commands (store-recovery.ts) and commits with one rename of the lock file (store-commit.ts); the
+ * running server notices the new lock file and reloads what changed. Reads follow the lock alone.
  */
 import { createHash } from "node:crypto";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { secretConfigKeys, validateManifest, type PluginManifest } from "@shimmy/plugin-sdk";
 import type { StoreLayout } from "./layout.js";
-import { versionDir } from "./layout.js";
-import { readLock, writeLock, type LockedPlugin } from "./lock-file.js";
+import { installedDir, pluginDir } from "./layout.js";
+import { readPluginSecrets } from "./secrets.js";
+import type { LockedPlugin } from "./lock-file.js";
 import { applyConfigAssignments, missingRequiredConfig } from "./plugin-config.js";
 import { resolvePermissions, widening, type ResolvedPermissions } from "./permissions.js";
 import { readLoadStatus } from "./load-status.js";
-import { readPluginSecrets, writePluginSecrets } from "./secrets.js";
-import { acquireStoreGuard } from "./store-guard.js";
+import { commitChange, readCommittedStore, type StoreChange } from "./store-commit.js";
 import { StoreError } from "./store-error.js";
+import { recoverIfIdle, withStore } from "./store-recovery.js";
+import { pauseAt } from "./test-pause.js";
 
 /** One installed plugin as the lock file and its folder describe it. */
 export interface InstalledPlugin {
   name: string;
   entry: LockedPlugin;
-  /** `plugins/NAME/VERSION`. */
+  /** Its folder, as the lock names it (`plugins/NAME/VERSION-UNIQUE`). */
   dir: string;
   /** Its manifest, or why it cannot be read. */
   manifest: PluginManifest | null;
@@ -67,15 +70,15 @@ export async function readVerifiedWasm(dir: string, entry: Pick<LockedPlugin, "w
 
 /** Every installed plugin, sorted by name, with its manifest (or the reason it cannot be read). */
 export async function listInstalled(layout: StoreLayout): Promise<InstalledPlugin[]> {
-  const lock = await readLock(layout);
-  const secrets = await readPluginSecrets(layout);
+  await recoverIfIdle(layout);
+  const { lock, secrets } = await readCommittedStore(layout);
   const failed = await readLoadStatus(layout);
   const loadError = (name: string, entry: LockedPlugin) => (failed[name]?.version === entry.version && entry.enabled ? { loadError: failed[name].error } : {});
   return Promise.all(
     Object.entries(lock.plugins)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(async ([name, entry]) => {
-        const dir = versionDir(layout, name, entry.version);
+        const dir = installedDir(layout, name, entry);
         const own = secrets[name] ?? {};
         try {
           const manifest = await readInstalledManifest(dir);
@@ -98,38 +101,52 @@ function notInstalled(name: string): StoreError {
   return new StoreError("not_installed", `no plugin named ${name} is installed (shimmy plugin list shows what is)`);
 }
 
-/** Runs `change` on the lock entry of `name` under the store guard and writes the lock. */
-async function changeEntry(layout: StoreLayout, name: string, change: (entry: LockedPlugin) => Promise<LockedPlugin | null>): Promise<void> {
-  const release = await acquireStoreGuard(layout);
-  try {
-    const lock = await readLock(layout);
+/**
+ * Runs `change` on the lock entry of `name` under the store guard and commits what it returns;
+ * resolves to the new lock generation.
+ */
+async function changeEntry(
+  layout: StoreLayout,
+  name: string,
+  step: StoreChange["step"],
+  change: (entry: LockedPlugin) => Promise<{ entry: LockedPlugin; secrets?: StoreChange["secrets"] }>,
+): Promise<number> {
+  return withStore(layout, async (lock) => {
     const entry = lock.plugins[name];
     if (!entry) throw notInstalled(name);
     const next = await change(entry);
-    const plugins = { ...lock.plugins };
-    if (next === null) delete plugins[name];
-    else plugins[name] = next;
-    await writeLock(layout, { ...lock, plugins });
-  } finally {
-    await release();
-  }
-}
-
-/** Removes a plugin: its lock entry first (so nothing loads it), then its files and secrets. */
-export async function removePlugin(layout: StoreLayout, name: string): Promise<LockedPlugin> {
-  let removed: LockedPlugin | undefined;
-  await changeEntry(layout, name, async (entry) => {
-    removed = entry;
-    return null;
+    const plugins = { ...lock.plugins, [name]: next.entry };
+    return commitChange(layout, { lock, plugins, step, ...(next.secrets ? { secrets: next.secrets } : {}) });
   });
-  await fsp.rm(path.join(layout.pluginsDir, ...name.split("/")), { recursive: true, force: true });
-  await writePluginSecrets(layout, name, {});
-  return removed as LockedPlugin;
 }
 
-/** Enables or disables a plugin; a disabled one stays installed but is not loaded. */
-export async function setPluginEnabled(layout: StoreLayout, name: string, enabled: boolean): Promise<void> {
-  await changeEntry(layout, name, async (entry) => ({ ...entry, enabled }));
+/** What {@link removePlugin} removed, and the lock generation that committed it. */
+export interface RemoveResult {
+  entry: LockedPlugin;
+  generation: number;
+}
+
+/**
+ * Removes a plugin: its secrets and lock entry in one commit (so nothing loads it), then, still
+ * under the guard, its files.
+ */
+export async function removePlugin(layout: StoreLayout, name: string): Promise<RemoveResult> {
+  return withStore(layout, async (lock) => {
+    const entry = lock.plugins[name];
+    if (!entry) throw notInstalled(name);
+    const { [name]: _removed, ...plugins } = lock.plugins;
+    const secrets = (await readPluginSecrets(layout))[name] ?? {};
+    const generation = await commitChange(layout, { lock, plugins, step: "remove", secrets: { plugin: name, previous: secrets, next: {} } });
+    // Committed: a kill from here on leaves a folder no entry names, swept by the next command.
+    await pauseAt("remove:unlinked");
+    await fsp.rm(pluginDir(layout, name), { recursive: true, force: true });
+    return { entry, generation };
+  });
+}
+
+/** Enables or disables a plugin (a disabled one stays installed but is not loaded); the new lock generation. */
+export async function setPluginEnabled(layout: StoreLayout, name: string, enabled: boolean): Promise<number> {
+  return changeEntry(layout, name, "config", async (entry) => ({ entry: { ...entry, enabled } }));
 }
 
 /** Options of {@link configurePlugin}. */
@@ -142,6 +159,8 @@ export interface ConfigureOptions {
 /** What {@link configurePlugin} changed. */
 export interface ConfigureResult {
   config: Record<string, unknown>;
+  /** The lock generation that committed it. */
+  generation: number;
   secretsSet: string[];
   permissions: ResolvedPermissions;
   widened: string[];
@@ -155,9 +174,9 @@ export interface ConfigureResult {
  * @throws {StoreError} `not_installed`, `invalid_config`, `cancelled`, `busy`.
  */
 export async function configurePlugin(layout: StoreLayout, name: string, assignments: string[], options: ConfigureOptions): Promise<ConfigureResult> {
-  let result: ConfigureResult | undefined;
-  await changeEntry(layout, name, async (entry) => {
-    const manifest = await readInstalledManifest(versionDir(layout, name, entry.version));
+  let result: Omit<ConfigureResult, "generation"> | undefined;
+  const generation = await changeEntry(layout, name, "config", async (entry) => {
+    const manifest = await readInstalledManifest(installedDir(layout, name, entry));
     const secrets = (await readPluginSecrets(layout))[name] ?? {};
     const next = applyConfigAssignments(manifest, { plain: entry.config, secret: secrets }, assignments);
     const permissions = resolvePermissions(manifest, { ...next.plain, ...next.secret }, layout.userHome);
@@ -165,12 +184,10 @@ export async function configurePlugin(layout: StoreLayout, name: string, assignm
     if (widened.length > 0 && !options.yes && !(await options.confirm(widened, permissions))) {
       throw new StoreError("cancelled", `the settings of ${name} were not changed`);
     }
-    // Secrets first: a server reloading on the lock's change then finds them in place.
     const secretKeys = new Set(secretConfigKeys(manifest));
-    const secretsChanged = JSON.stringify(next.secret) !== JSON.stringify(secrets);
-    if (secretsChanged) await writePluginSecrets(layout, name, next.secret);
     result = { config: next.plain, secretsSet: Object.keys(next.secret).filter((k) => secretKeys.has(k)), permissions, widened };
-    return { ...entry, config: next.plain, permissions: permissions.granted };
+    // Secrets and lock entry commit together, at the lock's rename (store-commit.ts).
+    return { entry: { ...entry, config: next.plain, permissions: permissions.granted }, secrets: { plugin: name, previous: secrets, next: next.secret } };
   });
-  return result as ConfigureResult;
+  return { ...(result as Omit<ConfigureResult, "generation">), generation };
 }
