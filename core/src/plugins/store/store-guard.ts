@@ -7,7 +7,8 @@ import fsp from "node:fs/promises";
 import type { StoreLayout } from "./layout.js";
 import { StoreError } from "./store-error.js";
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (a guard or status file whose writer is gone is stale). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -14,16 +14,7 @@ import { readLock, type LockFile } from "./lock-file.js";
 import { readPluginSecrets, writePluginSecrets } from "./secrets.js";
 import { settleSecretsJournal } from "./store-commit.js";
 import { StoreError } from "./store-error.js";
-import { acquireStoreGuard } from "./store-guard.js";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { acquireStoreGuard, alive } from "./store-guard.js";
 
 async function entries(dir: string): Promise<Dirent[]> {
   return fsp.readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
