@@ -188,7 +188,7 @@ describe("file-read", () => {
     expect(await call("read_file", { path: "../secret.txt" })).toMatchObject({ status: 502, json: { error: { code: "tool_failed" } } });
   });
 
-  it("refuses a FIFO and a socket in the folder at once, and a chat completion beside the read is unaffected", async () => {
+  it("refuses a FIFO and a socket in the folder at once, and a chat completion and another plugin's call beside the read are unaffected", async () => {
     // The launcher gives libuv's pool one thread, the one llama.cpp evaluates on: a read that
     // blocked opening a FIFO with no writer would hold it, and every completion with it.
     const folder = path.join(work, "notes");
@@ -203,6 +203,8 @@ describe("file-read", () => {
       await new Promise((r) => setTimeout(r, 200)); // the read reaches the host first
       const chat = await shimmy.client({ timeout: 20_000 }).chat.completions.create({ model: "stories260K", messages: [{ role: "user", content: "Hello" }], max_tokens: 8, seed: 1 });
       expect(chat.choices[0]?.message.role).toBe("assistant");
+      // Another plugin's call beside the read is served too.
+      expect(await call("date_diff", { from: "2024-01-01", to: "2024-01-02" })).toMatchObject({ status: 200, json: { result: { days: 1 } } });
       expect(await read).toMatchObject({ status: 502, json: { error: { code: "tool_failed", message: expect.stringContaining("is a FIFO (named pipe); only regular files can be read") } } });
       expect(await call("read_file", { path: "sock" })).toMatchObject({ status: 502, json: { error: { message: expect.stringContaining("is a socket; only regular files can be read") } } });
       expect(await adminApi(shimmy.url, "/health")).toMatchObject({ status: 200, json: { status: "ok" } });
