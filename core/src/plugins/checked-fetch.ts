@@ -3,12 +3,12 @@
  * resolved once and the connection made to that address, private addresses and Shimmy's own
  * server refused, redirects followed by hand and re-checked, response bytes and time capped.
  */
-import { lookup as dnsLookup } from "node:dns/promises";
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { bareHost, canonicalAddress, describeGrant, isPrivateAddress, matchGrant, urlPort, type NetGrant } from "./net-grants.js";
+import { createResolver } from "./dns-resolve.js";
 import { PluginCallError } from "./plugin-call-error.js";
 
 /** A plugin's HTTP request, as `shimmy_http` receives it. */
@@ -35,7 +35,7 @@ export interface CheckedFetchOptions {
   /** For the whole call: DNS, every hop and every body byte. */
   timeoutMs: number;
   maxRedirects?: number;
-  /** Resolves a name to its addresses; `dns.promises.lookup(host, {all: true})` unless injected (tests). */
+  /** Resolves a name to its addresses; off libuv's pool with c-ares (dns-resolve.ts) unless injected (tests). */
   lookup?: (host: string) => Promise<string[]>;
 }
 
@@ -45,9 +45,8 @@ const CROSS_ORIGIN_DROPPED = new Set(["authorization", "cookie", "proxy-authoriz
 // Headers the host owns: Host is the granted name, the length is the body's, hop-by-hop is ours.
 const HOST_OWNED = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer"]);
 
-async function defaultLookup(host: string): Promise<string[]> {
-  return (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
-}
+// Never dns.lookup: getaddrinfo would wait on the pool thread inference runs on.
+const defaultLookup = createResolver();
 
 function isLoopbackOrUnspecified(canon: string): boolean {
   return canon.startsWith("127.") || canon === "0.0.0.0" || canon === "0:0:0:0:0:0:0:1" || canon === "0:0:0:0:0:0:0:0";
