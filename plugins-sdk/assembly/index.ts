@@ -46,6 +46,8 @@ export {
 
 export { ContentType, HttpReply, parseContentType } from "./http-reply";
 
+export { decodeEntities } from "./entities";
+
 export { decodeBase64, encodeBase64 } from "./base64";
 
 export { decodeUtf8, incompleteUtf8Tail, isValidUtf8, truncateChars } from "./text";

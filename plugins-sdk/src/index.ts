@@ -1,4 +1,7 @@
-/** `@shimmy/plugin-sdk`: the plugin manifest's JSON Schema, types and validator. */
+/**
+ * `@shimmy/plugin-sdk`: the plugin manifest's JSON Schema, types and validator, and the checks the
+ * core and the registry share: the package reader, the wasm module check and the pid lock.
+ */
 export {
   LIMIT_DEFAULTS,
   MANIFEST_SCHEMA,
@@ -24,3 +27,27 @@ export {
 } from "./manifest.js";
 export { pluginManifestReferenceMarkdown } from "./manifest-reference.js";
 export { HOST_LIMITS, instanceMemory, type InstanceMemory } from "./host-limits.js";
+export {
+  checkModule,
+  EXTISM_ENV,
+  EXTISM_USER,
+  ModuleCheckError,
+  SHIMMY_FUNCTIONS,
+  type CompiledModule,
+  type ModuleCheckCode,
+  type ShimmyFunctionName,
+} from "./module-check.js";
+export {
+  keptFile,
+  PACKAGE_CAPS,
+  PackageError,
+  readPackage,
+  unsafeEntryPath,
+  type PackageCaps,
+  type PackageErrorCode,
+  type ReadPackageOptions,
+} from "./package-reader.js";
+export { acquirePidLock, alive, PidLockHeldError, type PidLock } from "./pid-lock.js";
+export { CodedError } from "./coded-error.js";
+export { compileOnFirstUse } from "./compile-on-first-use.js";
+export { writeNewFile } from "./write-new-file.js";

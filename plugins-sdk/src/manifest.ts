@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject, type Options } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import semver from "semver";
+import { compileOnFirstUse } from "./compile-on-first-use.js";
 
 /** A JSON Schema as written in a manifest: an object (or, where allowed, a boolean). */
 export type JsonSchema = { [keyword: string]: unknown } | boolean;
@@ -145,7 +146,7 @@ export const LIMIT_DEFAULTS: Readonly<PluginLimits> = Object.freeze({
 
 // allowUnionTypes: a step's input may be a boolean schema (`type: ["object", "boolean"]`).
 const manifestAjv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true });
-const checkShape = manifestAjv.compile(MANIFEST_SCHEMA);
+const shapeValidator = compileOnFirstUse(() => manifestAjv.compile(MANIFEST_SCHEMA));
 
 // A raw `must match pattern "^(?:…"` helps nobody; say what the pattern means instead.
 const PATTERN_MESSAGES: Record<string, string> = {
@@ -185,12 +186,26 @@ function toManifestError(error: ErrorObject): ManifestError {
 
 const OPTIONS: Options = { strict: false, allErrors: true, validateFormats: false };
 
-/** A fresh ajv in the schema's own dialect ($schema picks it; draft-07 otherwise, as MCP's default). */
+/**
+ * One ajv per dialect, shared by many checks: a new one compiles its meta-schemas again, which
+ * took ~40 ms per embedded schema (most of a registry publish). But an ajv keeps something of
+ * every schema it compiles (its code scope), even once removed, so each is replaced after
+ * {@link COMPILES_PER_AJV} compiles: memory stays bounded in a long-running registry.
+ */
+const dialects = new Map<string, { ajv: Ajv; compiles: number }>();
+const COMPILES_PER_AJV = 64;
+
+/** The ajv of the schema's own dialect ($schema picks it; draft-07 otherwise, as MCP's default). */
 function ajvFor(schema: JsonSchema): Ajv {
   const declared = typeof schema === "object" ? schema.$schema : undefined;
-  if (typeof declared === "string" && declared.includes("2020-12")) return new Ajv2020(OPTIONS);
-  if (typeof declared === "string" && declared.includes("2019-09")) return new Ajv2019(OPTIONS);
-  return new Ajv(OPTIONS);
+  const dialect = typeof declared !== "string" ? "07" : declared.includes("2020-12") ? "2020-12" : declared.includes("2019-09") ? "2019-09" : "07";
+  let shared = dialects.get(dialect);
+  if (!shared || shared.compiles >= COMPILES_PER_AJV) {
+    shared = { ajv: dialect === "2020-12" ? new Ajv2020(OPTIONS) : dialect === "2019-09" ? new Ajv2019(OPTIONS) : new Ajv(OPTIONS), compiles: 0 };
+    dialects.set(dialect, shared);
+  }
+  shared.compiles += 1;
+  return shared.ajv;
 }
 
 /** Checks that an embedded schema is a JSON Schema ajv can use; returns its validator or errors. */
@@ -215,6 +230,9 @@ function checkEmbeddedSchema(schema: JsonSchema, path: string, errors: ManifestE
   } catch (cause) {
     errors.push({ path, message: `is not a usable JSON Schema: ${(cause as Error).message}` });
     return undefined;
+  } finally {
+    // The validator keeps working; the shared ajv forgets the schema (and its $id).
+    if (typeof bare === "object") ajv.removeSchema(bare);
   }
 }
 
@@ -286,6 +304,7 @@ function checkSemantics(manifest: PluginManifest): ManifestError[] {
  * errors come first; the semantic rules run only once the shape is right, as they rely on it.
  */
 export function validateManifest(value: unknown): ManifestValidation {
+  const checkShape = shapeValidator();
   if (!checkShape(value)) {
     // "if" and "propertyNames" only wrap the error that says what is wrong.
     const errors = (checkShape.errors ?? []).filter((error) => error.keyword !== "if" && error.keyword !== "propertyNames").map(toManifestError);

@@ -68,8 +68,7 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stderr.write(`shimmy-registry: cannot start: ${(error as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(JSON.stringify({ event: "listening", url: running.url }) + "\n");
-  await new Promise<void>((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -78,5 +77,9 @@ export async function runCli(argv: string[]): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  // Only now: a supervisor that reads this line may signal at once, and the handlers must be there
+  // (without them SIGTERM kills the process before it gives the data folder's lock back).
+  process.stdout.write(JSON.stringify({ event: "listening", url: running.url }) + "\n");
+  await stopped;
   return 0;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { editDistance, isValidName, parsePackagePath, tarballPath, tooSimilar, versionOfTarball } from "./names.js";
+import { editDistance, isValidName, parsePackagePath, splitNamePath, tarballPath, tooSimilar, versionOfTarball } from "./names.js";
 
 describe("parsePackagePath", () => {
   it("reads plain, scoped and escaped-scope packument paths", () => {
@@ -17,6 +17,15 @@ describe("parsePackagePath", () => {
 
   it("returns null for anything that names no package", () => {
     for (const bad of ["/", "/Time", "/.hidden", "/_x", "/a/b", "/time/-/x.zip", "/%E0%A4%A", "/@alice", "/time/-/../x.tgz"]) expect(parsePackagePath(bad)).toBeNull();
+  });
+});
+
+describe("splitNamePath", () => {
+  it("takes two segments for a scoped name and one otherwise, and refuses an invalid name", () => {
+    expect(splitNamePath("@alice/clock/v/1.0.0")).toEqual({ name: "@alice/clock", tail: ["v", "1.0.0"] });
+    expect(splitNamePath("time")).toEqual({ name: "time", tail: [] });
+    expect(splitNamePath("@alice")).toBeNull();
+    expect(splitNamePath("Time/-/x.tgz")).toBeNull();
   });
 });
 

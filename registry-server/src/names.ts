@@ -38,6 +38,20 @@ export function tarballPath(name: string, version: string): string {
 export type PackagePath = { name: string; file?: string };
 
 /**
+ * Splits `NAME/rest/...` (no leading slash) into a valid package name, scoped ones taking two
+ * segments, and the segments after it; null when the name is not valid.
+ *
+ * @example
+ * splitNamePath("@me/tool/-/tool-1.0.0.tgz"); // { name: "@me/tool", tail: ["-", "tool-1.0.0.tgz"] }
+ */
+export function splitNamePath(path: string): { name: string; tail: string[] } | null {
+  const parts = path.split("/");
+  const nameParts = parts[0]?.startsWith("@") ? 2 : 1;
+  const name = parts.slice(0, nameParts).join("/");
+  return isValidName(name) ? { name, tail: parts.slice(nameParts) } : null;
+}
+
+/**
  * Parses a request path into a package name and, for a tarball, its file name. Accepts `/name`,
  * `/@scope/name`, `/@scope%2fname` (npm escapes the slash) and each followed by `/-/FILE.tgz`.
  * Returns null for anything else.
@@ -49,11 +63,9 @@ export function parsePackagePath(pathname: string): PackagePath | null {
   } catch {
     return null;
   }
-  const parts = rest.split("/");
-  const nameParts = parts[0]?.startsWith("@") ? 2 : 1;
-  const name = parts.slice(0, nameParts).join("/");
-  const tail = parts.slice(nameParts);
-  if (!isValidName(name)) return null;
+  const split = splitNamePath(rest);
+  if (!split) return null;
+  const { name, tail } = split;
   if (tail.length === 0) return { name };
   if (tail.length === 2 && tail[0] === "-" && tail[1]!.endsWith(".tgz")) return { name, file: tail[1]! };
   return null;

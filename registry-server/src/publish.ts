@@ -4,11 +4,10 @@
  * itself: the body only says which name and version are meant, and what integrity the client
  * computed. Nothing here touches storage; ownership and name rules are the registry's.
  */
-import { validateManifest, type PluginManifest } from "@shimmy/plugin-sdk";
+import { checkModule, ModuleCheckError, validateManifest, type PluginManifest } from "@shimmy/plugin-sdk";
 import { RegistryError } from "./errors.js";
 import { matchesIntegrity, sha1Hex, sha512Integrity } from "./integrity.js";
 import { PACKAGE_CAPS, readPackage, type PackageCaps } from "./package-reader.js";
-import { checkWasm } from "./wasm-check.js";
 
 /** A checked publish, ready to be signed and stored. */
 export interface PublishCandidate {
@@ -105,7 +104,10 @@ export async function checkPublish(name: string, body: Record<string, unknown>, 
   }
   const wasm = files.get("plugin.wasm");
   if (!wasm) throw new RegistryError("invalid_package", "the package has no package/plugin.wasm");
-  await checkWasm(wasm, manifest);
+  // The SDK's check, the one the core runs at load: a module published here also loads there.
+  await checkModule(wasm, manifest).catch((error: unknown) => {
+    throw error instanceof ModuleCheckError ? new RegistryError("invalid_module", error.message, { cause: error }) : error;
+  });
 
   const readme = files.get("README.md");
   const distTags = isObject(body["dist-tags"]) ? body["dist-tags"] : {};

@@ -9,7 +9,7 @@ import { RegistryError } from "./errors.js";
 import { RESERVED_NAMES, scopeOf, tooSimilar, versionOfTarball } from "./names.js";
 import { checkPublish } from "./publish.js";
 import { packument, type Packument } from "./resolve.js";
-import { searchPackages, type SearchQuery, type SearchResult } from "./search.js";
+import { SearchIndex, type SearchQuery, type SearchResult } from "./search.js";
 import type { Signer } from "./signatures.js";
 import type { PackageRecord, RegistryStorage, VersionRecord } from "./storage/storage.js";
 import type { PackageCaps } from "./package-reader.js";
@@ -36,6 +36,8 @@ export class Registry {
   readonly #caps: PackageCaps | undefined;
   readonly #afterTarball: (() => Promise<void>) | undefined;
   readonly #packages = new Map<string, PackageRecord>();
+  /** Kept beside #packages: every change of a record goes through #remember, which updates both. */
+  readonly #search = new SearchIndex();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: RegistryOptions) {
@@ -47,7 +49,7 @@ export class Registry {
 
   /** Loads every package record. */
   async open(): Promise<void> {
-    for (const record of await this.#storage.loadPackages()) this.#packages.set(record.name, record);
+    for (const record of await this.#storage.loadPackages()) this.#remember(record);
   }
 
   /** The packument of `name` with tarball URLs on `baseUrl`, or null. */
@@ -65,7 +67,12 @@ export class Registry {
 
   /** npm's search over every package. */
   search(query: SearchQuery, baseUrl: string): SearchResult {
-    return searchPackages(this.#packages.values(), query, baseUrl);
+    return this.#search.search(query, baseUrl);
+  }
+
+  #remember(record: PackageRecord): void {
+    this.#packages.set(record.name, record);
+    this.#search.set(record);
   }
 
   /** One writer at a time: each change reads the state the previous one left. */
@@ -142,7 +149,7 @@ export class Registry {
       await this.#storage.putTarball(candidate.integrity, candidate.tarball);
       await this.#afterTarball?.();
       await this.#storage.writePackage(record);
-      this.#packages.set(name, record);
+      this.#remember(record);
       return { version: candidate.version, integrity: candidate.integrity };
     });
   }
@@ -174,7 +181,7 @@ export class Registry {
         next.versions[version] = message ? { ...rest, deprecated: message } : rest;
       }
       await this.#storage.writePackage(next);
-      this.#packages.set(name, next);
+      this.#remember(next);
     });
   }
 }

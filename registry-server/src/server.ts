@@ -1,8 +1,13 @@
-/** `startRegistry(options)`: opens the data folder, builds the app, listens, and closes cleanly. */
+/**
+ * `startRegistry(options)`: takes the data folder's lock, opens it, builds the app, listens, and
+ * closes cleanly. One process per data folder: a second one would sweep the first's temp files as
+ * leftovers and write package records over its in-memory state.
+ */
 import { promises as fs } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { acquirePidLock, PidLockHeldError, type PidLock } from "@shimmy/plugin-sdk";
 import { pino, type Logger } from "pino";
 import { Accounts, readTokenFile } from "./accounts.js";
 import { createRegistryApp } from "./app.js";
@@ -38,11 +43,40 @@ export interface RunningRegistry {
   close(): Promise<void>;
 }
 
-/** Starts a registry server. */
+/** The lock file in the data folder, holding the pid of the registry that uses it. */
+export const DATA_LOCK_FILE = "registry.lock";
+
+/** Takes `DATA/registry.lock`; a lock whose process is gone (`kill -9`) is taken over. */
+async function lockDataDir(dataDir: string): Promise<PidLock> {
+  try {
+    return await acquirePidLock(path.join(dataDir, DATA_LOCK_FILE));
+  } catch (error) {
+    if (!(error instanceof PidLockHeldError)) throw error;
+    const who = error.holder === null ? "another process" : error.holder === process.pid ? "this process" : `another shimmy-registry (pid ${error.holder})`;
+    throw new Error(`${who} is using the data folder ${dataDir}; stop it, or give another --data (lock: ${error.file})`, { cause: error });
+  }
+}
+
+/**
+ * Starts a registry server.
+ *
+ * @throws {Error} when another live registry holds the data folder's lock (the message names its
+ *   pid), or the port cannot be bound.
+ */
 export async function startRegistry(options: StartRegistryOptions): Promise<RunningRegistry> {
   const logger = options.logger ?? pino({ name: "shimmy-registry" }, pino.destination(2));
   const dataDir = path.resolve(options.dataDir);
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const lock = await lockDataDir(dataDir);
+  try {
+    return await openRegistry(options, dataDir, logger, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function openRegistry(options: StartRegistryOptions, dataDir: string, logger: Logger, lock: PidLock): Promise<RunningRegistry> {
   const storage = new DiskStorage({ dir: dataDir, beforeIndexSwitch: pauseAt("before-index-rename") });
   await storage.open();
   const signer = await loadSigner(dataDir);
@@ -68,10 +102,15 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
   return {
     url,
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
+    close: async () => {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.close((error) => (error ? reject(error) : resolve()));
+          server.closeIdleConnections();
+        });
+      } finally {
+        await lock.release(); // only once no request can write any more
+      }
+    },
   };
 }

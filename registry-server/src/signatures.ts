@@ -7,6 +7,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { writeNewFile } from "@shimmy/plugin-sdk";
 
 /** One entry of `GET /-/npm/v1/keys`, exactly as npm reads it. */
 export interface RegistryKey {
@@ -68,23 +69,7 @@ export async function loadSigner(dataDir: string): Promise<Signer> {
   if (existing !== null) return new Signer(createPrivateKey(existing));
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const pem = privateKey.export({ type: "pkcs8", format: "pem" }) as string;
-  // Written whole to a temp file, then linked into place: a crash never leaves a half key, and
-  // link fails when another process made one first (then theirs is used).
-  const temp = `${file}.${process.pid}.tmp`;
-  const handle = await fs.open(temp, "w", 0o600);
-  try {
-    await handle.writeFile(pem);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.link(temp, file);
-    return new Signer(privateKey);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return new Signer(createPrivateKey(await fs.readFile(file, "utf8")));
-    throw error;
-  } finally {
-    await fs.rm(temp, { force: true });
-  }
+  // A crash never leaves a half key; when another process made one first, theirs is used.
+  if (await writeNewFile(file, pem, 0o600)) return new Signer(privateKey);
+  return new Signer(createPrivateKey(await fs.readFile(file, "utf8")));
 }

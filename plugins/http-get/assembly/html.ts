@@ -4,7 +4,7 @@
  * (except inside <pre>) and never more than one blank line. It is a forgiving single pass, not a
  * conforming parser: a page's exact layout matters less than never failing on broken markup.
  */
-import { decodeEntities } from "./entities";
+import { decodeEntities } from "@shimmy/plugin-sdk/assembly";
 
 /** The outcome of {@link htmlToText}. */
 export class HtmlText {

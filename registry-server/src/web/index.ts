@@ -7,7 +7,7 @@
  */
 import Router from "@koa/router";
 import type { Context } from "koa";
-import { isValidName } from "../names.js";
+import { splitNamePath } from "../names.js";
 import type { Registry } from "../registry.js";
 import { WEB_ASSETS } from "./assets.js";
 import { html, trustedHtml, type SafeHtml } from "./html.js";
@@ -60,11 +60,9 @@ function notFound(ctx: Context, message: SafeHtml): void {
 
 /** `NAME` or `NAME/v/VERSION` after `/-/web/package/`, scoped names included; null when malformed. */
 export function parsePackagePage(rest: string): { name: string; version?: string } | null {
-  const parts = rest.split("/");
-  const nameParts = parts[0]?.startsWith("@") ? 2 : 1;
-  const name = parts.slice(0, nameParts).join("/");
-  const tail = parts.slice(nameParts);
-  if (!isValidName(name)) return null;
+  const split = splitNamePath(rest);
+  if (!split) return null;
+  const { name, tail } = split;
   if (tail.length === 0) return { name };
   if (tail.length === 2 && tail[0] === "v" && tail[1] !== "") return { name, version: tail[1]! };
   return null;

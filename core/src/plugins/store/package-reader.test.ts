@@ -35,16 +35,16 @@ describe("readPackage", () => {
 
   it("refuses bytes that are not a tarball, and packages past the caps", async () => {
     await expect(readPackage(Buffer.from("not a tarball at all"))).rejects.toMatchObject({ code: "invalid_package" });
-    await expect(readPackage(rawTarball(GOOD), { maxTarballBytes: 10, maxTotalBytes: 1e6, maxEntries: 10 })).rejects.toThrow(/the cap is 10/);
-    await expect(readPackage(rawTarball(GOOD), { maxTarballBytes: 1e6, maxTotalBytes: 5, maxEntries: 10 })).rejects.toThrow(/more than 5 bytes/);
-    await expect(readPackage(rawTarball(GOOD), { maxTarballBytes: 1e6, maxTotalBytes: 1e6, maxEntries: 1 })).rejects.toThrow(/more than 1 entries/);
+    await expect(readPackage(rawTarball(GOOD), { maxTarballBytes: 10, maxUnpackedBytes: 1e6, maxEntries: 10 })).rejects.toThrow(/the cap is 10/);
+    await expect(readPackage(rawTarball(GOOD), { maxTarballBytes: 1e6, maxUnpackedBytes: 5, maxEntries: 10 })).rejects.toThrow(/more than 5 bytes/);
+    await expect(readPackage(rawTarball(GOOD), { maxTarballBytes: 1e6, maxUnpackedBytes: 1e6, maxEntries: 1 })).rejects.toThrow(/more than 1 entries/);
   });
 
   it("refuses a gzip bomb of 100 MB of zeros (a 97 KB .tgz) at the archive's end, having inflated little of it", async () => {
     const bomb = await gzipWithZeros(Buffer.alloc(0), 100_000_000);
     expect(bomb.length).toBeLessThan(120_000);
     // The whole bomb would pass the cap on inflated bytes: only stopping at the end refuses it.
-    await expect(readPackage(bomb, { maxTarballBytes: 1e6, maxTotalBytes: 200_000_000, maxEntries: 10 })).rejects.toMatchObject({
+    await expect(readPackage(bomb, { maxTarballBytes: 1e6, maxUnpackedBytes: 200_000_000, maxEntries: 10 })).rejects.toMatchObject({
       code: "unsafe_package",
       message: "the package has data after the end of its tar archive; refusing the whole package",
     });

@@ -1,22 +1,14 @@
 /**
- * One writer at a time: a process changing the store holds `plugins.lock.json.guard`, created
- * exclusively with its pid in it. A guard whose process is gone (a `kill -9` mid-install) is stale
- * and taken over, so a crash never locks the store for good.
+ * One writer at a time: a process changing the store holds `plugins.lock.json.guard`, the SDK's
+ * pid lock (the registry locks its data folder with it too). A guard whose process is gone (a
+ * `kill -9` mid-install) is stale and taken over, so a crash never locks the store for good.
  */
 import fsp from "node:fs/promises";
+import { acquirePidLock, PidLockHeldError } from "@shimmy/plugin-sdk";
 import type { StoreLayout } from "./layout.js";
 import { StoreError } from "./store-error.js";
 
-/** Whether a process with this pid exists (a guard or status file whose writer is gone is stale). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export { alive } from "@shimmy/plugin-sdk";
 
 /**
  * Takes the store's guard; the returned function gives it back.
@@ -25,20 +17,13 @@ export function alive(pid: number): boolean {
  */
 export async function acquireStoreGuard(layout: StoreLayout): Promise<() => Promise<void>> {
   await fsp.mkdir(layout.home, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await fsp.open(layout.guardFile, "wx", 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => fsp.rm(layout.guardFile, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const holder = Number.parseInt(await fsp.readFile(layout.guardFile, "utf8").catch(() => ""), 10);
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-      throw new StoreError("busy", `another shimmy process (pid ${holder}) is changing the installed plugins; try again when it is done`);
-    }
-    await fsp.rm(layout.guardFile, { force: true }); // stale: its process is gone
+  try {
+    const lock = await acquirePidLock(layout.guardFile);
+    return () => lock.release();
+  } catch (error) {
+    if (!(error instanceof PidLockHeldError)) throw error;
+    if (error.holder === null) throw new StoreError("busy", `cannot take ${layout.guardFile}; remove it if no shimmy process is running`, { cause: error });
+    const who = error.holder === process.pid ? "this shimmy process" : `another shimmy process (pid ${error.holder})`;
+    throw new StoreError("busy", `${who} is changing the installed plugins; try again when it is done`, { cause: error });
   }
-  throw new StoreError("busy", `cannot take ${layout.guardFile}; remove it if no shimmy process is running`);
 }
