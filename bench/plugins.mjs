@@ -85,7 +85,7 @@ try {
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrent }, () => time(perCaller, () => host.callTool("echo", input))));
   const callsPerSecond = (concurrent * perCaller) / ((performance.now() - started) / 1000);
-  await host.close();
+  await host.dispose();
 
   const fsHost = await PluginHost.load({
     manifest: {
@@ -99,7 +99,7 @@ try {
   const readInput = { path: path.join(work, "small.txt") };
   await time(100, () => fsHost.callTool("read", readInput));
   const fsSamples = await time(Math.max(1, Math.floor(calls / 5)), () => fsHost.callTool("read", readInput));
-  await fsHost.close();
+  await fsHost.dispose();
 
   console.log(`trivial call, ${calls} calls each`);
   console.log(`bare Extism (worker mode):        ${fmt(bareSamples)}`);

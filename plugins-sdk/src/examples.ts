@@ -19,7 +19,7 @@ interface HostLogger {
 }
 interface LoadedHost {
   callTool(toolName: string, input: unknown): Promise<unknown>;
-  close(): Promise<void>;
+  dispose(): Promise<void>;
 }
 interface CorePlugins {
   PluginHost: {
@@ -74,7 +74,7 @@ export interface RunExamplesOptions {
   config?: Record<string, unknown>;
 }
 
-/** Builds the plugin in `dir`, runs its manifest's examples in the real host and closes it. */
+/** Builds the plugin in `dir`, runs its manifest's examples in the real host and disposes it. */
 export async function runExamples(dir: string, options: RunExamplesOptions = {}): Promise<ExamplesReport> {
   const { wasmPath, sha256, manifest } = await buildPlugin(dir);
   const wasm = await fs.readFile(wasmPath);
@@ -102,7 +102,7 @@ export async function runExamples(dir: string, options: RunExamplesOptions = {})
         }
       }
     } finally {
-      await host.close();
+      await host.dispose();
     }
     return { manifest, wasmSha256: sha256, results, log };
   } finally {

@@ -58,7 +58,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.close()));
+  await Promise.all(hosts.map((h) => h.dispose()));
   if (work) await rm(work, { recursive: true, force: true });
 });
 

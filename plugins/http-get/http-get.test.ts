@@ -126,7 +126,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.close()));
+  await Promise.all(hosts.map((h) => h.dispose()));
   for (const s of [server, other]) if (s) await new Promise((resolve) => s.close(resolve));
 });
 

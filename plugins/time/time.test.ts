@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await host?.close();
+  await host?.dispose();
   if (home) await rm(home, { recursive: true, force: true });
 });
 

@@ -4,25 +4,29 @@
  * and configuring is the CLI's (it writes the store; the server follows).
  */
 import Router from "@koa/router";
-import { ShimmyError } from "../errors.js";
 import type { ShimmyState } from "../http/request-context.js";
+import { MESSAGE_KEYWORD, checkBody, compileBodySchema } from "../http/validate-body.js";
 import type { InstalledPlugins, ToolCallRequest } from "../plugins/installed-plugins.js";
+
+const NAME_MESSAGE = "Missing required parameter: name (the tool's name)";
+
+/** The body of `POST /api/tools/call`; `arguments` may be left out (or null) for a tool that takes none. */
+const validateToolCall = compileBodySchema({
+  type: "object",
+  required: ["name"],
+  additionalProperties: false,
+  [MESSAGE_KEYWORD]: { required: NAME_MESSAGE },
+  properties: {
+    name: { type: "string", minLength: 1, [MESSAGE_KEYWORD]: { type: NAME_MESSAGE, minLength: NAME_MESSAGE } },
+    plugin: { type: "string", minLength: 1, [MESSAGE_KEYWORD]: { type: "plugin must be a plugin's name", minLength: "plugin must be a plugin's name" } },
+    arguments: { type: ["object", "null"], [MESSAGE_KEYWORD]: { type: "arguments must be a JSON object" } },
+  },
+});
 
 /** Checks the body of `POST /api/tools/call`. */
 function toolCallRequest(body: unknown): ToolCallRequest {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw new ShimmyError("invalid_parameter", 'The body must be a JSON object: {"name": TOOL, "plugin"?: NAME, "arguments": {...}}');
-  }
-  const { name, plugin, arguments: args, ...rest } = body as Record<string, unknown>;
-  const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new ShimmyError("invalid_parameter", `Unknown parameter: ${unknown[0]}`, { param: unknown[0] ?? null });
-  if (typeof name !== "string" || name === "") throw new ShimmyError("invalid_parameter", "Missing required parameter: name (the tool's name)", { param: "name" });
-  if (plugin !== undefined && (typeof plugin !== "string" || plugin === "")) throw new ShimmyError("invalid_parameter", "plugin must be a plugin's name", { param: "plugin" });
-  const given = args ?? {};
-  if (given === null || typeof given !== "object" || Array.isArray(given)) {
-    throw new ShimmyError("invalid_parameter", "arguments must be a JSON object", { param: "arguments" });
-  }
-  return { name, ...(plugin !== undefined ? { plugin: plugin as string } : {}), arguments: given as Record<string, unknown> };
+  const { name, plugin, arguments: args } = checkBody<{ name: string; plugin?: string; arguments?: Record<string, unknown> | null }>(validateToolCall, body);
+  return { name, ...(plugin !== undefined ? { plugin } : {}), arguments: args ?? {} };
 }
 
 /** The routes over the installed plugins. */
@@ -36,7 +40,7 @@ export function adminPluginsRouter(plugins: InstalledPlugins): Router<ShimmyStat
   router.post("/tools/call", async (ctx) => {
     const request = toolCallRequest(ctx.state.body);
     ctx.state.log.tool = request.plugin ? `${request.plugin}/${request.name}` : request.name;
-    ctx.body = { result: await plugins.callTool(request, ctx.state.abort.signal) };
+    ctx.body = { result: await plugins.callTool(request, { signal: ctx.state.abort.signal, requestId: ctx.state.requestId }) };
   });
   return router;
 }

@@ -3,47 +3,32 @@
  * {@link FakeEngine}, on a loopback port. What these check needs no model; the end-to-end tests
  * in `test/` run the same routes over llama.cpp.
  */
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../app.js";
 import { FakeEngine } from "../engine/fake-engine.js";
 import { retryLater } from "../errors.js";
-import { createLogger } from "../logger.js";
-import type { InstalledPlugins } from "../plugins/installed-plugins.js";
+import { startTestApp, type TestApp } from "../http/test-app.fixture.js";
 
-// The routes under test never reach the plugins; /health and /api/plugins read these two.
-const noPlugins = { health: () => ({ ready: 0, failed: [] }), list: () => [] } as unknown as InstalledPlugins;
-
-let server: Server;
-let base: string;
+let app: TestApp;
 const engine = new FakeEngine({
   fail: (request) => ("turns" in request && request.turns.some((turn) => turn.text === "overload") ? retryLater("All slots are busy.", { retryAfterSeconds: 3 }) : undefined),
 });
 
 beforeAll(async () => {
-  const app = createApp({ engine, rediscover: async () => undefined, logger: createLogger("silent"), maxBodyBytes: 1 << 20, listenHost: "127.0.0.1", plugins: noPlugins });
-  server = app.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  app = await startTestApp({ engine });
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await app.close();
   await engine.dispose();
 });
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(base + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
-}
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) => app.request("POST", path, body, headers);
 
 const chat = (extra: Record<string, unknown> = {}) => ({ model: "fake-chat", messages: [{ role: "user", content: "hello there" }], ...extra });
 
 describe("/v1 over a fake engine", () => {
   it("lists the models", async () => {
-    const body = (await (await fetch(`${base}/v1/models`)).json()) as { data: { id: string }[] };
+    const body = (await app.request("GET", "/v1/models")).json() as { data: { id: string }[] };
     expect(body.data.map((m) => m.id)).toEqual(["fake-chat", "fake-embed"]);
   });
 

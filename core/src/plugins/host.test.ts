@@ -1,20 +1,14 @@
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { HOST_LIMITS, instanceMemory, type PluginManifest, type ToolCapability } from "@shimmy/plugin-sdk";
+import { HOST_LIMITS, instanceMemory } from "@shimmy/plugin-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PluginHost, workerCaps, type PluginHostOptions } from "./host.js";
 import { checkModule } from "./module-check.js";
+import { compileTestPlugin, testManifest, testTool } from "./test-plugins.fixture.js";
 import { WORKER_RESOURCE_LIMITS, WorkerInstance } from "./worker-instance.js";
-
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const SOURCES = path.join(ROOT, "core/test-plugins");
 
 let work: string;
 const wasm: Record<string, Uint8Array> = {};
@@ -25,33 +19,10 @@ const logger = {
   debug: () => {},
 };
 
-/** Compiles one AssemblyScript test plugin with asc; `maxPages` null leaves the memory unbounded. */
-async function compile(source: string, out: string, maxPages: number | null): Promise<Uint8Array> {
-  const file = path.join(work, `${out}.wasm`);
-  const args = [path.join("core/test-plugins", `${source}.ts`), "--outFile", file, "--runtime", "stub", "-O2", "--use", "abort=core/test-plugins/common/pluginAbort"];
-  if (maxPages !== null) args.push("--maximumMemory", String(maxPages));
-  await run(path.join(ROOT, "node_modules/.bin/asc"), args, { cwd: ROOT });
-  return new Uint8Array(await readFile(file));
-}
-
-const OBJECT = { type: "object" } as const;
+const compile = (source: string, out: string, maxPages: number | null) => compileTestPlugin(source, work, out, maxPages);
+const tool = testTool;
+const manifest = testManifest;
 const VALUE_SCHEMA = { type: "object", properties: { value: { type: "number" } }, required: ["value"] } as const;
-
-function tool(name: string, extra: Partial<ToolCapability> = {}): ToolCapability {
-  return { kind: "tool", export: name, name, description: name, inputSchema: OBJECT, ...extra };
-}
-
-function manifest(name: string, capabilities: ToolCapability[], extra: Partial<PluginManifest> = {}): PluginManifest {
-  return {
-    name,
-    version: "1.0.0",
-    description: "test plugin",
-    shimmy: "*",
-    capabilities,
-    limits: { memoryMaxPages: 64, timeoutMs: 5000, maxResponseBytes: 64 * 1024 },
-    ...extra,
-  };
-}
 
 const hosts: PluginHost[] = [];
 async function load(options: Partial<PluginHostOptions> & Pick<PluginHostOptions, "manifest" | "wasm">): Promise<PluginHost> {
@@ -78,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.close()));
+  await Promise.all(hosts.map((h) => h.dispose()));
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -260,7 +231,7 @@ describe("PluginHost: shimmy_http", () => {
     await expect(host.callTool("fetch", { url: `http://127.0.0.1:${port}/again` })).resolves.toMatchObject({ status: 200 });
   });
 
-  it("times out a call whose host function is still waiting, and the next call works; close fails calls in flight", async () => {
+  it("times out a call whose host function is still waiting, and the next call works; dispose fails calls in flight", async () => {
     const m = manifest("http-slow", [tool("fetch")], {
       permissions: { net: [`http://127.0.0.1:${port}`] },
       limits: { memoryMaxPages: 64, timeoutMs: 300, maxResponseBytes: 64 * 1024 },
@@ -271,7 +242,7 @@ describe("PluginHost: shimmy_http", () => {
     const inFlight = slow.callTool("fetch", { url: `http://127.0.0.1:${port}/slow` });
     const queued = slow.callTool("fetch", { url: `http://127.0.0.1:${port}/ok` });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await slow.close();
+    await slow.dispose();
     await expect(inFlight).rejects.toMatchObject({ code: "closed" });
     await expect(queued).rejects.toMatchObject({ code: "closed" });
     await expect(slow.callTool("fetch", { url: `http://127.0.0.1:${port}/ok` })).rejects.toMatchObject({ code: "closed" });
@@ -410,11 +381,11 @@ describe("PluginHost: allocation caps in the instance's worker", () => {
     const input = new TextEncoder().encode("{}");
     await expect(doomed.call("tiny_blocks", input)).rejects.toMatchObject({ code: "memory_limit", message: expect.stringContaining("ran out of heap") });
     await expect(doomed.call("free_loop", input)).rejects.toMatchObject({ code: "memory_limit" });
-    await doomed.close();
+    await doomed.dispose();
     const fresh = await WorkerInstance.start(spec as never);
     const output = await fresh.call("free_loop", input);
     expect(new TextDecoder().decode(output!)).toBe('{"value":200}');
-    await fresh.close();
+    await fresh.dispose();
   });
 });
 
@@ -497,11 +468,11 @@ describe("PluginHost: the instantiation deadline", () => {
     await attack;
     expect(slowest).toBeLessThan(1000);
     const started = Date.now();
-    await host.close();
+    await host.dispose();
     expect(Date.now() - started).toBeLessThan(500);
   });
 
-  it("closes at once while a replacement instance is stuck in its start function", async () => {
+  it("disposes at once while a replacement instance is stuck in its start function", async () => {
     const host = await load({
       manifest: manifest("time-bomb2", [...okTool, tool("trap")]),
       wasm: wasm.timeBomb!,
@@ -514,7 +485,7 @@ describe("PluginHost: the instantiation deadline", () => {
     const waiting = host.callTool("ok", {});
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = Date.now();
-    await host.close();
+    await host.dispose();
     expect(Date.now() - started).toBeLessThan(500);
     await expect(waiting).rejects.toMatchObject({ code: "closed" });
   });

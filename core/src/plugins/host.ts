@@ -9,7 +9,7 @@
  * cause (below). The Shimmy host functions and Extism's `http_request` are synchronous in the worker:
  * it posts the request and blocks on `Atomics.wait` while this thread runs the checked I/O
  * (host-functions.ts: checkedFetch, fs-grants) and posts the answer back. A call past `timeoutMs`,
- * an aborted one and `close()` terminate the worker (the pool replaces it) and abort its I/O here.
+ * an aborted one and `dispose()` terminate the worker (the pool replaces it) and abort its I/O here.
  *
  * Deadlines: instantiating an instance (the wasm start function, then `hs_init`) has its own,
  * `startTimeoutMs`, past which its worker is terminated; a call's `timeoutMs` counts its time in
@@ -30,13 +30,15 @@
  */
 import { HOST_LIMITS, type PluginManifest, type ToolCapability } from "@shimmy/plugin-sdk";
 import type { ValidateFunction } from "ajv";
+import { ajvErrorsText } from "../schema/ajv-errors.js";
+import { compileInDialect } from "../schema/dialect.js";
 import { resolveFolderGrants } from "./fs-grants.js";
 import { jsonCap, type HostFunctionGrants } from "./host-functions.js";
 import { InstanceCallFailure, InstancePool } from "./instance-pool.js";
 import { checkModule, SHIMMY_FUNCTIONS, type ShimmyFunctionName } from "./module-check.js";
 import { resolveGrants } from "./net-grants.js";
-import { compileJsonSchema, schemaErrorText } from "./json-schema.js";
 import { PluginCallError } from "./plugin-call-error.js";
+import { withConfigDefaults } from "./store/plugin-config.js";
 import { WorkerInstance, type PluginLog, type WorkerInstanceSpec } from "./worker-instance.js";
 import type { WorkerCaps } from "./worker-protocol.js";
 
@@ -53,7 +55,7 @@ export interface PluginHostOptions {
   manifest: PluginManifest;
   /** `plugin.wasm`, already checked against the lock file's sha256. */
   wasm: Uint8Array;
-  /** The user's settings: passed to the plugin as Extism config and used to expand `{config.KEY}` grants. */
+  /** The user's settings: with the config schema's defaults filled in, passed to the plugin as Extism config and used to expand `{config.KEY}` grants. */
   config: Record<string, unknown>;
   /** What `~` in `permissions.fs` and in plugin paths stands for. */
   home: string;
@@ -83,6 +85,8 @@ export interface PluginHostOptions {
 export interface CallToolOptions {
   /** Cancels the call; a running call's instance is terminated and replaced. */
   signal?: AbortSignal;
+  /** The HTTP request behind the call, written on its audit line so the two log lines can be joined. */
+  requestId?: string;
 }
 
 interface Tool {
@@ -119,18 +123,18 @@ function extismConfig(config: Record<string, unknown>, maxBytes: number): Record
 
 /** A loaded plugin: a checked, compiled module and a pool of instances running its tools. */
 export class PluginHost {
-  readonly #name: string;
-  readonly #tools: Map<string, Tool>;
-  readonly #pool: InstancePool;
-  readonly #limits: PluginManifest["limits"];
-  readonly #logger: PluginHostLogger;
+  private readonly name: string;
+  private readonly tools: Map<string, Tool>;
+  private readonly pool: InstancePool;
+  private readonly limits: PluginManifest["limits"];
+  private readonly logger: PluginHostLogger;
 
   private constructor(manifest: PluginManifest, tools: Map<string, Tool>, pool: InstancePool, logger: PluginHostLogger) {
-    this.#name = manifest.name;
-    this.#tools = tools;
-    this.#pool = pool;
-    this.#limits = manifest.limits;
-    this.#logger = logger;
+    this.name = manifest.name;
+    this.tools = tools;
+    this.pool = pool;
+    this.limits = manifest.limits;
+    this.logger = logger;
   }
 
   /**
@@ -146,24 +150,28 @@ export class PluginHost {
     const { manifest, logger } = options;
     const limits = manifest.limits;
     const module = await checkModule(options.wasm, manifest);
-    const config = extismConfig(options.config, limits.maxResponseBytes);
+    // The schema's defaults count as set, for the plugin and its grants alike, as they did in the
+    // permissions the user approved (store/permissions.ts).
+    const settings = withConfigDefaults(manifest, options.config);
+    const defaulted = new Set(Object.keys(settings).filter((key) => !(key in options.config)));
+    const config = extismConfig(settings, limits.maxResponseBytes);
     const tools = new Map<string, Tool>();
     for (const capability of manifest.capabilities) {
       if (capability.kind !== "tool") continue;
       tools.set(capability.name, {
         capability,
-        validateInput: compileJsonSchema(capability.inputSchema),
-        validateOutput: capability.outputSchema ? compileJsonSchema(capability.outputSchema) : null,
+        validateInput: compileInDialect(capability.inputSchema),
+        validateOutput: capability.outputSchema ? compileInDialect(capability.outputSchema) : null,
       });
     }
     const net = manifest.permissions?.net ?? [];
     const none = options.grants === "none";
     const grants: HostFunctionGrants = {
-      net: none ? [] : resolveGrants(net, options.config),
+      net: none ? [] : resolveGrants(net, settings, defaulted),
       // Resolved once, now: a folder that appears later is not granted until the plugin is reloaded.
       fs: none
         ? { home: options.home, folders: [] }
-        : await resolveFolderGrants(manifest.permissions?.fs?.read ?? [], manifest.permissions?.fs?.write ?? [], options.config, options.home),
+        : await resolveFolderGrants(manifest.permissions?.fs?.read ?? [], manifest.permissions?.fs?.write ?? [], settings, options.home),
       serverAddresses: options.serverAddresses,
       maxResponseBytes: limits.maxResponseBytes,
       timeoutMs: limits.timeoutMs,
@@ -197,12 +205,12 @@ export class PluginHost {
    * `start_failed`), or null while it runs. Reloading it (a new host) is the way back.
    */
   get failure(): string | null {
-    return this.#pool.failure;
+    return this.pool.failure;
   }
 
   /** The tools this plugin declares, by name. */
   get toolNames(): string[] {
-    return [...this.#tools.keys()];
+    return [...this.tools.keys()];
   }
 
   /**
@@ -221,37 +229,37 @@ export class PluginHost {
     let bytesOut = 0;
     let outcome = "ok";
     try {
-      const tool = this.#tools.get(toolName);
-      if (!tool) throw new PluginCallError("unknown_tool", `${this.#name} has no tool "${toolName}"`);
+      const tool = this.tools.get(toolName);
+      if (!tool) throw new PluginCallError("unknown_tool", `${this.name} has no tool "${toolName}"`);
       if (!tool.validateInput(input)) {
-        throw new PluginCallError("invalid_input", `the input of ${toolName} does not match its inputSchema: ${schemaErrorText(tool.validateInput)}`);
+        throw new PluginCallError("invalid_input", `the input of ${toolName} does not match its inputSchema: ${ajvErrorsText(tool.validateInput.errors)}`);
       }
       const inputBytes = Buffer.from(JSON.stringify(input), "utf8");
       bytesIn = inputBytes.length;
-      if (bytesIn > this.#limits.maxResponseBytes) {
-        throw new PluginCallError("payload_too_large", `the input of ${toolName} is ${bytesIn} bytes; the cap is ${this.#limits.maxResponseBytes}`);
+      if (bytesIn > this.limits.maxResponseBytes) {
+        throw new PluginCallError("payload_too_large", `the input of ${toolName} is ${bytesIn} bytes; the cap is ${this.limits.maxResponseBytes}`);
       }
       let output: Uint8Array | null;
       try {
-        output = await this.#pool.run(tool.capability.export, inputBytes, { timeoutMs: this.#limits.timeoutMs, signal: options.signal });
+        output = await this.pool.run(tool.capability.export, inputBytes, { timeoutMs: this.limits.timeoutMs, signal: options.signal });
       } catch (error) {
         if (!(error instanceof InstanceCallFailure)) throw error;
         const code = error.original instanceof PluginCallError && error.original.code === "memory_limit" ? "memory_limit" : "plugin_error";
-        throw new PluginCallError(code, `${this.#name} failed in ${toolName}: ${error.message}`, { cause: error.original });
+        throw new PluginCallError(code, `${this.name} failed in ${toolName}: ${error.message}`, { cause: error.original });
       }
       bytesOut = output?.length ?? 0;
-      return this.#checkOutput(tool, toolName, output);
+      return this.checkOutput(tool, toolName, output);
     } catch (error) {
       outcome = error instanceof PluginCallError ? error.code : "error";
       throw error;
     } finally {
       const ms = Math.round((performance.now() - started) * 100) / 100;
-      this.#logger.info({ event: "plugin_call", plugin: this.#name, tool: toolName, ms, outcome, bytesIn, bytesOut });
+      this.logger.info({ event: "plugin_call", ...(options.requestId === undefined ? {} : { requestId: options.requestId }), plugin: this.name, tool: toolName, ms, outcome, bytesIn, bytesOut });
     }
   }
 
-  #checkOutput(tool: Tool, toolName: string, output: Uint8Array | null): unknown {
-    const cap = this.#limits.maxResponseBytes;
+  private checkOutput(tool: Tool, toolName: string, output: Uint8Array | null): unknown {
+    const cap = this.limits.maxResponseBytes;
     if (output === null || output.length === 0) throw new PluginCallError("invalid_output", `${toolName} returned no output`);
     if (output.length > cap) throw new PluginCallError("response_too_large", `${toolName} returned ${output.length} bytes; the cap is ${cap}`);
     let value: unknown;
@@ -261,13 +269,13 @@ export class PluginHost {
       throw new PluginCallError("invalid_output", `${toolName} returned output that is not UTF-8 JSON`);
     }
     if (tool.validateOutput && !tool.validateOutput(value)) {
-      throw new PluginCallError("invalid_output", `the output of ${toolName} does not match its outputSchema: ${schemaErrorText(tool.validateOutput)}`);
+      throw new PluginCallError("invalid_output", `the output of ${toolName} does not match its outputSchema: ${ajvErrorsText(tool.validateOutput.errors)}`);
     }
     return value;
   }
 
   /** Terminates every instance; calls in flight or waiting fail with `closed`. */
-  async close(): Promise<void> {
-    await this.#pool.close();
+  async dispose(): Promise<void> {
+    await this.pool.dispose();
   }
 }

@@ -15,7 +15,7 @@ function fakeInstance(): PoolInstance & { closed: boolean } {
       if (exportName === "trap") return Promise.reject(new Error("unreachable"));
       return Promise.resolve(new TextEncoder().encode(exportName));
     },
-    async close() {
+    async dispose() {
       instance.closed = true;
       stop?.(new PluginCallError("closed", "closed"));
     },
@@ -62,7 +62,7 @@ describe("InstancePool: the queue", () => {
     const started = Date.now();
     await expect(p.run("echo", INPUT, { timeoutMs: 100 })).rejects.toMatchObject({ code: "timeout", message: expect.stringContaining("waiting in line for a free instance") });
     expect(Date.now() - started).toBeLessThan(1000);
-    await p.close();
+    await p.dispose();
     await expect(spinning).rejects.toMatchObject({ code: "closed" });
   });
 
@@ -91,7 +91,7 @@ describe("InstancePool: the queue", () => {
     const next = p.run("echo", INPUT, { timeoutMs: 200 });
     expect(p.waiting).toBe(1);
     await expect(next).rejects.toMatchObject({ code: "timeout" });
-    await p.close();
+    await p.dispose();
     await expect(running).rejects.toMatchObject({ code: "closed" });
   });
 });
@@ -129,13 +129,13 @@ describe("InstancePool: starts", () => {
     expect(starts).toBe(before); // no more starts: not retried in a loop
   });
 
-  it("closes at once while an instance is stuck starting, even one that ignores the abort", async () => {
+  it("disposes at once while an instance is stuck starting, even one that ignores the abort", async () => {
     let starts = 0;
     const p = await pool(async (signal) => (++starts === 1 ? fakeInstance() : hangingStart(signal, false)));
     await expect(p.run("trap", INPUT, { timeoutMs: 500 })).rejects.toBeTruthy();
     const waiting = p.run("echo", INPUT, { timeoutMs: 5000 });
     const started = Date.now();
-    await p.close();
+    await p.dispose();
     expect(Date.now() - started).toBeLessThan(100);
     await expect(waiting).rejects.toMatchObject({ code: "closed" });
   });

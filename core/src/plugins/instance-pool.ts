@@ -2,7 +2,7 @@
  * A fixed pool of plugin instances. An instance runs one call at a time, so each call takes an idle
  * instance and callers wait in FIFO order, at most `maxQueue` of them. A call's `timeoutMs` counts
  * from the moment it asks: waiting in line and waiting for its instance to start are part of it. The
- * pool races every step against that deadline, the caller's signal and {@link InstancePool.close};
+ * pool races every step against that deadline, the caller's signal and {@link InstancePool.dispose};
  * an instance whose call did not end cleanly (timeout, abort, trap, plugin error, an allocation cap
  * reached, a worker that died) is closed (its worker terminated) and replaced by a fresh one, since
  * its memory can no longer be trusted.
@@ -19,7 +19,7 @@ export interface PoolInstance {
   /** Calls an export with the input bytes; the output bytes, or null for no output. */
   call(exportName: string, input: Uint8Array): Promise<Uint8Array | null>;
   /** Ends the instance at once, even mid-call (terminates its worker and aborts its host I/O). */
-  close(): Promise<void>;
+  dispose(): Promise<void>;
 }
 
 /**
@@ -99,32 +99,32 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 /** A fixed-size pool of instances with a bounded FIFO queue of callers. */
 export class InstancePool {
-  readonly #factory: InstanceFactory;
-  readonly #size: number;
-  readonly #maxQueue: number;
-  readonly #maxStartFailures: number;
-  readonly #onFailed: ((reason: string) => void) | undefined;
-  readonly #slots: Slot[] = [];
-  readonly #idle: Slot[] = [];
-  readonly #waiters: Waiter[] = [];
-  readonly #inflight = new Set<AbortController>();
-  /** Aborted by close(): abandons the starts in progress. */
-  readonly #lifetime = new AbortController();
-  #startFailures = 0;
-  #failure: PluginCallError | null = null;
-  #closed = false;
+  private readonly factory: InstanceFactory;
+  private readonly size: number;
+  private readonly maxQueue: number;
+  private readonly maxStartFailures: number;
+  private readonly onFailed: ((reason: string) => void) | undefined;
+  private readonly slots: Slot[] = [];
+  private readonly idle: Slot[] = [];
+  private readonly waiters: Waiter[] = [];
+  private readonly inflight = new Set<AbortController>();
+  /** Aborted by dispose(): abandons the starts in progress. */
+  private readonly lifetime = new AbortController();
+  private startFailures = 0;
+  private gaveUp: PluginCallError | null = null;
+  private closed = false;
 
   private constructor(factory: InstanceFactory, options: InstancePoolOptions) {
-    this.#factory = factory;
-    this.#size = positiveInteger(options.size, "poolSize");
-    this.#maxQueue = options.maxQueue === undefined ? DEFAULT_MAX_QUEUE : positiveInteger(options.maxQueue, "maxQueue");
-    this.#maxStartFailures = options.maxStartFailures === undefined ? DEFAULT_MAX_START_FAILURES : positiveInteger(options.maxStartFailures, "maxStartFailures");
-    this.#onFailed = options.onFailed;
-    for (let i = 0; i < this.#size; i++) {
+    this.factory = factory;
+    this.size = positiveInteger(options.size, "poolSize");
+    this.maxQueue = options.maxQueue === undefined ? DEFAULT_MAX_QUEUE : positiveInteger(options.maxQueue, "maxQueue");
+    this.maxStartFailures = options.maxStartFailures === undefined ? DEFAULT_MAX_START_FAILURES : positiveInteger(options.maxStartFailures, "maxStartFailures");
+    this.onFailed = options.onFailed;
+    for (let i = 0; i < this.size; i++) {
       const slot: Slot = { instance: Promise.resolve(null as never), state: "starting" };
-      this.#start(slot);
-      this.#slots.push(slot);
-      this.#idle.push(slot);
+      this.start(slot);
+      this.slots.push(slot);
+      this.idle.push(slot);
     }
   }
 
@@ -137,30 +137,30 @@ export class InstancePool {
    */
   static async create(factory: InstanceFactory, options: InstancePoolOptions): Promise<InstancePool> {
     const pool = new InstancePool(factory, options);
-    const onAbort = () => void pool.close();
+    const onAbort = () => void pool.dispose();
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       // The first failure ends the wait: the other starts are abandoned, not waited for.
-      await Promise.all(pool.#slots.map((slot) => slot.instance));
+      await Promise.all(pool.slots.map((slot) => slot.instance));
     } catch (error) {
-      await pool.close();
+      await pool.dispose();
       throw error;
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
     }
-    if (pool.#closed) throw closedError();
+    if (pool.closed) throw closedError();
     return pool;
   }
 
   /** Why the pool gave up on starting instances, or null while it runs. */
   get failure(): string | null {
-    return this.#failure?.message ?? null;
+    return this.gaveUp?.message ?? null;
   }
 
   /** Calls waiting for an instance now. */
   get waiting(): number {
-    return this.#waiters.length;
+    return this.waiters.length;
   }
 
   /**
@@ -180,12 +180,12 @@ export class InstancePool {
     const onCallerAbort = () => control.abort(new PluginCallError("aborted", "the caller cancelled the plugin call"));
     if (options.signal?.aborted) onCallerAbort();
     else options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    this.#inflight.add(control);
+    this.inflight.add(control);
     let slot: Slot | undefined;
     let instance: PoolInstance | undefined;
     let clean = false;
     try {
-      slot = await this.#acquire(control.signal);
+      slot = await this.acquire(control.signal);
       phase = "waiting for its instance to start";
       instance = await raceSignal(slot.instance, control.signal);
       phase = "running";
@@ -200,47 +200,47 @@ export class InstancePool {
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onCallerAbort);
-      this.#inflight.delete(control);
+      this.inflight.delete(control);
       if (slot) {
         // A start still running is left to finish (its own deadline bounds it); a failed one is retried.
-        if (!clean && (instance !== undefined || slot.state === "failed")) this.#replace(slot, instance);
-        this.#release(slot);
+        if (!clean && (instance !== undefined || slot.state === "failed")) this.replace(slot, instance);
+        this.release(slot);
       }
     }
   }
 
   /** Closes every instance, abandoning starts in progress; calls in flight and in line fail with `closed`. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#lifetime.abort(closedError());
-    for (const control of this.#inflight) control.abort(closedError());
-    for (const waiter of this.#waiters.splice(0)) {
+  async dispose(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.lifetime.abort(closedError());
+    for (const control of this.inflight) control.abort(closedError());
+    for (const waiter of this.waiters.splice(0)) {
       waiter.signal.removeEventListener("abort", waiter.onAbort);
       waiter.reject(closedError());
     }
     // Started instances are closed now; one still starting is closed when (if ever) it comes up,
     // without waiting for it: a start that ignores the abort must not hold up a shutdown.
     await Promise.all(
-      this.#slots.map((slot) => {
-        const closing = slot.instance.then((i) => i.close()).catch(() => {});
+      this.slots.map((slot) => {
+        const closing = slot.instance.then((i) => i.dispose()).catch(() => {});
         return slot.state === "starting" ? undefined : closing;
       }),
     );
   }
 
   /** Starts a fresh instance in `slot`, counting failed starts in a row. */
-  #start(slot: Slot): void {
-    const starting = this.#factory(this.#lifetime.signal).then(
+  private start(slot: Slot): void {
+    const starting = this.factory(this.lifetime.signal).then(
       (instance) => {
         if (slot.instance === starting) slot.state = "up";
-        this.#startFailures = 0;
+        this.startFailures = 0;
         return instance;
       },
       (error: unknown) => {
         if (slot.instance === starting) slot.state = "failed";
         const failure = error instanceof PluginCallError ? error : new PluginCallError("start_failed", `could not start a plugin instance: ${(error as Error)?.message ?? error}`);
-        if (!this.#closed && failure.code !== "closed") this.#startFailed(failure);
+        if (!this.closed && failure.code !== "closed") this.startFailed(failure);
         throw failure;
       },
     );
@@ -249,33 +249,33 @@ export class InstancePool {
     slot.state = "starting";
   }
 
-  #startFailed(failure: PluginCallError): void {
-    this.#startFailures++;
-    if (this.#failure || this.#startFailures < this.#maxStartFailures) return;
-    this.#failure = new PluginCallError("start_failed", `${failure.message}; gave up after ${this.#startFailures} failed starts in a row`, { cause: failure });
-    for (const waiter of this.#waiters.splice(0)) {
+  private startFailed(failure: PluginCallError): void {
+    this.startFailures++;
+    if (this.gaveUp || this.startFailures < this.maxStartFailures) return;
+    this.gaveUp = new PluginCallError("start_failed", `${failure.message}; gave up after ${this.startFailures} failed starts in a row`, { cause: failure });
+    for (const waiter of this.waiters.splice(0)) {
       waiter.signal.removeEventListener("abort", waiter.onAbort);
-      waiter.reject(this.#failure);
+      waiter.reject(this.gaveUp);
     }
-    this.#onFailed?.(this.#failure.message);
+    this.onFailed?.(this.gaveUp.message);
   }
 
   /** Closes a broken instance and starts its replacement in the same slot. */
-  #replace(slot: Slot, broken: PoolInstance | undefined): void {
-    broken?.close().catch(() => {});
-    if (this.#closed || this.#failure) return;
-    this.#start(slot);
+  private replace(slot: Slot, broken: PoolInstance | undefined): void {
+    broken?.dispose().catch(() => {});
+    if (this.closed || this.gaveUp) return;
+    this.start(slot);
   }
 
-  #acquire(signal: AbortSignal): Promise<Slot> {
-    if (this.#closed) return Promise.reject(closedError());
-    if (this.#failure) return Promise.reject(this.#failure);
+  private acquire(signal: AbortSignal): Promise<Slot> {
+    if (this.closed) return Promise.reject(closedError());
+    if (this.gaveUp) return Promise.reject(this.gaveUp);
     if (signal.aborted) return Promise.reject(signal.reason);
-    const idle = this.#idle.shift();
+    const idle = this.idle.shift();
     if (idle) return Promise.resolve(idle);
-    if (this.#waiters.length >= this.#maxQueue) {
+    if (this.waiters.length >= this.maxQueue) {
       return Promise.reject(
-        new PluginCallError("busy", `all ${this.#size} instances of the plugin are busy and ${this.#waiters.length} calls are already waiting (the cap on its queue); retry shortly`),
+        new PluginCallError("busy", `all ${this.size} instances of the plugin are busy and ${this.waiters.length} calls are already waiting (the cap on its queue); retry shortly`),
       );
     }
     return new Promise<Slot>((resolve, reject) => {
@@ -285,21 +285,21 @@ export class InstancePool {
         signal,
         // A caller that gives up (its deadline, its client gone) leaves the line at once.
         onAbort: () => {
-          const at = this.#waiters.indexOf(waiter);
-          if (at >= 0) this.#waiters.splice(at, 1);
+          const at = this.waiters.indexOf(waiter);
+          if (at >= 0) this.waiters.splice(at, 1);
           reject(signal.reason);
         },
       };
       signal.addEventListener("abort", waiter.onAbort, { once: true });
-      this.#waiters.push(waiter);
+      this.waiters.push(waiter);
     });
   }
 
-  #release(slot: Slot): void {
-    if (this.#closed) return;
-    const next = this.#waiters.shift();
+  private release(slot: Slot): void {
+    if (this.closed) return;
+    const next = this.waiters.shift();
     if (!next) {
-      this.#idle.push(slot);
+      this.idle.push(slot);
       return;
     }
     next.signal.removeEventListener("abort", next.onAbort);

@@ -11,12 +11,12 @@ export const STUCK_IO_MS = 10_000;
 
 /** Operations in flight, each with when it started; one per process, as the thread pool is. */
 export class IoWatch {
-  readonly #inFlight = new Map<number, { what: string; since: number }>();
-  #next = 0;
-  readonly #now: () => number;
+  private readonly inFlight = new Map<number, { what: string; since: number }>();
+  private next = 0;
+  private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
-    this.#now = now;
+    this.now = now;
   }
 
   /**
@@ -24,19 +24,19 @@ export class IoWatch {
    * call abandons the promise, not the thread running it). Returns `work`.
    */
   watch<T>(what: string, work: Promise<T>): Promise<T> {
-    const id = this.#next++;
-    this.#inFlight.set(id, { what, since: this.#now() });
+    const id = this.next++;
+    this.inFlight.set(id, { what, since: this.now() });
     work.then(
-      () => this.#inFlight.delete(id),
-      () => this.#inFlight.delete(id),
+      () => this.inFlight.delete(id),
+      () => this.inFlight.delete(id),
     );
     return work;
   }
 
   /** Why plugin I/O cannot serve: one reason per operation in flight for `afterMs` or more. */
   stuck(afterMs = STUCK_IO_MS): string[] {
-    const now = this.#now();
-    return [...this.#inFlight.values()]
+    const now = this.now();
+    return [...this.inFlight.values()]
       .filter((op) => now - op.since >= afterMs)
       .map((op) => `plugin file I/O stuck for ${Math.round((now - op.since) / 1000)} s (${op.what}): the thread pool it shares with inference may be blocked`);
   }

@@ -27,6 +27,16 @@ describe("resolveGrants", () => {
     ]);
   });
 
+  it("does not count a value that is the config schema's default as literal, unless it is an IP", () => {
+    const config = { url: "https://html.duckduckgo.com", local: "http://127.0.0.1:8888", mine: "http://search.lan" };
+    const grants = resolveGrants(["{config.url}", "{config.local}", "{config.mine}"], config, new Set(["url", "local"]));
+    expect(grants.map((g) => [g.host, g.literal, g.fromConfig])).toEqual([
+      ["html.duckduckgo.com", false, true],
+      ["127.0.0.1", true, true],
+      ["search.lan", true, true],
+    ]);
+  });
+
   it("gives one literal grant per entry when a whole-pattern template names a list", () => {
     const grants = resolveGrants(["{config.origins}"], { origins: ["https://a.example", "http://127.0.0.1:8080/path", "", 7] });
     expect(grants.map((g) => [g.scheme, g.host, g.port, g.literal])).toEqual([

@@ -75,8 +75,11 @@ export function bareHost(hostname: string): string {
   return hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
 }
 
-/** Parses one expanded pattern; null when it is not a plain `scheme://host[:port]` origin. */
-function parseOrigin(pattern: string, fromConfig: boolean): Omit<NetGrant, "pattern"> | null {
+/**
+ * Parses one expanded pattern; null when it is not a plain `scheme://host[:port]` origin.
+ * `userWritten`: the user typed the template's value (not a schema default), so it may be literal.
+ */
+function parseOrigin(pattern: string, fromConfig: boolean, userWritten: boolean): Omit<NetGrant, "pattern"> | null {
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(\*\.)?(.*)$/.exec(pattern);
   if (!m) return null;
   const wildcard = m[2] !== undefined;
@@ -98,21 +101,25 @@ function parseOrigin(pattern: string, fromConfig: boolean): Omit<NetGrant, "patt
   const ipLiteral = isIP(bareHost(host)) !== 0;
   // `*.10.0.0.1` or `*.[::1]` would be meaningless; a wildcard must be over a DNS name with a dot.
   if (wildcard && (ipLiteral || !host.includes("."))) return null;
-  return { scheme, host, wildcard, port: urlPort(url), literal: !wildcard && (ipLiteral || fromConfig), fromConfig };
+  return { scheme, host, wildcard, port: urlPort(url), literal: !wildcard && (ipLiteral || (fromConfig && userWritten)), fromConfig };
 }
 
 /**
  * Turns `permissions.net` patterns into grants. Templates are expanded from the user's config (a
  * whole-pattern template over a list gives one grant per entry); a template with a missing or empty
- * key, or a pattern that is not an origin, grants nothing.
+ * key, or a pattern that is not an origin, grants nothing. `defaulted` names the keys whose values
+ * are the config schema's defaults rather than the user's: a pattern made of those only is not
+ * literal (a manifest's default origin gets no more reach than a manifest's literal origin).
  *
  * @example resolveGrants(["https://*.example.com", "{config.baseUrl}"], { baseUrl: "http://127.0.0.1:8080" })
  */
-export function resolveGrants(patterns: string[], config: Record<string, unknown>): NetGrant[] {
+export function resolveGrants(patterns: string[], config: Record<string, unknown>, defaulted: ReadonlySet<string> = new Set()): NetGrant[] {
   const grants: NetGrant[] = [];
   for (const pattern of patterns) {
+    const keys = [...pattern.matchAll(TEMPLATE)].map((m) => m[1] as string);
+    const userWritten = keys.some((key) => !defaulted.has(key));
     for (const expanded of expandPattern(pattern, config)) {
-      const origin = parseOrigin(expanded.value.trim(), expanded.templated);
+      const origin = parseOrigin(expanded.value.trim(), expanded.templated, userWritten);
       if (origin) grants.push({ ...origin, pattern });
     }
   }

@@ -1,10 +1,11 @@
 /**
  * The error a plugin host function or a plugin load check fails with.
  *
- * Not a {@link import("../errors.js").ShimmyError}: these failures are answered to the *plugin* as a
- * JSON `{"error": {code, message}}` (ARCHITECTURE.md, "Plugin ABI"), not to an HTTP client, so they
- * carry their own small set of codes and no HTTP status.
+ * A {@link CodedError} (the SDK's), not a {@link import("../errors.js").ShimmyError}: these failures
+ * are answered to the *plugin* as a JSON `{"error": {code, message}}` (ARCHITECTURE.md, "Plugin
+ * ABI"), not to an HTTP client, so they carry their own small set of codes and no HTTP status.
  */
+import { CodedError } from "@shimmy/plugin-sdk";
 
 /** Why a plugin call (or a module check) was refused or failed. */
 export type PluginCallErrorCode =
@@ -30,15 +31,7 @@ export type PluginCallErrorCode =
   | "closed"; // the host was closed
 
 /** A coded failure of a plugin call; `toJSON` is the shape the plugin sees. */
-export class PluginCallError extends Error {
-  readonly code: PluginCallErrorCode;
-
-  constructor(code: PluginCallErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "PluginCallError";
-    this.code = code;
-  }
-
+export class PluginCallError extends CodedError<PluginCallErrorCode> {
   /** The `{"error": {...}}` object handed back to the plugin instead of a trap. */
   toJSON(): { error: { code: PluginCallErrorCode; message: string } } {
     return { error: { code: this.code, message: this.message } };

@@ -6,7 +6,7 @@
  *
  * Instantiating the plugin (its wasm start function, then `hs_init`) runs under its own deadline,
  * {@link PLUGIN_START_TIMEOUT_MS} unless given: past it the worker is terminated, since nothing else
- * could stop a start function that spins. A call is one message each way. `close()` terminates the worker at once, even mid-call or while
+ * could stop a start function that spins. A call is one message each way. `dispose()` terminates the worker at once, even mid-call or while
  * it waits for a host function, and aborts that host function's I/O. A worker that dies by itself
  * (its heap past `resourceLimits`, a crash) fails its call, and the pool replaces it.
  */
@@ -91,22 +91,22 @@ function abandoned(): PluginCallError {
 
 /** A plugin instance in its own worker. */
 export class WorkerInstance implements PoolInstance {
-  readonly #worker: Worker;
-  readonly #alive = new AbortController();
-  readonly #bridge: MessageChannel;
-  readonly #flag: Int32Array;
-  readonly #spec: WorkerInstanceSpec;
-  readonly #limits: ResourceLimits;
-  #pending: Pending | null = null;
-  #nextId = 0;
-  #exited: PluginCallError | null = null;
+  private readonly worker: Worker;
+  private readonly alive = new AbortController();
+  private readonly bridge: MessageChannel;
+  private readonly flag: Int32Array;
+  private readonly spec: WorkerInstanceSpec;
+  private readonly limits: ResourceLimits;
+  private pending: Pending | null = null;
+  private nextId = 0;
+  private exited: PluginCallError | null = null;
 
   private constructor(worker: Worker, bridge: MessageChannel, flag: Int32Array, spec: WorkerInstanceSpec, limits: ResourceLimits) {
-    this.#worker = worker;
-    this.#bridge = bridge;
-    this.#flag = flag;
-    this.#spec = spec;
-    this.#limits = limits;
+    this.worker = worker;
+    this.bridge = bridge;
+    this.flag = flag;
+    this.spec = spec;
+    this.limits = limits;
   }
 
   /**
@@ -136,7 +136,7 @@ export class WorkerInstance implements PoolInstance {
     const worker = new Worker(PLUGIN_WORKER_URL, { workerData, transferList: [bridge.port2], resourceLimits: limits, execArgv: [] });
     const instance = new WorkerInstance(worker, bridge, new Int32Array(flagBuffer), spec, limits);
     // A start function may call host functions: answer them now, or it would wait forever.
-    bridge.port1.on("message", (request: BridgeRequest) => void instance.#onBridge(request));
+    bridge.port1.on("message", (request: BridgeRequest) => void instance.onBridge(request));
     try {
       await new Promise<void>((resolve, reject) => {
         let timer = setTimeout(() => done(new PluginCallError("start_failed", `the plugin instance's worker did not boot within ${WORKER_BOOT_TIMEOUT_MS} ms`)), WORKER_BOOT_TIMEOUT_MS);
@@ -166,55 +166,55 @@ export class WorkerInstance implements PoolInstance {
         signal?.addEventListener("abort", onAbort, { once: true });
       });
     } catch (error) {
-      await instance.close();
+      await instance.dispose();
       throw error;
     }
-    instance.#listen();
+    instance.listen();
     return instance;
   }
 
-  #listen(): void {
-    this.#worker.on("message", (message: WorkerMessage) => this.#onMessage(message));
-    this.#worker.on("error", (error) => this.#onExit(error, null));
-    this.#worker.on("exit", (code) => this.#onExit(null, code));
+  private listen(): void {
+    this.worker.on("message", (message: WorkerMessage) => this.onMessage(message));
+    this.worker.on("error", (error) => this.onExit(error, null));
+    this.worker.on("exit", (code) => this.onExit(null, code));
   }
 
-  #onMessage(message: WorkerMessage): void {
+  private onMessage(message: WorkerMessage): void {
     if (message.type === "log") {
-      this.#spec.log(message.level, message.message);
+      this.spec.log(message.level, message.message);
       return;
     }
     if (message.type !== "result") return;
-    const pending = this.#pending;
+    const pending = this.pending;
     if (!pending || pending.id !== message.id) return;
-    this.#pending = null;
+    this.pending = null;
     if (message.ok) pending.resolve(message.output);
     else pending.reject(new PluginCallError(message.code, message.message));
   }
 
-  #onExit(error: unknown, code: number | null): void {
-    if (this.#exited) return;
-    this.#exited = describeExit(error, code, this.#limits);
-    this.#alive.abort(this.#exited);
-    this.#bridge.port1.close();
-    const pending = this.#pending;
-    this.#pending = null;
-    pending?.reject(this.#exited);
+  private onExit(error: unknown, code: number | null): void {
+    if (this.exited) return;
+    this.exited = describeExit(error, code, this.limits);
+    this.alive.abort(this.exited);
+    this.bridge.port1.close();
+    const pending = this.pending;
+    this.pending = null;
+    pending?.reject(this.exited);
   }
 
   /** Runs the host function the worker is waiting on, then wakes it with the answer. */
-  async #onBridge(request: BridgeRequest): Promise<void> {
-    const alive = this.#alive.signal;
-    const grants = this.#spec.grants;
+  private async onBridge(request: BridgeRequest): Promise<void> {
+    const alive = this.alive.signal;
+    const grants = this.spec.grants;
     let answer: BridgeAnswer;
     try {
       if (request.fn === "http_request") {
-        if (!this.#spec.extismHttp) throw new PluginCallError("permission_denied", "http_request: the manifest declares no permissions.net");
+        if (!this.spec.extismHttp) throw new PluginCallError("permission_denied", "http_request: the manifest declares no permissions.net");
         const reply = await answerExtismHttp(request.request, "body" in request ? request.body : null, grants, alive);
         answer = { id: request.id, answer: reply.body, status: reply.status };
       } else {
         const name = request.fn as ShimmyFunctionName;
-        if (!this.#spec.shimmyFunctions.includes(name)) throw new PluginCallError("permission_denied", `${name}: not a host function this plugin may call`);
+        if (!this.spec.shimmyFunctions.includes(name)) throw new PluginCallError("permission_denied", `${name}: not a host function this plugin may call`);
         answer = { id: request.id, answer: await answerHostFunction(name, request.request, grants, alive) };
       }
     } catch (error) {
@@ -227,34 +227,36 @@ export class WorkerInstance implements PoolInstance {
     // Transfer when the bytes own their buffer; a Buffer from Node's pool is copied instead.
     const own = !Buffer.isBuffer(bytes) && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     const sent = own ? bytes : new Uint8Array(bytes); // a copy (Buffer#slice would be a view of Node's pool)
-    this.#bridge.port1.postMessage({ ...answer, answer: sent }, [sent.buffer as ArrayBuffer]);
-    Atomics.store(this.#flag, 0, FLAG_ANSWERED);
-    Atomics.notify(this.#flag, 0);
+    this.bridge.port1.postMessage({ ...answer, answer: sent }, [sent.buffer as ArrayBuffer]);
+    Atomics.store(this.flag, 0, FLAG_ANSWERED);
+    Atomics.notify(this.flag, 0);
   }
 
+  /** Runs one export in the worker; one call at a time. */
   call(exportName: string, input: Uint8Array): Promise<Uint8Array | null> {
-    if (this.#exited) return Promise.reject(this.#exited);
-    if (this.#pending) return Promise.reject(new PluginCallError("plugin_error", "the plugin instance is already running a call"));
-    const id = ++this.#nextId;
+    if (this.exited) return Promise.reject(this.exited);
+    if (this.pending) return Promise.reject(new PluginCallError("plugin_error", "the plugin instance is already running a call"));
+    const id = ++this.nextId;
     // The worker takes this buffer over, whole (the SDK makes the input block of `input.buffer`).
     const copy = new Uint8Array(input);
     return new Promise<Uint8Array | null>((resolve, reject) => {
-      this.#pending = { id, resolve, reject };
+      this.pending = { id, resolve, reject };
       const message: CallMessage = { type: "call", id, exportName, input: copy };
-      this.#worker.postMessage(message, [copy.buffer as ArrayBuffer]);
+      this.worker.postMessage(message, [copy.buffer as ArrayBuffer]);
     });
   }
 
-  async close(): Promise<void> {
+  /** Terminates the worker at once, even mid-call; the call in flight fails with `closed`. */
+  async dispose(): Promise<void> {
     const reason = new PluginCallError("closed", "the plugin instance was closed");
-    if (!this.#alive.signal.aborted) this.#alive.abort(reason);
-    this.#exited ??= reason;
-    const pending = this.#pending;
-    this.#pending = null;
+    if (!this.alive.signal.aborted) this.alive.abort(reason);
+    this.exited ??= reason;
+    const pending = this.pending;
+    this.pending = null;
     pending?.reject(reason);
-    this.#bridge.port1.close();
+    this.bridge.port1.close();
     // Started, not awaited (as the SDK's own close): the thread stops within milliseconds, and a
-    // host's close() settles its callers' promises without waiting for a thread to wind down.
-    this.#worker.terminate().catch(() => {});
+    // host's dispose() settles its callers' promises without waiting for a thread to wind down.
+    this.worker.terminate().catch(() => {});
   }
 }

@@ -14,7 +14,7 @@ import { checkModule } from "../module-check.js";
 import { PluginCallError } from "../plugin-call-error.js";
 import type { StoreLayout } from "./layout.js";
 import { installedDir, newInstallFolder, pluginDir } from "./layout.js";
-import { writeLock, type LockedPlugin } from "./lock-file.js";
+import { writeLock, type LockedPlugin, type RegistryOrigin } from "./lock-file.js";
 import { readPackage } from "./package-reader.js";
 import { resolvePermissions, widening, type ResolvedPermissions } from "./permissions.js";
 import { readPluginSecrets } from "./secrets.js";
@@ -32,6 +32,20 @@ export interface InstallPlan {
   previous?: Pick<LockedPlugin, "version" | "permissions">;
   /** Against `previous`: what this version may reach that the installed one was not granted. */
   widened: string[];
+}
+
+/**
+ * A package already fetched and verified elsewhere (a registry or the bundled plugins): its bytes,
+ * what to record as its source, and the name and version it must turn out to be.
+ */
+export interface FetchedPackage {
+  tarball: Buffer;
+  /** Recorded as the lock entry's `source` (the tarball URL or the bundled file). */
+  source: string;
+  /** The lock entry's `registry`: where later updates look, within which range. */
+  registry: RegistryOrigin;
+  /** The package must hold this plugin: a registry cannot slip in another name, or another version. */
+  expect: { name: string; version: string };
 }
 
 /** Options of {@link installPlugin}. */
@@ -128,7 +142,8 @@ async function writeFiles(dir: string, files: Map<string, Buffer>): Promise<void
 }
 
 /**
- * Installs (or replaces) a plugin from a `.tgz` or a source folder.
+ * Installs (or replaces) a plugin from a `.tgz`, a source folder, or a package fetched from a
+ * registry ({@link FetchedPackage}).
  *
  * The module is instantiated once, with nothing granted, under the start deadline: one whose start
  * function or `hs_init` traps or never returns is refused (checkPluginStarts).
@@ -136,17 +151,24 @@ async function writeFiles(dir: string, files: Map<string, Buffer>): Promise<void
  * @throws {StoreError} `invalid_package`, `unsafe_package`, `unsupported_core`, `cancelled`,
  *   `busy` or `corrupt_store`; the store is unchanged whenever it throws.
  */
-export async function installPlugin(layout: StoreLayout, source: string, options: InstallOptions): Promise<InstallResult> {
+export async function installPlugin(layout: StoreLayout, source: string | FetchedPackage, options: InstallOptions): Promise<InstallResult> {
   return withStore(layout, async (lock) => {
     // withStore cleared the staging folder of what killed installs left.
     await fsp.mkdir(layout.stagingDir, { recursive: true });
     const stage = await fsp.mkdtemp(path.join(layout.stagingDir, "install-"));
     try {
-      const absolute = path.resolve(source);
-      const tarball = await packageBytes(absolute, stage, options.onProgress);
+      const fetched = typeof source === "string" ? null : source;
+      const origin = fetched ? fetched.source : path.resolve(source as string);
+      const tarball = fetched ? fetched.tarball : await packageBytes(origin, stage, options.onProgress);
       const integrity = `sha512-${createHash("sha512").update(tarball).digest("base64")}`;
       const files = await readPackage(tarball);
+      if (fetched && !files.has("shimmy-plugin.json")) {
+        throw new StoreError("invalid_package", `${fetched.expect.name}@${fetched.expect.version} is an npm package but not a Shimmy plugin: it has no shimmy-plugin.json. Only packages made with shimmy-plugin pack or publish can be installed`);
+      }
       const manifest = await checkPackage(files, options.coreVersion);
+      if (fetched && (manifest.name !== fetched.expect.name || manifest.version !== fetched.expect.version)) {
+        throw new StoreError("invalid_package", `the package fetched for ${fetched.expect.name}@${fetched.expect.version} holds ${manifest.name}@${manifest.version}: refusing it`);
+      }
 
       const existing = lock.plugins[manifest.name];
       const secrets = (await readPluginSecrets(layout))[manifest.name] ?? {};
@@ -179,7 +201,8 @@ export async function installPlugin(layout: StoreLayout, source: string, options
         dir: folder,
         integrity,
         wasmSha256: sha256Hex(files.get("plugin.wasm") as Buffer),
-        source: absolute,
+        source: origin,
+        ...(fetched ? { registry: fetched.registry } : {}),
         permissions: permissions.granted,
         config: existing?.config ?? {},
         enabled: existing?.enabled ?? true,

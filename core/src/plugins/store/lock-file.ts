@@ -6,7 +6,9 @@
  * has applied it, so the CLI can wait for a running server to catch up.
  */
 import fsp from "node:fs/promises";
-import { Ajv } from "ajv";
+import { compileOnFirstUse } from "@shimmy/plugin-sdk";
+import { ajvErrorsText } from "../../schema/ajv-errors.js";
+import { newAjv } from "../../schema/dialect.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { pauseAt } from "./test-pause.js";
 import type { StoreLayout } from "./layout.js";
@@ -17,6 +19,16 @@ export interface GrantedPermissions {
   /** Origins, as `scheme://host[:port]` (default ports left out), `*.` wildcards kept. */
   net: string[];
   fs: { read: string[]; write: string[] };
+}
+
+/** Where a plugin installed by name came from, so `shimmy plugin update` looks there again. */
+export interface RegistryOrigin {
+  /** The registry's URL, or `bundled` for the plugins that ship with the core. */
+  url: string;
+  /** The range updates stay within (`^1.2.0`, as npm saves one). */
+  range: string;
+  /** The keyid of the registry signature that was verified; absent for an unsigned registry or a bundled plugin. */
+  keyid?: string;
 }
 
 /** One installed plugin. */
@@ -31,8 +43,10 @@ export interface LockedPlugin {
   integrity: string;
   /** Hex sha256 of `plugin.wasm`, checked before every load. */
   wasmSha256: string;
-  /** Where it was installed from: the absolute path of the `.tgz` or the folder. */
+  /** Where it was installed from: the absolute path of the `.tgz` or the folder, or the tarball's URL. */
   source: string;
+  /** Set when it was installed by name from a registry (or the bundled plugins); absent in older stores. */
+  registry?: RegistryOrigin;
   permissions: GrantedPermissions;
   /** The user's non-secret settings; secret ones (`writeOnly`) are in secrets.json. */
   config: Record<string, unknown>;
@@ -74,6 +88,12 @@ export const lockFileSchema = {
           integrity: { type: "string", pattern: "^sha512-[A-Za-z0-9+/]+={0,2}$" },
           wasmSha256: { type: "string", pattern: "^[0-9a-f]{64}$" },
           source: { type: "string" },
+          registry: {
+            type: "object",
+            required: ["url", "range"],
+            additionalProperties: false,
+            properties: { url: { type: "string", minLength: 1 }, range: { type: "string", minLength: 1 }, keyid: { type: "string" } },
+          },
           permissions: {
             type: "object",
             required: ["net", "fs"],
@@ -92,7 +112,8 @@ export const lockFileSchema = {
   },
 } as const;
 
-const validateLock = new Ajv({ allErrors: true, strict: false }).compile<LockFile>(lockFileSchema);
+// Every fault at once: the message is for someone mending the file by hand.
+const lockValidator = compileOnFirstUse(() => newAjv("draft-07", { allErrors: true, strict: false }).compile<LockFile>(lockFileSchema));
 
 /** An empty lock: nothing installed. */
 export function emptyLock(): LockFile {
@@ -118,9 +139,9 @@ export async function readLock(layout: StoreLayout): Promise<LockFile> {
   } catch (error) {
     throw new StoreError("corrupt_store", `${layout.lockFile} is not valid JSON (${(error as Error).message}); restore it or remove it and reinstall the plugins`);
   }
+  const validateLock = lockValidator();
   if (!validateLock(data)) {
-    const problems = (validateLock.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`).join("; ");
-    throw new StoreError("corrupt_store", `${layout.lockFile} is not a valid lock file: ${problems}`);
+    throw new StoreError("corrupt_store", `${layout.lockFile} is not a valid lock file: ${ajvErrorsText(validateLock.errors)}`);
   }
   return data;
 }

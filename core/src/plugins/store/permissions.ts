@@ -8,6 +8,7 @@ import type { PluginManifest } from "@shimmy/plugin-sdk";
 import { expandHome } from "../fs-grants.js";
 import { expandPattern, resolveGrants, type NetGrant } from "../net-grants.js";
 import type { GrantedPermissions } from "./lock-file.js";
+import { withConfigDefaults } from "./plugin-config.js";
 
 /** Resolved permissions, and the patterns that grant nothing yet because a config key is unset. */
 export interface ResolvedPermissions {
@@ -36,8 +37,12 @@ function folders(patterns: string[], config: Record<string, unknown>, home: stri
   return [...new Set(out.filter((p) => path.isAbsolute(p)).map((p) => path.resolve(p)))];
 }
 
-/** Resolves a manifest's `permissions` with `config` (secrets included) and `home` for `~`. */
-export function resolvePermissions(manifest: Pick<PluginManifest, "permissions">, config: Record<string, unknown>, home: string): ResolvedPermissions {
+/**
+ * Resolves a manifest's `permissions` with `config` (secrets included), its schema's defaults filled
+ * in as the host fills them ({@link withConfigDefaults}), and `home` for `~`.
+ */
+export function resolvePermissions(manifest: Pick<PluginManifest, "permissions" | "config">, userConfig: Record<string, unknown>, home: string): ResolvedPermissions {
+  const config = withConfigDefaults(manifest, userConfig);
   const net = manifest.permissions?.net ?? [];
   const read = manifest.permissions?.fs?.read ?? [];
   const write = manifest.permissions?.fs?.write ?? [];

@@ -1,6 +1,6 @@
 import type { PluginManifest } from "@shimmy/plugin-sdk";
 import { describe, expect, it } from "vitest";
-import { applyConfigAssignments, missingRequiredConfig } from "./plugin-config.js";
+import { applyConfigAssignments, missingRequiredConfig, withConfigDefaults } from "./plugin-config.js";
 import { resolvePermissions, widening } from "./permissions.js";
 
 const manifest: Pick<PluginManifest, "name" | "config" | "permissions"> = {
@@ -53,5 +53,38 @@ describe("resolvePermissions and widening", () => {
     expect(after.granted.net).toEqual(["http://127.0.0.1:8888", "https://a.example", "http://b.example:8080"]);
     expect(widening(before.granted, after.granted)).toEqual(["net http://127.0.0.1:8888", "net https://a.example", "net http://b.example:8080"]);
     expect(widening(after.granted, before.granted)).toEqual([]);
+  });
+});
+
+describe("withConfigDefaults", () => {
+  // A setting whose default follows another one (web-search's url follows its provider).
+  const chooser: Pick<PluginManifest, "config" | "permissions"> = {
+    config: {
+      type: "object",
+      properties: { mode: { type: "string", enum: ["a", "b"], default: "a" }, endpoint: { type: "string" }, level: { type: "integer" } },
+      required: ["level"],
+      allOf: [
+        { if: { properties: { mode: { const: "a" } }, required: ["mode"] }, then: { properties: { endpoint: { default: "https://a.example" } } } },
+        { if: { properties: { mode: { const: "b" } }, required: ["mode"] }, then: { properties: { endpoint: { default: "https://b.example" } } } },
+      ],
+    },
+    permissions: { net: ["{config.endpoint}"] },
+  };
+
+  it("fills property defaults and if/then defaults, keeps what is set, and leaves its argument alone", () => {
+    const given = {};
+    expect(withConfigDefaults(chooser, given)).toEqual({ mode: "a", endpoint: "https://a.example" });
+    expect(given).toEqual({});
+    expect(withConfigDefaults(chooser, { mode: "b" })).toEqual({ mode: "b", endpoint: "https://b.example" });
+    expect(withConfigDefaults(chooser, { mode: "b", endpoint: "http://127.0.0.1:9" })).toEqual({ mode: "b", endpoint: "http://127.0.0.1:9" });
+    // A value the schema refuses does not stop the defaults after it.
+    expect(withConfigDefaults(chooser, { level: "high" })).toEqual({ level: "high", mode: "a", endpoint: "https://a.example" });
+    expect(withConfigDefaults({}, { x: 1 })).toEqual({ x: 1 });
+  });
+
+  it("is what permissions are resolved with, so a default origin is approved like a typed one", () => {
+    expect(resolvePermissions(chooser, {}, "/home/me").granted.net).toEqual(["https://a.example"]);
+    expect(resolvePermissions(chooser, { mode: "b" }, "/home/me").granted.net).toEqual(["https://b.example"]);
+    expect(resolvePermissions(manifest, {}, "/home/me").unset.map((u) => u.keys)).toEqual([["url"], ["origins"]]);
   });
 });

@@ -5,7 +5,8 @@
  */
 import type { PluginManifest } from "@shimmy/plugin-sdk";
 import { secretConfigKeys } from "@shimmy/plugin-sdk";
-import { compileJsonSchema, schemaErrorText } from "../json-schema.js";
+import { ajvErrorsText } from "../../schema/ajv-errors.js";
+import { compileInDialect, declaredDraft, FOREIGN_SCHEMA_OPTIONS, newAjv, withoutDialect } from "../../schema/dialect.js";
 import { StoreError } from "./store-error.js";
 
 type PropertySchema = { type?: string | string[]; items?: { type?: string } };
@@ -87,8 +88,8 @@ export function applyConfigAssignments(manifest: Pick<PluginManifest, "name" | "
     if (text === "") delete merged[key];
     else merged[key] = parseValue(key, text, properties[key]);
   }
-  const validate = compileJsonSchema(partialSchema(schema));
-  if (!validate(merged)) throw new StoreError("invalid_config", `${manifest.name}'s config schema refuses it: ${schemaErrorText(validate)}`);
+  const validate = compileInDialect(partialSchema(schema));
+  if (!validate(merged)) throw new StoreError("invalid_config", `${manifest.name}'s config schema refuses it: ${ajvErrorsText(validate.errors)}`);
   return splitConfig(merged, secrets);
 }
 
@@ -105,4 +106,42 @@ export function splitConfig(config: Record<string, unknown>, secretKeys: Iterabl
 export function missingRequiredConfig(manifest: Pick<PluginManifest, "config">, config: Record<string, unknown>): string[] {
   const required = (manifest.config as { required?: unknown } | undefined)?.required;
   return Array.isArray(required) ? required.filter((k): k is string => typeof k === "string" && (config[k] === undefined || config[k] === "")) : [];
+}
+
+type ConfigSchema = NonNullable<PluginManifest["config"]>;
+const MAX_DEFAULT_PASSES = 8;
+const defaultsCache = new WeakMap<ConfigSchema, (config: Record<string, unknown>) => void>();
+
+/**
+ * `config` with the `default`s of the manifest's config schema filled in where a setting is unset:
+ * a property's own `default`, and defaults inside `allOf`/`if`/`then` branches, which is how a schema
+ * makes one setting's default depend on another (web-search: `url` follows `provider`). Both the
+ * permissions the user approves and the host's grants and plugin config are computed from this, so a
+ * default origin is shown and approved like one the user typed. Never throws; `config` is not changed.
+ */
+export function withConfigDefaults(manifest: Pick<PluginManifest, "config">, config: Record<string, unknown>): Record<string, unknown> {
+  const schema = manifest.config;
+  if (!schema) return config;
+  let fill = defaultsCache.get(schema);
+  if (!fill) {
+    try {
+      // allErrors: a bad value must not stop ajv before it reaches the defaults after it; `required`
+      // is left out since a missing setting is reported elsewhere (missingRequiredConfig).
+      const validate = newAjv(declaredDraft(schema) ?? "draft-07", { ...FOREIGN_SCHEMA_OPTIONS, allErrors: true, useDefaults: true }).compile(partialSchema(withoutDialect(schema) as Record<string, unknown>));
+      fill = (data) => void validate(data);
+    } catch {
+      fill = () => {}; // a schema ajv cannot compile has no defaults we could trust
+    }
+    defaultsCache.set(schema, fill);
+  }
+  const filled = structuredClone(config);
+  // ajv applies `allOf` before `properties`, so a default that an `if` depends on may land after the
+  // `if` was evaluated: passes repeat until nothing new is filled (each pass only adds settings).
+  for (let pass = 0, before = ""; pass < MAX_DEFAULT_PASSES; pass++) {
+    fill(filled);
+    const after = JSON.stringify(filled);
+    if (after === before) break;
+    before = after;
+  }
+  return filled;
 }

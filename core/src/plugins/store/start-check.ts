@@ -20,7 +20,7 @@ export interface StartCheckOptions {
 const QUIET = { info() {}, warn() {}, debug() {} };
 
 /**
- * Instantiates `wasm` once with the plugin's settings and no grants, then closes it.
+ * Instantiates `wasm` once with the plugin's settings and no grants, then disposes it.
  *
  * @throws {StoreError} `invalid_package` naming why the module did not come up.
  */
@@ -42,5 +42,5 @@ export async function checkPluginStarts(wasm: Uint8Array, manifest: PluginManife
     if (error instanceof PluginCallError) throw new StoreError("invalid_package", `package/plugin.wasm is refused: ${error.message}`, { cause: error });
     throw error;
   }
-  await host.close();
+  await host.dispose();
 }

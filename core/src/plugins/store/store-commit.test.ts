@@ -3,22 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { storeLayout, type StoreLayout } from "./layout.js";
-import { readLock, writeLock, type LockedPlugin } from "./lock-file.js";
+import { testLockEntry } from "../test-plugins.fixture.js";
+import { readLock, writeLock } from "./lock-file.js";
 import { readPluginSecrets, writePluginSecrets } from "./secrets.js";
 import { commitChange, readCommittedStore, settleSecretsJournal } from "./store-commit.js";
 
 let layout: StoreLayout;
-const entry: LockedPlugin = {
-  version: "1.0.0",
-  dir: "1.0.0-0123abcd",
-  integrity: "sha512-AAAA",
-  wasmSha256: "0".repeat(64),
-  source: "/x.tgz",
-  permissions: { net: [], fs: { read: [], write: [] } },
-  config: { note: "old" },
-  enabled: true,
-  installedAt: "2026-01-01T00:00:00.000Z",
-};
+const entry = testLockEntry({ dir: "1.0.0-0123abcd", config: { note: "old" } });
 
 beforeEach(async () => {
   layout = storeLayout(fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-commit-")), "/home/u");

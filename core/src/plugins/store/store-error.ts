@@ -1,4 +1,5 @@
 /** The error every plugin-store operation fails with: a code for programs, a message for people. */
+import { CodedError } from "@shimmy/plugin-sdk";
 
 /** Why a store operation failed. */
 export type StoreErrorCode =
@@ -12,12 +13,4 @@ export type StoreErrorCode =
   | "corrupt_store"; // the lock file or secrets file cannot be read
 
 /** A coded failure of the plugin store. */
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "StoreError";
-    this.code = code;
-  }
-}
+export class StoreError extends CodedError<StoreErrorCode> {}

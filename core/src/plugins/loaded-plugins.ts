@@ -1,0 +1,93 @@
+/**
+ * One snapshot of what the server has loaded from the plugin store: every installed plugin's
+ * {@link PluginLoad}, in lock order, the function names chat requests give their tools, and the
+ * lookup of a tool by name. A reload builds a new snapshot and swaps it in whole, so a call never
+ * sees half of a reload.
+ */
+import type { ToolCapability } from "@shimmy/plugin-sdk";
+import { ShimmyError } from "../errors.js";
+import type { LoadedPlugin, PluginLoad } from "./plugin-loader.js";
+import { assignFunctionNames } from "./tool-names.js";
+
+/** A tool call as `POST /api/tools/call` takes it. */
+export interface ToolCallRequest {
+  /** The tool's own name or its function name. */
+  name: string;
+  /** The plugin to look in; every plugin when absent. */
+  plugin?: string;
+  arguments: Record<string, unknown>;
+}
+
+/** The tools a plugin declares, from its manifest (none when the manifest could not be read). */
+export function toolsOf(plugin: PluginLoad): ToolCapability[] {
+  return (plugin.manifest?.capabilities ?? []).filter((c): c is ToolCapability => c.kind === "tool");
+}
+
+/** The installed plugins as one reload left them. */
+export class LoadedPlugins {
+  private readonly plugins: ReadonlyMap<string, PluginLoad>;
+  private readonly functionNames: Map<string, string>;
+
+  /**
+   * @param plugins every installed plugin, by name, in lock order.
+   * @param generation the lock generation they were loaded from.
+   */
+  constructor(plugins: ReadonlyMap<string, PluginLoad> = new Map(), readonly generation = 0) {
+    this.plugins = plugins;
+    this.functionNames = assignFunctionNames([...plugins.values()].flatMap((p) => toolsOf(p).map((c) => ({ plugin: p.name, tool: c.name }))));
+  }
+
+  /** One plugin by name. */
+  get(name: string): PluginLoad | undefined {
+    return this.plugins.get(name);
+  }
+
+  /** Every plugin, in lock order. */
+  all(): PluginLoad[] {
+    return [...this.plugins.values()];
+  }
+
+  /** The hosts running now. */
+  hosts(): LoadedPlugin["host"][] {
+    return this.all().flatMap((p) => (p.state === "loaded" ? [p.host] : []));
+  }
+
+  /** The safe, unique name chat requests use for `plugin`'s `tool`. */
+  functionName(plugin: string, tool: string): string {
+    return this.functionNames.get(`${plugin}\n${tool}`) ?? tool;
+  }
+
+  /**
+   * The plugin and tool a request names, ready to call: by the tool's name or its function name, in
+   * `request.plugin` when given; else the one enabled plugin that has it.
+   *
+   * @throws {ShimmyError} `plugin_not_found`, `tool_not_found`, `ambiguous_tool` (naming the plugins),
+   *   or `plugin_unavailable` (disabled, not loadable, or marked failed).
+   */
+  findTool(request: Pick<ToolCallRequest, "name" | "plugin">): { plugin: LoadedPlugin; tool: ToolCapability } {
+    const toolOf = (p: PluginLoad): ToolCapability | undefined =>
+      toolsOf(p).find((c) => c.name === request.name || this.functionNames.get(`${p.name}\n${c.name}`) === request.name);
+    let target: PluginLoad;
+    if (request.plugin !== undefined) {
+      const named = this.plugins.get(request.plugin);
+      if (!named) throw new ShimmyError("plugin_not_found", `no plugin named ${request.plugin} is installed; GET /api/plugins lists them`, { param: "plugin" });
+      if (!toolOf(named)) throw new ShimmyError("tool_not_found", `${request.plugin} has no tool named ${request.name}`, { param: "name" });
+      target = named;
+    } else {
+      const candidates = this.all().filter((p) => toolOf(p) !== undefined);
+      const usable = candidates.filter((p) => p.entry.enabled);
+      if (usable.length > 1) {
+        throw new ShimmyError("ambiguous_tool", `${usable.length} plugins have a tool named ${request.name}: ${usable.map((p) => p.name).join(", ")}; name one in "plugin"`, { param: "plugin" });
+      }
+      const only = usable[0] ?? candidates[0];
+      if (!only) throw new ShimmyError("tool_not_found", `no installed plugin has a tool named ${request.name}; GET /api/plugins lists the tools`, { param: "name" });
+      target = only;
+    }
+    if (!target.entry.enabled) throw new ShimmyError("plugin_unavailable", `${target.name} is disabled; enable it with: shimmy plugin enable ${target.name}`);
+    if (target.state !== "loaded") throw new ShimmyError("plugin_unavailable", `${target.name} could not be loaded: ${target.state === "unloadable" ? target.error : "unknown reason"}`);
+    if (target.host.failure !== null) {
+      throw new ShimmyError("plugin_unavailable", `${target.name} is marked failed: ${target.host.failure}; reinstall it, or disable and enable it to try again`);
+    }
+    return { plugin: target, tool: toolOf(target) as ToolCapability };
+  }
+}
