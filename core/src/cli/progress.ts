@@ -32,8 +32,8 @@ export interface ProgressOptions {
 
 /** Reports progress; {@link Progress.finish} must be called once it is over, whether it succeeded or not. */
 export interface Progress {
-  /** The fraction done, 0 to 1 (clamped). */
-  update(fraction: number): void;
+  /** The fraction done, 0 to 1 (clamped); `label` replaces the label (a download's bytes, rate and ETA). */
+  update(fraction: number, label?: string): void;
   /** Clears the bar (the terminal line is left empty for what follows). */
   finish(): void;
 }
@@ -69,11 +69,13 @@ export function createProgress(options: ProgressOptions): Progress {
   return tty ? barProgress(options) : lineProgress(options);
 }
 
-function lineProgress({ stream, label }: ProgressOptions): Progress {
+function lineProgress({ stream, label: initialLabel }: ProgressOptions): Progress {
   let lastStep = -1;
+  let label = initialLabel;
   return {
-    update(fraction) {
+    update(fraction, newLabel) {
       if (Number.isNaN(fraction)) return;
+      label = newLabel ?? label;
       const step = Math.floor(percentOf(fraction) / PERCENT_LINE_STEP);
       if (step <= lastStep) return;
       lastStep = step;
@@ -83,8 +85,9 @@ function lineProgress({ stream, label }: ProgressOptions): Progress {
   };
 }
 
-function barProgress({ stream, label, intervalMs = 100, width = 20, now = Date.now }: ProgressOptions): Progress {
+function barProgress({ stream, label: initialLabel, intervalMs = 100, width = 20, now = Date.now }: ProgressOptions): Progress {
   let current = 0;
+  let label = initialLabel;
   let drawn: string | undefined;
   let lastDrawAt = -Infinity;
   let pending: NodeJS.Timeout | undefined;
@@ -100,9 +103,10 @@ function barProgress({ stream, label, intervalMs = 100, width = 20, now = Date.n
   };
 
   return {
-    update(fraction) {
+    update(fraction, newLabel) {
       if (finished || Number.isNaN(fraction)) return;
       current = clamp(fraction);
+      label = newLabel ?? label;
       const wait = lastDrawAt + intervalMs - now();
       if (wait <= 0) draw();
       // Throttled: draw the latest value once the interval is over, so a pause in the events

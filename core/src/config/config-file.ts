@@ -5,10 +5,13 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { compileOnFirstUse } from "@shimmy/plugin-sdk";
 import { Ajv, type ValidateFunction } from "ajv";
 import { pointerToSegments } from "../schema/ajv-errors.js";
 import { SERVE_OPTIONS, type OptionSpec } from "./options.js";
 import { ConfigError } from "./config-error.js";
+import { defaultPluginsConfigSchema } from "./default-plugins.js";
+import { registriesConfigSchema } from "./registries-schema.js";
 
 function optionSchema(spec: OptionSpec): Record<string, unknown> {
   const base: Record<string, unknown> = { description: spec.description };
@@ -44,6 +47,8 @@ export const configFileSchema = {
       type: "object",
       additionalProperties: { type: "string", minLength: 1 },
     },
+    registries: registriesConfigSchema,
+    defaultPlugins: defaultPluginsConfigSchema,
   },
 } as const;
 
@@ -69,8 +74,8 @@ export const secretsFileSchema = {
 } as const;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
-const validateConfigFile = ajv.compile(configFileSchema);
-const validateSecretsFile = ajv.compile(secretsFileSchema);
+const configFileValidator = compileOnFirstUse(() => ajv.compile(configFileSchema));
+const secretsFileValidator = compileOnFirstUse(() => ajv.compile(secretsFileSchema));
 const SECRET_KEYS = new Set(SERVE_OPTIONS.filter((spec) => spec.secret).map((spec) => spec.key as string));
 
 /**
@@ -78,7 +83,7 @@ const SECRET_KEYS = new Set(SERVE_OPTIONS.filter((spec) => spec.secret).map((spe
  * @throws ConfigError naming the file and every key at fault.
  */
 export function readConfigFile(home: string): Record<string, unknown> {
-  return readJsonFile(path.join(home, "config.json"), validateConfigFile);
+  return readJsonFile(path.join(home, "config.json"), configFileValidator);
 }
 
 /**
@@ -86,10 +91,10 @@ export function readConfigFile(home: string): Record<string, unknown> {
  * @throws ConfigError naming the file and every key at fault.
  */
 export function readSecretsFile(home: string): Record<string, unknown> {
-  return readJsonFile(path.join(home, "secrets.json"), validateSecretsFile);
+  return readJsonFile(path.join(home, "secrets.json"), secretsFileValidator);
 }
 
-function readJsonFile(file: string, validate: ValidateFunction): Record<string, unknown> {
+function readJsonFile(file: string, validator: () => ValidateFunction): Record<string, unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -103,6 +108,7 @@ function readJsonFile(file: string, validate: ValidateFunction): Record<string, 
   } catch (err) {
     throw new ConfigError(`${file}: not valid JSON (${(err as Error).message}); fix or remove it`);
   }
+  const validate = validator();
   if (!validate(data)) {
     const problems = (validate.errors ?? []).map((e) => {
       const where = pointerToSegments(e.instancePath).join(".");
