@@ -1,7 +1,8 @@
 /**
  * The first-party plugins, installed from their packages with `shimmy plugin`, configured, and
- * called through a running server's `/api/tools/call`: web-search against a SearXNG-shaped server
- * and http-get against a page, both on 127.0.0.1; file-read in a temporary folder.
+ * called through a running server's `/api/tools/call`: web-search against servers shaped like each of
+ * its providers (SearXNG, Brave, Tavily, DuckDuckGo) and http-get against a page, all on 127.0.0.1;
+ * file-read in a temporary folder.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -21,6 +22,56 @@ let work: string;
 let searx: http.Server;
 let pages: http.Server;
 const searches: URLSearchParams[] = [];
+/** One server per web-search provider besides SearXNG, each answering in that provider's shape. */
+let providers: Record<"brave" | "tavily" | "duckduckgo", { server: http.Server; url: string; seen: http.IncomingHttpHeaders[] }>;
+const BRAVE_KEY = "BSA-e2e-key";
+const TAVILY_KEY = "tvly-e2e-key";
+
+/** A server on 127.0.0.1 whose `answer` gets each request with its body read; records the headers. */
+async function providerServer(answer: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void) {
+  const seen: http.IncomingHttpHeaders[] = [];
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8").on("data", (c: string) => (body += c));
+    req.on("end", () => {
+      seen.push(req.headers);
+      answer(req, body, res);
+    });
+  });
+  return { server, url: await listen(server), seen };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+async function startProviders(): Promise<typeof providers> {
+  const brave = await providerServer((req, _body, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname !== "/res/v1/web/search") return sendJson(res, 404, { type: "ErrorResponse", error: { status: 404, code: "RESOURCE_NOT_FOUND", detail: "Resource not found." } });
+    if (req.headers["x-subscription-token"] !== BRAVE_KEY) return sendJson(res, 401, { type: "ErrorResponse", error: { status: 401, code: "SUBSCRIPTION_TOKEN_INVALID", detail: "The provided subscription token is invalid." } });
+    const q = url.searchParams.get("q");
+    const results = [1, 2].map((i) => ({ title: `Brave <strong>${q}</strong> ${i}`, url: `https://brave.example/${i}`, description: `About <strong>${q}</strong> &amp; more, ${i}.`, type: "search_result", language: "en" }));
+    sendJson(res, 200, { query: { original: q }, type: "search", web: { type: "search", results, family_friendly: true } });
+  });
+  const tavily = await providerServer((req, body, res) => {
+    if (req.method !== "POST" || req.url !== "/search") return sendJson(res, 404, { detail: "Not Found" });
+    const request = JSON.parse(body) as { query: string; api_key?: string; max_results?: number };
+    const key = req.headers.authorization?.replace(/^Bearer /, "") ?? request.api_key;
+    if (key !== TAVILY_KEY) return sendJson(res, 401, { detail: { error: "Unauthorized: missing or invalid API key." } });
+    const results = Array.from({ length: request.max_results ?? 5 }, (_, i) => ({ title: `Tavily ${i + 1}`, url: `https://tavily.example/${i + 1}`, content: `${request.query}, part ${i + 1}.`, score: 0.9, raw_content: null }));
+    sendJson(res, 200, { query: request.query, answer: null, images: [], results, response_time: 0.5 });
+  });
+  const duckduckgo = await providerServer((req, body, res) => {
+    if (req.method !== "POST" || req.url !== "/html/") return void res.writeHead(404).end();
+    const q = new URLSearchParams(body).get("q") ?? "";
+    const result = (i: number) => `<div class="result results_links results_links_deep web-result "><div class="links_main links_deep result__body">
+      <h2 class="result__title"><a rel="nofollow" class="result__a" href="//duckduckgo.com/l/?uddg=${encodeURIComponent(`https://ddg.example/${i}?a=1&b=2`)}&amp;rut=abc${i}">${q} <b>${i}</b></a></h2>
+      <a class="result__snippet" href="//duckduckgo.com/l/?uddg=x">Snippet &amp; <b>${q}</b> ${i}</a><div class="clear"></div></div></div>`;
+    res.writeHead(200, { "content-type": "text/html; charset=UTF-8" }).end(`<!DOCTYPE html><html><head><title>${q} at DuckDuckGo</title></head><body><div id="links" class="results">${[1, 2, 3].map(result).join("\n")}</div></body></html>`);
+  });
+  return { brave, tavily, duckduckgo };
+}
 
 function listen(server: http.Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
@@ -70,6 +121,7 @@ beforeAll(async () => {
     }
   });
   const [searxUrl, pagesUrl] = await Promise.all([listen(searx), listen(pages)]);
+  providers = await startProviders();
   process.env.SHIMMY_TEST_SEARX = searxUrl;
   process.env.SHIMMY_TEST_PAGES = pagesUrl;
   shimmy = await startShimmy({ args: ["--model", path.join(ROOT, "models/stories260K.gguf"), "--no-discovery"] });
@@ -77,7 +129,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await shimmy?.stop();
-  await Promise.all([searx, pages].map((s) => new Promise((r) => (s ? s.close(r) : r(undefined)))));
+  const servers = [searx, pages, ...Object.values(providers ?? {}).map((p) => p.server)];
+  await Promise.all(servers.map((s) => new Promise((r) => (s ? s.close(r) : r(undefined)))));
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -96,19 +149,24 @@ describe("time", () => {
 });
 
 describe("web-search", () => {
-  it("installs with its URL unset, asks before a config widens its reach, and refuses config its schema forbids", async () => {
+  it("installs reaching DuckDuckGo only, asks before a provider or url widens its reach, and refuses config its schema forbids", async () => {
     const searxUrl = process.env.SHIMMY_TEST_SEARX as string;
     const run = await pluginCli(shimmy.home, ["install", packedPlugin(inject("firstPartyPlugins"), "web-search").tgz, "--yes"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain("(not set) {config.url}: set url with shimmy plugin config web-search url=…");
-    await serverSees("web-search", (p) => p.status === "ready");
+    expect(run.stdout).toContain("  network   https://html.duckduckgo.com\n");
+    expect(run.stdout).not.toContain("(not set)");
+    expect((await serverSees("web-search", (p) => p.status === "ready")).permissions.net).toEqual(["https://html.duckduckgo.com"]);
 
-    const refused = await pluginCli(shimmy.home, ["config", "web-search", `url=${searxUrl}`], "n\n");
+    // Picking Brave swaps DuckDuckGo's origin for Brave's API, and only that.
+    const brave = await pluginCli(shimmy.home, ["config", "web-search", "provider=brave"], "n\n");
+    expect(brave.code).toBe(1);
+    expect(brave.stdout).toContain("With these settings web-search may also reach:\n  net https://api.search.brave.com\nAllow it? [y/N]");
+    const refused = await pluginCli(shimmy.home, ["config", "web-search", "provider=searxng", `url=${searxUrl}`], "n\n");
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain(`With these settings web-search may also reach:\n  net ${searxUrl}\nAllow it? [y/N]`);
     expect((await serverSees("web-search", () => true)).config).toEqual({});
 
-    const allowed = await pluginCli(shimmy.home, ["config", "web-search", `url=${searxUrl}`], "y\n");
+    const allowed = await pluginCli(shimmy.home, ["config", "web-search", "provider=searxng", `url=${searxUrl}`], "y\n");
     expect(allowed.code, allowed.stderr).toBe(0);
     const plugin = await serverSees("web-search", (p) => p.config.url === searxUrl && p.status === "ready");
     expect(plugin.permissions.net).toEqual([searxUrl]);
@@ -122,8 +180,9 @@ describe("web-search", () => {
     const invalid = await pluginCli(shimmy.home, ["config", "web-search", "safesearch=9"]);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain("web-search's config schema refuses it: /safesearch");
+    expect((await pluginCli(shimmy.home, ["config", "web-search", "provider=bing"])).stderr).toContain("web-search's config schema refuses it: /provider");
     const unknown = await pluginCli(shimmy.home, ["config", "web-search", "colour=blue"]);
-    expect(unknown.stderr).toContain('web-search has no setting "colour"; its settings are: url, language, safesearch');
+    expect(unknown.stderr).toContain('web-search has no setting "colour"; its settings are: provider, url, brave_api_key, tavily_api_key, language, safesearch');
   });
 
   it("searches the configured SearXNG instance", async () => {
@@ -134,6 +193,29 @@ describe("web-search", () => {
       { title: "crème brûlée result 2", url: "https://example.org/2", snippet: "About crème brûlée, part 2." },
     ]);
     expect(searches.at(-1)?.get("q")).toBe("crème brûlée");
+  });
+
+  it("searches Brave, Tavily and DuckDuckGo in their own shapes, reaching only the chosen one, keys kept secret", async () => {
+    const cases = [
+      { provider: "brave", key: [`brave_api_key=${BRAVE_KEY}`], first: { title: "Brave crème 1", url: "https://brave.example/1", snippet: "About crème & more, 1." } },
+      { provider: "tavily", key: [`tavily_api_key=${TAVILY_KEY}`], first: { title: "Tavily 1", url: "https://tavily.example/1", snippet: "crème, part 1." } },
+      { provider: "duckduckgo", key: [], first: { title: "crème 1", url: "https://ddg.example/1?a=1&b=2", snippet: "Snippet & crème 1" } },
+    ] as const;
+    for (const c of cases) {
+      const { url, seen } = providers[c.provider];
+      const configured = await pluginCli(shimmy.home, ["config", "web-search", `provider=${c.provider}`, `url=${url}`, ...c.key], "y\n");
+      expect(configured.code, configured.stderr).toBe(0);
+      const plugin = await serverSees("web-search", (p) => p.config.provider === c.provider && p.config.url === url && p.status === "ready");
+      expect(plugin.permissions.net).toEqual([url]);
+      expect(plugin.config).not.toHaveProperty("brave_api_key");
+      const result = await call("search", { query: "crème", max_results: 2 });
+      expect(result.status, JSON.stringify(result.json)).toBe(200);
+      expect(result.json.result).toEqual({ query: "crème", results: [c.first, expect.objectContaining({ url: expect.stringMatching(/2/) })] });
+      expect(seen.length).toBeGreaterThan(0);
+    }
+    expect((await serverSees("web-search", () => true)).secrets_set.sort()).toEqual(["brave_api_key", "tavily_api_key"]);
+    expect(providers.brave.seen.at(-1)?.["x-subscription-token"]).toBe(BRAVE_KEY);
+    expect(providers.tavily.seen.at(-1)?.authorization).toBe(`Bearer ${TAVILY_KEY}`);
   });
 });
 

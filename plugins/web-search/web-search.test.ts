@@ -1,19 +1,13 @@
+/** web-search with SearXNG: the 1.0 behaviour, kept for a config that has only `url`, and for `provider=searxng`. */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import type { PluginManifest } from "@shimmy/plugin-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PluginHost } from "../../core/src/plugins/host.js";
-import { readBuiltPlugin } from "../../test/helpers/packed-plugin.js";
+import { startProvider, webSearchHosts, type ProviderServer, type Received } from "./test-support.js";
 
-let manifest: PluginManifest;
-let wasm: Uint8Array;
-let server: http.Server;
+let server: ProviderServer;
 let base: string;
-const received: { path: string; params: URLSearchParams; accept: string | undefined }[] = [];
-const hosts: PluginHost[] = [];
-const logger = { info: () => {}, warn: () => {}, debug: () => {} };
+const hosts = webSearchHosts();
+const load = hosts.load;
 
 /** Canned SearXNG results: 25 of them, the third without `content`. */
 const RESULTS = Array.from({ length: 25 }, (_, i) => ({
@@ -25,15 +19,13 @@ const RESULTS = Array.from({ length: 25 }, (_, i) => ({
 }));
 
 /** A SearXNG-shaped server: /search and /searx/search, 403 without format=json (as SearXNG does). */
-function searxng(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const url = new URL(req.url ?? "/", "http://x");
-  received.push({ path: url.pathname, params: url.searchParams, accept: req.headers.accept });
-  if (url.pathname !== "/search" && url.pathname !== "/searx/search") {
+function searxng(req: Received, res: http.ServerResponse): void {
+  if (req.path !== "/search" && req.path !== "/searx/search") {
     res.writeHead(404, { "content-type": "text/plain" }).end("Not Found");
     return;
   }
-  const q = url.searchParams.get("q");
-  if (url.searchParams.get("format") !== "json" || q === "forbidden") {
+  const q = req.params.get("q");
+  if (req.params.get("format") !== "json" || q === "forbidden") {
     res.writeHead(403, { "content-type": "text/html" }).end("<html><body>403 Forbidden</body></html>");
   } else if (q === "boom") {
     res.writeHead(502, { "content-type": "text/plain" }).end("Bad Gateway:   upstream\n engines down");
@@ -47,32 +39,23 @@ function searxng(req: http.IncomingMessage, res: http.ServerResponse): void {
   }
 }
 
-async function load(config: Record<string, unknown>): Promise<PluginHost> {
-  const host = await PluginHost.load({ manifest, wasm, config, home: tmpdir(), serverAddresses: [{ host: "127.0.0.1", port: 1 }], logger, poolSize: 1 });
-  hosts.push(host);
-  return host;
-}
-
 function lastRequest() {
-  const last = received[received.length - 1];
-  if (!last) throw new Error("the server received no request");
-  return last;
+  const last = server.last();
+  return { path: last.path, params: last.params, accept: last.headers.accept };
 }
 
 beforeAll(async () => {
-  ({ manifest, wasm } = await readBuiltPlugin("web-search"));
-  server = http.createServer(searxng);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startProvider(searxng);
+  base = server.base;
 });
 
 afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.close()));
-  if (server) await new Promise((resolve) => server.close(resolve));
+  await hosts.dispose();
+  await server?.close();
 });
 
-describe("web-search", () => {
-  it("maps SearXNG results in order, cut at 5 by default, with answers", async () => {
+describe("web-search with SearXNG", () => {
+  it("maps SearXNG results in order, cut at 5 by default, with answers (a 1.0 config: url alone means SearXNG)", async () => {
     const host = await load({ url: base });
     const out = (await host.callTool("search", { query: "wasm plugins" })) as { query: string; results: unknown[]; answers: string[] };
     expect(out.query).toBe("wasm plugins");
@@ -91,7 +74,7 @@ describe("web-search", () => {
   });
 
   it("honours max_results, language, time_range, categories and the configured safesearch", async () => {
-    const host = await load({ url: base, language: "de", safesearch: 2 });
+    const host = await load({ provider: "searxng", url: base, language: "de", safesearch: 2 });
     const out = (await host.callTool("search", { query: "x", max_results: 20, time_range: "week", categories: "news" })) as { results: { url: string }[] };
     expect(out.results.map((r) => r.url)).toEqual(RESULTS.slice(0, 20).map((r) => r.url));
     expect(Object.fromEntries(lastRequest().params)).toEqual({ q: "x", format: "json", language: "de", safesearch: "2", time_range: "week", categories: "news" });
@@ -136,8 +119,8 @@ describe("web-search", () => {
     await expect(host.callTool("search", { query: "noresults" })).rejects.toMatchObject({ message: expect.stringContaining('without a "results" array') });
   });
 
-  it("tells how to set the url when it is not configured", async () => {
-    const host = await load({});
+  it("tells how to set the url when provider=searxng has none", async () => {
+    const host = await load({ provider: "searxng" });
     await expect(host.callTool("search", { query: "x" })).rejects.toMatchObject({
       code: "plugin_error",
       message: expect.stringContaining("set it with: shimmy plugin config web-search url=http://127.0.0.1:8888"),

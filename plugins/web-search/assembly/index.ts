@@ -1,27 +1,23 @@
 /**
- * web-search: searches a SearXNG instance (its JSON API) and returns titles, links and snippets.
+ * web-search: searches the web through the provider the user picked (`provider` config) and returns
+ * titles, links and snippets in one shape whichever it is.
  *
- * The instance is the user's: its base URL is the `url` config, which is also the plugin's only
- * network grant (`{config.url}`), so the plugin can reach that server and nothing else.
+ * The plugin's only network grant is `{config.url}`. The manifest's config schema gives `url` a
+ * default per provider (the provider's public origin), and the host fills in schema defaults both for
+ * the grants and for the permissions the user approves, so picking a provider grants its origin and
+ * nothing else; a `url` the user sets (their SearXNG, a proxy, a test server) replaces it.
  */
-import {
-  config,
-  configInteger,
-  fail,
-  http,
-  HttpReply,
-  inputJson,
-  JsonValue,
-  ok,
-  parseJson,
-  QueryBuilder,
-  truncateChars,
-} from "@shimmy/plugin-sdk/assembly";
+import { config, configInteger, fail, inputJson, JsonValue, ok } from "@shimmy/plugin-sdk/assembly";
+import { searchBrave } from "./brave";
+import { SearchOutcome, SearchRequest } from "./common";
+import { searchDuckDuckGo } from "./duckduckgo";
+import { searchSearxng } from "./searxng";
+import { searchTavily } from "./tavily";
 
 const DEFAULT_MAX_RESULTS: i32 = 5;
 const MAX_RESULTS: i32 = 20;
-const EXCERPT_CHARS: i32 = 200;
-const CONFIG_HINT = "set it with: shimmy plugin config web-search url=http://127.0.0.1:8888";
+const PROVIDERS = "duckduckgo, brave, tavily or searxng";
+const SEARXNG_HINT = "set it with: shimmy plugin config web-search url=http://127.0.0.1:8888";
 
 /** A config value trimmed, or null when unset or blank. */
 function configValue(key: string): string | null {
@@ -31,43 +27,15 @@ function configValue(key: string): string | null {
   return trimmed.length > 0 ? trimmed : null;
 }
 
-function isSpace(c: i32): bool {
-  return c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d;
-}
-
-/** The first characters of a body, whitespace collapsed onto one line, for error messages. */
-function excerpt(body: string): string {
-  const words = new Array<string>();
-  let length = 0;
-  let i = 0;
-  const n = body.length;
-  while (i < n && length <= EXCERPT_CHARS) {
-    while (i < n && isSpace(body.charCodeAt(i))) i++;
-    const start = i;
-    while (i < n && !isSpace(body.charCodeAt(i))) i++;
-    if (i > start) {
-      words.push(body.substring(start, i));
-      length += i - start + 1;
-    }
-  }
-  const text = words.join(" ");
-  if (text.length == 0) return "(empty body)";
-  if (text.length <= EXCERPT_CHARS && i >= n) return text;
-  return truncateChars(text, EXCERPT_CHARS) + "…";
-}
-
-/** SearXNG's `answers` array: strings in older versions, `{answer, url}` objects in newer ones. */
-function mapAnswers(answers: JsonValue | null): JsonValue | null {
-  if (answers === null) return null;
-  const out = JsonValue.makeArray();
-  for (let i = 0; i < answers.length; i++) {
-    const a = answers.at(i)!;
-    let text: string | null = null;
-    if (a.isString()) text = a.str;
-    else if (a.isObject()) text = a.getString("answer");
-    if (text !== null && text.trim().length > 0) out.push(JsonValue.makeString(text));
-  }
-  return out.length > 0 ? out : null;
+/**
+ * The provider's public endpoint, used when `url` is unset. The manifest's schema gives the same
+ * defaults (and the host applies them); this covers a host that does not.
+ */
+function publicUrl(provider: string): string | null {
+  if (provider == "duckduckgo") return "https://html.duckduckgo.com";
+  if (provider == "brave") return "https://api.search.brave.com";
+  if (provider == "tavily") return "https://api.tavily.com";
+  return null;
 }
 
 /**
@@ -81,73 +49,49 @@ export function search(): i32 {
   const query = input.getString("query");
   if (query === null || query.trim().length == 0) return fail('"query" must be a non-empty string');
 
-  let base = configValue("url");
-  if (base === null) return fail("the SearXNG URL is not configured; " + CONFIG_HINT);
+  const configured = configValue("url");
+  let provider = configValue("provider");
+  // A 1.0 config has only the SearXNG url: it keeps meaning SearXNG (the schema says the same).
+  if (provider === null) provider = configured !== null ? "searxng" : "duckduckgo";
+  const fallback = publicUrl(provider!);
+  if (fallback === null && provider != "searxng") return fail("unknown provider " + provider! + "; pick " + PROVIDERS + ": shimmy plugin config web-search provider=…");
+  let base = configured !== null ? configured : fallback;
+  if (base === null) return fail("the SearXNG URL is not configured; " + SEARXNG_HINT);
+  const hint = provider == "searxng" ? SEARXNG_HINT : "or unset it (url=) to use " + provider! + "'s public API";
   if (!base.startsWith("http://") && !base.startsWith("https://")) {
-    return fail("the configured url " + base + " is not an http(s) URL; " + CONFIG_HINT);
+    return fail("the configured url " + base + " is not an http(s) URL; " + hint);
   }
   if (base.includes("?") || base.includes("#")) {
-    return fail("the configured url " + base + " must be a base URL without ? or #; " + CONFIG_HINT);
+    return fail("the configured url " + base + " must be a base URL without ? or #; " + hint);
   }
   while (base.endsWith("/")) base = base.substring(0, base.length - 1);
 
-  const maxResults = <i32>input.getIntegerClamped("max_results", DEFAULT_MAX_RESULTS, 1, MAX_RESULTS);
-  const params = new QueryBuilder().add("q", query).add("format", "json");
+  const req = new SearchRequest();
+  req.query = query;
+  req.base = base;
+  req.maxResults = <i32>input.getIntegerClamped("max_results", DEFAULT_MAX_RESULTS, 1, MAX_RESULTS);
   let language = input.getString("language");
   if (language === null) language = configValue("language");
-  params.add("language", language !== null ? language : "auto");
+  req.language = language !== null && language.trim().length > 0 ? language.trim() : "auto";
   const safesearch = configInteger("safesearch", -1);
-  if (safesearch >= 0 && safesearch <= 2) params.add("safesearch", safesearch.toString());
-  const timeRange = input.getString("time_range");
-  if (timeRange !== null) params.add("time_range", timeRange);
-  const categories = input.getString("categories");
-  if (categories !== null) params.add("categories", categories);
+  req.safesearch = safesearch >= 0 && safesearch <= 2 ? <i32>safesearch : -1;
+  req.timeRange = input.getString("time_range");
+  req.categories = input.getString("categories");
 
-  const url = base + "/search?" + params.toString();
-  const headers = JsonValue.makeObject().setString("Accept", "application/json");
-  const reply = HttpReply.from(http("GET", url, headers));
-  const refused = reply.error;
-  if (refused !== null) return fail("the request to " + base + " failed: " + refused);
+  let outcome: SearchOutcome;
+  if (provider == "searxng") outcome = searchSearxng(req);
+  else if (provider == "brave") {
+    req.key = configValue("brave_api_key");
+    outcome = searchBrave(req);
+  } else if (provider == "tavily") {
+    req.key = configValue("tavily_api_key");
+    outcome = searchTavily(req);
+  } else outcome = searchDuckDuckGo(req);
 
-  const status = reply.status;
-  const bodyText = reply.body;
-  const body = bodyText !== null ? bodyText : "";
-  if (status == 403) {
-    return fail(
-      base + " refused format=json (HTTP 403): enable it in the instance's settings.yml, under search.formats add json (formats: [html, json]), then restart SearXNG",
-    );
-  }
-  if (!reply.ok) {
-    return fail(base + " answered HTTP " + status.toString() + ": " + excerpt(body));
-  }
-  if (bodyText === null) return fail("the answer from " + base + " is not JSON (it is not even UTF-8 text); is url the SearXNG base URL?");
-
-  const json = parseJson(body);
-  const answer = json.value;
-  if (answer === null) {
-    return fail("the answer from " + base + " is not JSON (" + json.error + "): " + excerpt(body) + "; is url the SearXNG base URL?");
-  }
-  const results = answer.getArray("results");
-  if (results === null) {
-    return fail("the answer from " + base + ' is JSON without a "results" array; is url the SearXNG base URL?');
-  }
-
-  const out = JsonValue.makeArray();
-  for (let i = 0; i < results.length && out.length < maxResults; i++) {
-    const r = results.at(i)!;
-    const link = r.getString("url");
-    if (link === null) continue; // a result without a link cannot be cited or fetched
-    const title = r.getString("title");
-    const content = r.getString("content");
-    out.push(
-      JsonValue.makeObject()
-        .setString("title", title !== null ? title : "")
-        .setString("url", link)
-        .setString("snippet", content !== null ? content : ""),
-    );
-  }
-  const result = JsonValue.makeObject().setString("query", query).set("results", out);
-  const answers = mapAnswers(answer.getArray("answers"));
+  const error = outcome.error;
+  if (error !== null) return fail(error);
+  const result = JsonValue.makeObject().setString("query", query).set("results", outcome.results);
+  const answers = outcome.answers;
   if (answers !== null) result.set("answers", answers);
   return ok(result);
 }
