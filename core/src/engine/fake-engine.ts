@@ -8,7 +8,7 @@
 import { ShimmyError } from "../errors.js";
 import type { DiscoveredModel } from "../models/types.js";
 import type {
-  ChatRequest, CompletionRequest, EmbeddingRequest, EmbeddingResult, Engine, GeneratedToolCall, GenerationOptions, GenerationResult,
+  ChatRequest, ChatSession, ChatSessionOptions, CompletionRequest, EmbeddingRequest, EmbeddingResult, Engine, GeneratedToolCall, GenerationOptions, GenerationResult,
   LoadModelOptions, ModelInfo, ModelState, SlotStatus, ToolCallDelta,
 } from "./types.js";
 import { GenerationAborted } from "./types.js";
@@ -53,6 +53,8 @@ export function fakeTokens(text: string): string[] {
   return text.match(/\S+\s*/g) ?? [];
 }
 
+const words = (text: string): string[] => text.split(/\s+/).filter(Boolean);
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (ms <= 0 || signal.aborted) return resolve();
@@ -72,6 +74,8 @@ export class FakeEngine implements Engine {
   private readonly loaded = new Set<string>();
   private readonly busy = new Map<string, number>();
   private readonly options: FakeEngineOptions;
+  /** Chat sessions opened and released, for assertions that none is left holding a slot. */
+  readonly sessions = { opened: 0, released: 0 };
   /** Every request the routes made, in order, for assertions. */
   readonly requests: (ChatRequest | CompletionRequest | EmbeddingRequest)[] = [];
 
@@ -108,8 +112,35 @@ export class FakeEngine implements Engine {
   }
 
   chat(request: ChatRequest): Promise<GenerationResult> {
-    const turns = request.turns.map((turn) => turn.text).join(" ");
-    return this.generate(request, fakeTokens(turns).length + (this.options.templateTokens ?? 3), () => this.chatAnswer(request), request.onToolCall);
+    return this.generate(request, this.promptWords(request).length, () => this.chatAnswer(request), request.onToolCall);
+  }
+
+  /**
+   * A session whose rounds report as reused the words their prompt shares with the previous
+   * round's prompt and answer, as a kept KV cache would.
+   */
+  async chatSession(options: ChatSessionOptions): Promise<ChatSession> {
+    this.resolve(options.model);
+    this.sessions.opened++;
+    let cached: string[] = [];
+    let released = false;
+    return {
+      chat: async (round) => {
+        if (released) throw new Error("chat session already released");
+        const request: ChatRequest = { ...round, model: options.model, signal: options.signal, ...(options.keepAlive === undefined ? {} : { keepAlive: options.keepAlive }) };
+        const prompt = this.promptWords(request);
+        let shared = 0;
+        while (shared < Math.min(cached.length, prompt.length) && cached[shared] === prompt[shared]) shared++;
+        const reused = Math.min(shared, prompt.length - 1);
+        const result = await this.chat(request);
+        cached = [...prompt, ...words(result.text)];
+        return { ...result, promptTokensEvaluated: prompt.length - reused, promptTokensReused: reused };
+      },
+      release: () => {
+        if (!released) this.sessions.released++;
+        released = true;
+      },
+    };
   }
 
   complete(request: CompletionRequest): Promise<GenerationResult> {
@@ -136,6 +167,12 @@ export class FakeEngine implements Engine {
 
   async dispose(): Promise<void> {
     this.loaded.clear();
+  }
+
+  /** A chat prompt as the fake tokenizes it: template tokens, then the words of every turn. */
+  private promptWords(request: ChatRequest): string[] {
+    const template = Array.from({ length: this.options.templateTokens ?? 3 }, () => "<template>");
+    return [...template, ...request.turns.flatMap((turn) => words(turn.text))];
   }
 
   private chatAnswer(request: ChatRequest): FakeAnswer {

@@ -18,7 +18,7 @@ import { LoadedModel } from "./loaded-model.js";
 import { ModelPool, type PoolEvent } from "./model-pool.js";
 import { ModelProber } from "./probe.js";
 import type {
-  ChatRequest, CompletionRequest, Engine, GenerationResult, LoadModelOptions, ModelInfo, ModelState, SlotStatus,
+  ChatRequest, ChatSession, ChatSessionOptions, CompletionRequest, Engine, GenerationResult, LoadModelOptions, ModelInfo, ModelState, SlotStatus,
 } from "./types.js";
 
 /** Options of {@link LlamaEngine.create}. */
@@ -158,6 +158,26 @@ export class LlamaEngine implements Engine {
     return this.withModel(request.model, request.keepAlive, (model) => model.chat(request));
   }
 
+  async chatSession(options: ChatSessionOptions): Promise<ChatSession> {
+    // The pool counts the model in use until `release()`, so it is neither evicted nor expired mid-session.
+    let endUse!: () => void;
+    const ended = new Promise<void>((resolve) => (endUse = resolve));
+    const model = await new Promise<LoadedModel>((resolve, reject) => {
+      this.withModel(options.model, options.keepAlive, (loaded) => {
+        resolve(loaded);
+        return ended;
+      }).catch(reject);
+    });
+    const session = model.chatSession(options.signal);
+    return {
+      chat: (round) => session.chat(round),
+      release: () => {
+        session.release();
+        endUse();
+      },
+    };
+  }
+
   complete(request: CompletionRequest): Promise<GenerationResult> {
     return this.withModel(request.model, request.keepAlive, (model) => model.complete(request));
   }
@@ -173,7 +193,7 @@ export class LlamaEngine implements Engine {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.pool.close();
+    await this.pool.dispose();
     await this.llama.dispose();
   }
 

@@ -5,21 +5,21 @@
  */
 import {
   LlamaChat, LlamaCompletion,
-  type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token,
+  type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token,
 } from "node-llama-cpp";
 import { ShimmyError, retryLater } from "../errors.js";
 import { randomId } from "../ids.js";
-import { planChat } from "./chat-plan.js";
+import { planChat, type ChatPlan } from "./chat-plan.js";
 import { resolveModelChatWrapper } from "./chat-wrapper.js";
 import { GrammarCache } from "./grammar-cache.js";
 import { NativeToolCalls } from "./native-tool-calls.js";
 import { ToolCallStream } from "./tool-call-stream.js";
 import { toLlamaSampling } from "./sampling.js";
-import { SlotQueue } from "./slot-queue.js";
+import { SlotQueue, type SlotLease } from "./slot-queue.js";
 import { cacheTokenizations } from "./token-cache.js";
 import { Embedder } from "./embedder.js";
 import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
-import { GenerationAborted, type ChatRequest, type CompletionRequest, type FinishReason, type GenerationOptions, type GenerationResult, type SlotStatus } from "./types.js";
+import { GenerationAborted, type ChatRequest, type ChatSession, type CompletionRequest, type FinishReason, type GenerationOptions, type GenerationResult, type SlotStatus } from "./types.js";
 
 /** Options of {@link LoadedModel.load}. */
 export interface LoadedModelOptions {
@@ -41,6 +41,14 @@ function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
   let i = 0;
   while (i < max && a[i] === b[i]) i++;
   return i;
+}
+
+/** A chat request made ready for a slot. */
+interface PreparedChat {
+  plan: ChatPlan;
+  promptTokens: Token[];
+  maxTokens: number;
+  grammar: LlamaGrammar | undefined;
 }
 
 /** A free slot whose cache already holds the longest part of the prompt, so less is evaluated again. */
@@ -161,43 +169,84 @@ export class LoadedModel {
    * grammar, native tool calls, or forced tool calls (see `planChat`).
    */
   async chat(request: ChatRequest): Promise<GenerationResult> {
+    const prepared = await this.prepareChat(request);
+    return this.withSlot(request, prepared.promptTokens, (sequence) => this.generateChat(sequence, prepared, request));
+  }
+
+  /**
+   * A session of chat rounds on one slot, held from its first round to `release()`: node-llama-cpp
+   * keeps a sequence's tokens and evaluates only what follows the prefix a new prompt shares with
+   * them, so each round pays for its new turns alone.
+   */
+  chatSession(signal: AbortSignal): ChatSession {
+    let lease: SlotLease<LlamaContextSequence> | undefined;
+    let released = false;
+    return {
+      chat: async (round) => {
+        if (released) throw new Error("chat session already released");
+        const request: ChatRequest = { ...round, model: this.id, signal };
+        const prepared = await this.prepareChat(request);
+        lease ??= await this.slots.acquire(signal, slotWithLongestPrefix(prepared.promptTokens));
+        if (released) {
+          // Released while waiting for the slot: hand it straight back.
+          lease.release();
+          throw new Error("chat session already released");
+        }
+        const total = prepared.promptTokens.length;
+        // The last prompt token is always evaluated again: its logits give the first sampled token.
+        const reused = Math.min(commonPrefixLength(lease.slot.contextTokens, prepared.promptTokens), total - 1);
+        const result = await this.generateChat(lease.slot, prepared, request);
+        return { ...result, promptTokensEvaluated: total - reused, promptTokensReused: reused };
+      },
+      release: () => {
+        released = true;
+        lease?.release();
+      },
+    };
+  }
+
+  /** The plan, prompt tokens, token limit and grammar of a chat request, before it needs a slot. */
+  private async prepareChat(request: ChatRequest): Promise<PreparedChat> {
     const plan = planChat(request, { parallelToolCalls: this.chatWrapper.settings.functions.parallelism != null });
     const functions = plan.kind === "native-tools" ? plan.functions : undefined;
     const { contextText } = this.chatWrapper.generateContextState({ chatHistory: plan.history, availableFunctions: functions });
     const promptTokens = contextText.tokenize(this.model.tokenizer);
     const maxTokens = this.maxTokensFor(promptTokens.length, request, "messages");
     const grammar = plan.kind === "json" || plan.kind === "forced-tools" ? await this.grammars.forSchema(plan.schema) : undefined;
+    return { plan, promptTokens, maxTokens, grammar };
+  }
 
-    return this.withSlot(request, promptTokens, async (sequence) => {
-      const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
-      const sampled = new SampledTokens(sequence);
-      const options = this.generationOptions(request, maxTokens);
-      try {
-        if (plan.kind === "forced-tools") {
-          const calls = new ToolCallStream(() => randomId("call_"), request.onToolCall);
-          const response = await chat.generateResponse(plan.history, { ...options, grammar, onTextChunk: (text) => calls.push(text) });
-          const result = sampled.result("", response.metadata.stopReason, promptTokens.length);
-          // A forced answer always carries its calls, even cut off at the token limit, so the cut shows.
-          return { ...result, finishReason: result.finishReason === "length" ? "length" : "tool_calls", toolCalls: calls.result() };
-        }
-        if (plan.kind === "native-tools") {
-          const native = new NativeToolCalls(request.onToolCall);
-          const response = await chat.generateResponse(plan.history, {
-            ...options,
-            functions: plan.functions,
-            maxParallelFunctionCalls: plan.parallel ? undefined : 1,
-            onFunctionCallParamsChunk: (chunk) => native.push(chunk),
-          });
-          const result = sampled.result(response.response, response.metadata.stopReason, promptTokens.length);
-          const toolCalls = native.result(response.functionCalls ?? []);
-          return toolCalls.length > 0 ? { ...result, finishReason: "tool_calls", toolCalls } : result;
-        }
-        const response = await chat.generateResponse(plan.history, { ...options, grammar });
-        return sampled.result(response.response, response.metadata.stopReason, promptTokens.length);
-      } finally {
-        chat.dispose({ disposeSequence: false });
+  /** Generates a prepared chat request on `sequence`. */
+  private async generateChat(sequence: LlamaContextSequence, prepared: PreparedChat, request: ChatRequest): Promise<GenerationResult> {
+    const { plan, promptTokens, maxTokens, grammar } = prepared;
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
+    const sampled = new SampledTokens(sequence);
+    const options = this.generationOptions(request, maxTokens);
+    try {
+      if (plan.kind === "forced-tools") {
+        const calls = new ToolCallStream(() => randomId("call_"), request.onToolCall);
+        const response = await chat.generateResponse(plan.history, { ...options, grammar, onTextChunk: (text) => calls.push(text) });
+        const result = sampled.result("", response.metadata.stopReason, promptTokens.length);
+        // A forced answer always carries its calls, even cut off at the token limit, so the cut shows.
+        return { ...result, finishReason: result.finishReason === "length" ? "length" : "tool_calls", toolCalls: calls.result() };
       }
-    });
+      if (plan.kind === "native-tools") {
+        const native = new NativeToolCalls(request.onToolCall);
+        const response = await chat.generateResponse(plan.history, {
+          ...options,
+          functions: plan.functions,
+          maxParallelFunctionCalls: plan.parallel ? undefined : 1,
+          onFunctionCallParamsChunk: (chunk) => native.push(chunk),
+        });
+        const result = sampled.result(response.response, response.metadata.stopReason, promptTokens.length);
+        const toolCalls = native.result(response.functionCalls ?? []);
+        return toolCalls.length > 0 ? { ...result, finishReason: "tool_calls", toolCalls } : result;
+      }
+      const response = await chat.generateResponse(plan.history, { ...options, grammar });
+      return sampled.result(response.response, response.metadata.stopReason, promptTokens.length);
+    } finally {
+      chat.dispose({ disposeSequence: false });
+    }
   }
 
   /** Continues a raw prompt, with no template. */

@@ -158,17 +158,17 @@ describe("ModelPool", () => {
     expect(progress).toEqual([0.5, 1]);
   });
 
-  it("closes by unloading everything", async () => {
+  it("disposes by unloading everything", async () => {
     const { p } = pool({ keepAlive: null });
     const a = await p.load("a", undefined);
-    await p.close();
+    await p.dispose();
     expect(a.disposed).toBe(true);
     await expect(p.use("a", undefined, async () => undefined)).rejects.toThrow(/closed/);
   });
 
-  it("refuses a load after close with a 503 server_overloaded and Retry-After, not a 500", async () => {
+  it("refuses a load after dispose with a 503 server_overloaded and Retry-After, not a 500", async () => {
     const { p, loads } = pool();
-    await p.close();
+    await p.dispose();
     const refused = await p.use("a", undefined, async () => "ran").catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ShimmyError);
     expect(refused).toMatchObject({ code: "server_overloaded", status: 503, headers: { "Retry-After": "1" } });

@@ -130,7 +130,7 @@ export class ModelPool<M extends PooledModel> {
   }
 
   /** Unloads everything (waiting for requests in flight) and refuses new loads. */
-  async close(): Promise<void> {
+  async dispose(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.entries.keys()].map((id) => this.unload(id, "shutdown")));
   }

@@ -137,6 +137,40 @@ export interface ChatRequest extends GenerationOptions {
   onToolCall?: (delta: ToolCallDelta) => void;
 }
 
+/** One round of a {@link ChatSession}: a chat request whose model, signal and keep-alive are the session's. */
+export type ChatRoundRequest = Omit<ChatRequest, "model" | "signal" | "keepAlive">;
+
+/** A round's result, with how much of its prompt the slot's cache already held. */
+export interface ChatRoundResult extends GenerationResult {
+  /** Prompt tokens evaluated in this round (at least one: the last prompt token gives the first logits). */
+  promptTokensEvaluated: number;
+  /** Prompt tokens whose KV cache the slot kept from earlier rounds (or requests), not evaluated again. */
+  promptTokensReused: number;
+}
+
+/** Options of {@link Engine.chatSession}. */
+export interface ChatSessionOptions {
+  /** The model id, as `listModels()` names it. */
+  model: string;
+  /** Aborts the round in progress and any wait for the slot. */
+  signal: AbortSignal;
+  /** The model's keep-alive from this session on. */
+  keepAlive?: KeepAlive;
+}
+
+/**
+ * Several chat generations on one slot, held from the first round to `release()`: each round
+ * evaluates only the tokens its prompt does not share with what the slot's cache holds (the
+ * previous round's prompt and answer), as a server-side tool loop needs. The model stays loaded
+ * while a session is open. Rounds run one at a time.
+ */
+export interface ChatSession {
+  /** Generates one round; the first one waits for a slot (the one whose cache shares most of the prompt). */
+  chat(request: ChatRoundRequest): Promise<ChatRoundResult>;
+  /** Hands the slot back and lets the model go idle; idempotent. A round after it is refused. */
+  release(): void;
+}
+
 /** A raw completion of a prompt, with no template. */
 export interface CompletionRequest extends GenerationOptions {
   prompt: string;
@@ -191,6 +225,12 @@ export interface Engine {
   unloadModel(id: string): Promise<boolean>;
   /** Runs a chat generation in one of the model's slots, waiting in its queue if all are busy. */
   chat(request: ChatRequest): Promise<GenerationResult>;
+  /**
+   * Opens a session that keeps one slot (and its KV cache) across chat rounds. Resolves once the
+   * model is loaded; the slot is taken on the first round. Always `release()` it, in `finally`.
+   * @throws ShimmyError as `chat` would for an unknown or refused model.
+   */
+  chatSession(options: ChatSessionOptions): Promise<ChatSession>;
   /** Runs a raw completion, with the same slots and queue. */
   complete(request: CompletionRequest): Promise<GenerationResult>;
   /** Embeds inputs in order, on the model's own embedding context and queue (not the chat slots). */

@@ -3,10 +3,10 @@
  * stream's headers wait for the first text (or the end), so an error that happens before any
  * output (unknown model, full queue, prompt too long) still gets its proper status and JSON body.
  */
-import { PassThrough } from "node:stream";
-import { GenerationAborted, type GenerationResult, type ToolCallDelta } from "../engine/types.js";
+import type { GenerationResult, ToolCallDelta } from "../engine/types.js";
+import { generationLog, lazyEventStream } from "../http/generation-answer.js";
 import type { ShimmyContext } from "../http/request-context.js";
-import { SSE_DONE, SSE_HEADERS, sseError } from "../http/sse.js";
+import { SSE_DONE, sseError } from "../http/sse.js";
 import type { AnswerStream } from "./sse.js";
 
 /** What {@link answer} needs from a route. */
@@ -17,8 +17,11 @@ export interface AnswerOptions {
   events: AnswerStream;
   /** The JSON body of a non-streamed answer. */
   render(result: GenerationResult): unknown;
-  /** Starts the generation, which calls `onText` and `onToolCall` as its answer comes. */
-  generate(onText: (text: string) => void, onToolCall: (delta: ToolCallDelta) => void): Promise<GenerationResult>;
+  /**
+   * Starts the generation, which calls `onText` and `onToolCall` as its answer comes, and `onTrace`
+   * with entries of server-side tool calls (streamed as `tool_trace` chunks).
+   */
+  generate(onText: (text: string) => void, onToolCall: (delta: ToolCallDelta) => void, onTrace: (entries: readonly unknown[]) => void): Promise<GenerationResult>;
   /** Throws when the finished answer is not what was asked for (structured output). */
   check?(result: GenerationResult): void;
 }
@@ -26,56 +29,37 @@ export interface AnswerOptions {
 /** Runs the generation and writes its answer on `ctx`. */
 export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promise<void> {
   const { log } = ctx.state;
-  log.model = options.model;
-  log.stream = options.stream;
-  const noteUsage = (result: Pick<GenerationResult, "promptTokens" | "completionTokens">) => {
-    log.promptTokens = result.promptTokens;
-    log.completionTokens = result.completionTokens;
-  };
-  const noteFirstText = () => {
-    log.ttftMs ??= Math.round((performance.now() - ctx.state.startedAt) * 100) / 100;
-  };
-
-  const noteAborted = (err: unknown) => {
-    if (err instanceof GenerationAborted) noteUsage(err);
-  };
+  const notes = generationLog(ctx, options.model, options.stream);
 
   if (!options.stream) {
-    const generation = options.generate(noteFirstText, noteFirstText);
+    const generation = options.generate(notes.firstOutput, notes.firstOutput, () => undefined);
     ctx.state.work = generation;
     const result = await generation.catch((err: unknown) => {
-      noteAborted(err);
+      notes.failed(err);
       throw err;
     });
-    noteUsage(result);
+    notes.usage(result);
     options.check?.(result);
     ctx.body = options.render(result);
     return;
   }
 
-  const out = new PassThrough();
-  let open = false;
-  let markOpen!: () => void;
-  const opened = new Promise<void>((resolve) => (markOpen = resolve));
-  const openStream = () => {
-    if (open) return;
-    open = true;
-    ctx.status = 200;
-    ctx.set(SSE_HEADERS);
-    ctx.body = out;
-    out.write(options.events.start());
-    markOpen();
-  };
+  const { out, open: openStream, opened } = lazyEventStream(ctx, () => options.events.start());
   const generation = options.generate(
     (text) => {
       openStream();
-      noteFirstText();
+      notes.firstOutput();
       out.write(options.events.text(text));
     },
     (delta) => {
       openStream();
-      noteFirstText();
+      notes.firstOutput();
       out.write(options.events.toolCall(delta));
+    },
+    (entries) => {
+      // Server-side rounds can take a while before any text: the trace opens the stream.
+      openStream();
+      out.write(options.events.trace(entries));
     },
   );
   ctx.state.work = generation;
@@ -84,7 +68,7 @@ export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promis
   openStream();
   generation.then(
     (result) => {
-      noteUsage(result);
+      notes.usage(result);
       try {
         options.check?.(result);
       } catch (err) {
@@ -98,7 +82,7 @@ export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promis
       out.end(SSE_DONE);
     },
     (err: unknown) => {
-      noteAborted(err);
+      notes.failed(err);
       if (ctx.state.abort.signal.aborted) {
         out.destroy();
         return;

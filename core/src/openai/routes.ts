@@ -12,6 +12,10 @@ import { modelList, modelObject } from "./models.js";
 import { createChatStream, createCompletionStream } from "./sse.js";
 import { parseStructured } from "./structured.js";
 import { parseChatCompletionRequest, parseCompletionRequest } from "./validate.js";
+import type { PluginToolSource } from "../tools/plugin-tool-source.js";
+import { planToolLoop } from "../tools/plan-tool-loop.js";
+import type { DefaultPlugins } from "../tools/select-plugin-tools.js";
+import { runToolLoop, toolTraceField } from "../tools/tool-loop.js";
 
 /** Ollama's `keep_alive`, which local clients also send to OpenAI routes; absent leaves the model's own. */
 function keepAliveOf(body: unknown): KeepAlive | undefined {
@@ -31,8 +35,16 @@ function decodeModelId(raw: string): string {
   }
 }
 
+/** Options of {@link openAIRouter}. */
+export interface OpenAIRouterOptions {
+  /** The installed plugins whose tools chat requests may get; none without it. */
+  plugins?: PluginToolSource;
+  /** `defaultPlugins` of config.json: the plugins a request that names none gets. @default none */
+  defaultPlugins?: DefaultPlugins;
+}
+
 /** The OpenAI-compatible API under `/v1`. */
-export function openAIRouter(engine: Engine): Router<ShimmyState> {
+export function openAIRouter(engine: Engine, options: OpenAIRouterOptions = {}): Router<ShimmyState> {
   const router = new Router<ShimmyState>({ prefix: "/v1" });
 
   router.get("/models", (ctx) => {
@@ -54,19 +66,31 @@ export function openAIRouter(engine: Engine): Router<ShimmyState> {
     const request = parseChatCompletionRequest(ctx.state.body);
     const keepAlive = keepAliveOf(ctx.state.body);
     const turns = toChatTurns(request.messages);
-    const { checkResult, ...structured } = parseStructured(request);
+    const loop = planToolLoop(request, options.plugins, options.defaultPlugins ?? {});
+    // A tool_choice about plugin tools is the loop's; the client's tools are checked without it.
+    const { checkResult, ...structured } = parseStructured(loop?.toolChoice ? { ...request, tool_choice: undefined } : request);
     const meta = { id: newCompletionId("chatcmpl"), created: unixSeconds(), model: request.model };
+    const signal = ctx.state.abort.signal;
+    const sampling = toSamplingParams(request);
     await answer(ctx as ShimmyContext, {
       model: request.model,
       stream: wantsStream(request),
       events: createChatStream({ ...meta, includeUsage: wantsUsageChunk(request) }),
-      render: (result) => chatCompletionResponse({ ...meta, result }),
+      render: (result) => ({ ...chatCompletionResponse({ ...meta, result }), ...toolTraceField(result) }),
       check: checkResult,
-      generate: (onText, onToolCall) =>
-        engine.chat({
-          model: request.model, turns, ...structured, sampling: toSamplingParams(request), signal: ctx.state.abort.signal, onText, onToolCall,
-          keepAlive,
-        }),
+      generate: (onText, onToolCall, onTrace) => {
+        if (!loop || !options.plugins) return engine.chat({ model: request.model, turns, ...structured, sampling, signal, onText, onToolCall, keepAlive });
+        const { tools: clientTools = [], toolChoice: clientChoice, ...rest } = structured;
+        const toolChoice = loop.toolChoice ?? clientChoice;
+        return runToolLoop({
+          ...rest,
+          engine, source: options.plugins, model: request.model, signal, requestId: ctx.state.requestId, turns, sampling, clientTools,
+          pluginTools: loop.pluginTools, maxRounds: loop.maxRounds, pluginToolChoice: loop.pluginToolChoice,
+          onText, onToolCall, onTrace,
+          ...(keepAlive === undefined ? {} : { keepAlive }),
+          ...(toolChoice ? { toolChoice } : {}),
+        });
+      },
     });
   });
 

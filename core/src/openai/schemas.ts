@@ -154,12 +154,36 @@ const samplingProperties: Record<string, SchemaObject> = {
   user: { type: ["string", "null"] },
 };
 
+/** The most rounds of server-side plugin calls one request may ask for. */
+export const MAX_TOOL_ROUNDS_LIMIT = 32;
+
+// Shimmy's own fields of the server-side tool loop (core/src/tools/).
+const toolLoopProperties: Record<string, SchemaObject> = {
+  plugins: {
+    // `pattern` applies to the string form only, `items` to the array form only.
+    type: ["array", "string", "null"],
+    pattern: "^all$",
+    maxItems: 64,
+    items: { type: "string", minLength: 1 },
+    [MESSAGE_KEYWORD]: {
+      type: 'plugins must be "all" or an array of installed plugin names',
+      pattern: 'plugins must be "all" or an array of installed plugin names, not {value}',
+    },
+  },
+  max_tool_rounds: { type: ["integer", "null"], minimum: 1, maximum: MAX_TOOL_ROUNDS_LIMIT },
+  plugin_tool_choice: {
+    enum: ["auto", "required", null],
+    [MESSAGE_KEYWORD]: { enum: 'plugin_tool_choice must be "auto" or "required"' },
+  },
+};
+
 /** Schema of a `POST /v1/chat/completions` body. */
 export const chatCompletionRequestSchema: SchemaObject = {
   type: "object",
   required: ["model", "messages"],
   properties: {
     ...samplingProperties,
+    ...toolLoopProperties,
     messages: {
       type: "array",
       minItems: 1,

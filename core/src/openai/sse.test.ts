@@ -92,6 +92,23 @@ describe("createChatStream", () => {
   });
 });
 
+describe("tool_trace chunks", () => {
+  it("are chat chunks with empty choices and the entries, usage: null with include_usage; none on text completions", () => {
+    const entries = [{ type: "round", round: 1 }];
+    expect(payload(createChatStream({ ...meta, includeUsage: true }).trace(entries))).toStrictEqual({
+      id: "chatcmpl-abc",
+      object: "chat.completion.chunk",
+      created: 1_700_000_000,
+      model: "stories",
+      choices: [],
+      tool_trace: entries,
+      usage: null,
+    });
+    expect("usage" in payload(createChatStream({ ...meta, includeUsage: false }).trace(entries))).toBe(false);
+    expect(createCompletionStream({ ...meta, includeUsage: false }).trace(entries)).toBe("");
+  });
+});
+
 describe("createCompletionStream", () => {
   const textMeta = { ...meta, id: "cmpl-abc" };
 

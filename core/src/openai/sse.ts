@@ -36,6 +36,11 @@ export interface AnswerStream {
   finish(reason: FinishReason): string;
   /** The usage event (`choices: []`) when `includeUsage`, else "". */
   usage(result: Pick<GenerationResult, "promptTokens" | "completionTokens">): string;
+  /**
+   * An event carrying `tool_trace` entries of server-side tool calls (chat only): a chunk with
+   * `choices: []`, which OpenAI clients yield like the usage chunk, never a named event.
+   */
+  trace(entries: readonly unknown[]): string;
 }
 
 /** The events of a streamed chat completion (`chat.completion.chunk`). */
@@ -65,6 +70,8 @@ export function createChatStream(options: AnswerStreamOptions): AnswerStream {
     finish: (reason) => chunk({}, reason),
     usage: (result) =>
       options.includeUsage ? sseData({ ...responseHead(options, "chat.completion.chunk"), choices: [], usage: toUsage(result) }) : "",
+    trace: (entries) =>
+      sseData({ ...responseHead(options, "chat.completion.chunk"), choices: [], tool_trace: entries, ...(options.includeUsage ? { usage: null } : {}) }),
   };
 }
 
@@ -85,5 +92,6 @@ export function createCompletionStream(options: AnswerStreamOptions): AnswerStre
     finish: (reason) => chunk("", reason),
     usage: (result) =>
       options.includeUsage ? sseData({ ...responseHead(options, "text_completion"), choices: [], usage: toUsage(result) }) : "",
+    trace: () => "",
   };
 }

@@ -117,6 +117,12 @@ export interface ChatCompletionRequest extends SamplingRequestFields {
   parallel_tool_calls?: unknown;
   /** Checked and converted by `parseStructured`. */
   response_format?: unknown;
+  /** Shimmy's: the installed plugins whose tools the server runs for this request (`core/src/tools/`). */
+  plugins?: string[] | "all" | null;
+  /** Shimmy's: rounds of server-side plugin calls before a final answer with tools off. @default 5 */
+  max_tool_rounds?: number | null;
+  /** Shimmy's: the tool choice of rounds after the first. @default "auto" */
+  plugin_tool_choice?: "auto" | "required" | null;
 }
 
 /**

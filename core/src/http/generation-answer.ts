@@ -1,0 +1,71 @@
+/**
+ * The plumbing every generating route shares (`/v1/chat/completions`, `/v1/completions`,
+ * `/v1/responses`): the request log's model, usage and time to first output, and an event stream
+ * whose status and headers wait for the first event, so that a failure before any output (unknown
+ * model, full queue, prompt too long) is still an ordinary error response with its own status.
+ */
+import { PassThrough } from "node:stream";
+import { GenerationAborted, type GenerationResult } from "../engine/types.js";
+import type { ShimmyContext } from "./request-context.js";
+import { SSE_HEADERS } from "./sse.js";
+
+/** What a generating route writes into its request's log line. */
+export interface GenerationLog {
+  /** The tokens of a finished generation. */
+  usage(result: Pick<GenerationResult, "promptTokens" | "completionTokens">): void;
+  /** Call on every output: the first one sets the time to first token. */
+  firstOutput(): void;
+  /** A generation that failed: a cancelled one still counts the tokens it used. */
+  failed(err: unknown): void;
+}
+
+/** Starts the log fields of a generation of `model` on `ctx`. */
+export function generationLog(ctx: ShimmyContext, model: string, stream: boolean): GenerationLog {
+  const { log } = ctx.state;
+  log.model = model;
+  log.stream = stream;
+  const usage = (result: Pick<GenerationResult, "promptTokens" | "completionTokens">) => {
+    log.promptTokens = result.promptTokens;
+    log.completionTokens = result.completionTokens;
+  };
+  return {
+    usage,
+    firstOutput() {
+      log.ttftMs ??= Math.round((performance.now() - ctx.state.startedAt) * 100) / 100;
+    },
+    failed(err) {
+      if (err instanceof GenerationAborted) usage(err);
+    },
+  };
+}
+
+/** An event stream that becomes the response body on its first {@link LazyEventStream.open}. */
+export interface LazyEventStream {
+  /** Where events are written once open. */
+  readonly out: PassThrough;
+  /** Sends 200, the SSE headers and the first event; later calls do nothing. */
+  open(): void;
+  /** Settles on the first {@link open}. */
+  readonly opened: Promise<void>;
+}
+
+/** An event stream on `ctx` whose first event is `first()`. */
+export function lazyEventStream(ctx: ShimmyContext, first: () => string): LazyEventStream {
+  const out = new PassThrough();
+  let isOpen = false;
+  let markOpen!: () => void;
+  const opened = new Promise<void>((resolve) => (markOpen = resolve));
+  return {
+    out,
+    opened,
+    open() {
+      if (isOpen) return;
+      isOpen = true;
+      ctx.status = 200;
+      ctx.set(SSE_HEADERS);
+      ctx.body = out;
+      out.write(first());
+      markOpen();
+    },
+  };
+}
