@@ -1,0 +1,94 @@
+/**
+ * Answers `POST /v1/responses` as one JSON object or as an event stream. As `openai/answer.ts` does
+ * for chat, the stream's headers wait for the first output (or the end), so a failure before any
+ * output (unknown model, full queue, prompt too long) is an ordinary error response with its status.
+ * Unlike chat, the events are Responses events, a late failure is `response.failed`, and no
+ * `[DONE]` ends the stream.
+ */
+import type { GenerationResult, ToolCallDelta } from "../engine/types.js";
+import { toErrorResponse } from "../errors.js";
+import { generationLog, lazyEventStream } from "../http/generation-answer.js";
+import type { ShimmyContext } from "../http/request-context.js";
+import { finalStatus, responseObject, type OutputIds, type ResponseHead } from "./response-object.js";
+import { ResponseEventStream } from "./stream-events.js";
+import type { ResponseObject } from "./types.js";
+
+/** What {@link answerResponse} needs from the route. */
+export interface AnswerResponseOptions {
+  stream: boolean;
+  head: ResponseHead;
+  ids: OutputIds;
+  /** Starts the generation, which streams through the two callbacks. */
+  generate(onText: (text: string) => void, onToolCall: (delta: ToolCallDelta) => void): Promise<GenerationResult>;
+  /** Throws when the finished answer is not what was asked for (structured output). */
+  check(result: GenerationResult): void;
+  /** Keeps the finished response (store, conversation) before the client hears it is done. */
+  finished(response: ResponseObject): Promise<void> | void;
+}
+
+/** Runs the generation and writes the response on `ctx`. */
+export async function answerResponse(ctx: ShimmyContext, options: AnswerResponseOptions): Promise<void> {
+  const { log } = ctx.state;
+  const notes = generationLog(ctx, options.head.request.model, options.stream);
+  const complete = async (result: GenerationResult): Promise<ResponseObject> => {
+    notes.usage(result);
+    options.check(result);
+    const response = responseObject(options.head, { status: finalStatus(result), result, ids: options.ids });
+    await options.finished(response);
+    return response;
+  };
+
+  if (!options.stream) {
+    const generation = options.generate(notes.firstOutput, notes.firstOutput);
+    ctx.state.work = generation;
+    const result = await generation.catch((err: unknown) => {
+      notes.failed(err);
+      throw err;
+    });
+    ctx.body = await complete(result);
+    return;
+  }
+
+  const events = new ResponseEventStream(options.head, options.ids);
+  const { out, open: openStream, opened } = lazyEventStream(ctx, () => events.start());
+  const generation = options.generate(
+    (text) => {
+      openStream();
+      notes.firstOutput();
+      out.write(events.text(text));
+    },
+    (delta) => {
+      openStream();
+      notes.firstOutput();
+      out.write(events.toolCall(delta));
+    },
+  );
+  ctx.state.work = generation;
+  // Until the stream opens, a failure is an ordinary error response; after, it is an event.
+  await Promise.race([opened, generation]);
+  openStream();
+  const fail = (err: unknown) => {
+    log.outcome = "stream_error";
+    const { code, message } = toErrorResponse(err).body.error;
+    out.end(events.fail({ code, message }));
+  };
+  generation.then(
+    async (result) => {
+      try {
+        await complete(result);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      out.end(events.finish(result));
+    },
+    (err: unknown) => {
+      notes.failed(err);
+      if (ctx.state.abort.signal.aborted) {
+        out.destroy();
+        return;
+      }
+      fail(err);
+    },
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * The versioned schema of `shimmy.db`. Each migration is plain SQL that PostgreSQL also accepts
+ * (TEXT, BIGINT, INTEGER, foreign keys with ON DELETE CASCADE; JSON kept as TEXT), applied once, in
+ * order, inside one transaction at start. `schema_migrations` records what ran, so a database
+ * written by a newer Shimmy is recognised and refused instead of being misread.
+ */
+import type { Database } from "better-sqlite3";
+import { CORE_VERSION } from "../version.js";
+import { StartupError } from "../startup-error.js";
+
+/** One step of the schema. Never edit a released one: add the next. */
+export interface Migration {
+  /** 1, 2, 3…: consecutive. */
+  version: number;
+  /** What it adds, in a few words. */
+  name: string;
+  /** SQL statements, separated by semicolons. */
+  sql: string;
+}
+
+/** Every migration, oldest first. Features (workflows, vector stores) append theirs here. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "responses and conversations",
+    sql: `
+      CREATE TABLE responses (
+        id TEXT PRIMARY KEY,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        model TEXT NOT NULL,
+        status TEXT NOT NULL,
+        previous_response_id TEXT,
+        conversation_id TEXT,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX responses_expires_at ON responses (expires_at);
+      CREATE TABLE response_items (
+        response_id TEXT NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        item_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (response_id, kind, position)
+      );
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        created_at BIGINT NOT NULL,
+        metadata TEXT NOT NULL
+      );
+      CREATE TABLE conversation_items (
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        item_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, position)
+      );
+      CREATE UNIQUE INDEX conversation_items_item_id ON conversation_items (conversation_id, item_id);
+    `,
+  },
+];
+
+/**
+ * Brings the database up to the last of `migrations`, in one immediate transaction (a second
+ * process starting at the same time waits, then finds the work done). Returns the versions applied.
+ *
+ * @throws StartupError when the database holds a version this Shimmy does not know (a newer Shimmy wrote it).
+ */
+export function runMigrations(db: Database, file: string, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const latest = migrations.at(-1)?.version ?? 0;
+  const apply = db.transaction(() => {
+    db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL, shimmy_version TEXT NOT NULL)",
+    );
+    const row = db.prepare("SELECT MAX(version) AS version, COUNT(*) AS count FROM schema_migrations").get() as { version: number | null; count: number };
+    const current = row.version ?? 0;
+    if (current > latest) {
+      const by = db.prepare("SELECT shimmy_version FROM schema_migrations WHERE version = ?").get(current) as { shimmy_version: string };
+      throw new StartupError(
+        `${file} was written by a newer Shimmy (${by.shimmy_version}, database schema ${current}; this Shimmy ${CORE_VERSION} knows up to ${latest}): upgrade Shimmy, or move the file aside to start afresh`,
+      );
+    }
+    const applied: number[] = [];
+    const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at, shimmy_version) VALUES (?, ?, ?, ?)");
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now(), CORE_VERSION);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+  return apply.immediate();
+}

@@ -1,0 +1,144 @@
+/**
+ * The Responses API through the official `openai` client against the real server on the ChatML
+ * fixture model: plain and streamed answers, a function tool round trip, structured output,
+ * `store: false`, a chain continued with `previous_response_id` after the server was killed -9, and
+ * the Conversations API through `client.conversations`.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type OpenAI from "openai";
+import { startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
+
+const MODEL = "chat-llama";
+// Shared by the servers of this file, so the restart test finds what the first one stored.
+const stateHome = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-responses-"));
+let shimmy: ShimmyProcess;
+let client: OpenAI;
+
+const start = () => startShimmy({ args: ["--model", inject("fixtureModels").chat], env: { SHIMMY_HOME: stateHome } });
+beforeAll(async () => {
+  shimmy = await start();
+  client = shimmy.client();
+});
+afterAll(async () => {
+  await shimmy?.stop();
+  fs.rmSync(stateHome, { recursive: true, force: true });
+});
+
+// Random weights write random arguments: the parameters are enums, so calls stay short.
+const WEATHER: OpenAI.Responses.FunctionTool = {
+  type: "function",
+  name: "get_weather",
+  description: "Current weather in a city",
+  parameters: { type: "object", properties: { city: { type: "string", enum: ["Oslo", "Lima"] } }, required: ["city"], additionalProperties: false },
+  strict: true,
+};
+
+describe("responses.create", () => {
+  it("answers in OpenAI's shape with usage", async () => {
+    const response = await client.responses.create({ model: MODEL, input: "Hello there", max_output_tokens: 8 });
+    expect(response.id).toMatch(/^resp_/);
+    expect(response).toMatchObject({ object: "response", model: MODEL, previous_response_id: null, store: true });
+    expect(["completed", "incomplete"]).toContain(response.status);
+    expect(response.output[0]).toMatchObject({ type: "message", role: "assistant" });
+    expect(typeof response.output_text).toBe("string");
+    expect(response.usage!.output_tokens).toBeLessThanOrEqual(8);
+    expect(response.usage!.total_tokens).toBe(response.usage!.input_tokens + response.usage!.output_tokens);
+    expect(await client.responses.retrieve(response.id)).toMatchObject({ id: response.id, output: response.output });
+  });
+
+  it("streams every event type in order, the deltas adding up to the output text", async () => {
+    const stream = await client.responses.create({ model: MODEL, input: "Tell me", max_output_tokens: 12, stream: true });
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    const types = events.map((e) => e.type).filter((t, i, all) => t !== all[i - 1]);
+    const end = types.at(-1)!;
+    expect(["response.completed", "response.incomplete"]).toContain(end);
+    expect(types).toEqual([
+      "response.created", "response.in_progress", "response.output_item.added", "response.content_part.added", "response.output_text.delta",
+      "response.output_text.done", "response.content_part.done", "response.output_item.done", end,
+    ]);
+    const deltas = events.flatMap((e) => (e.type === "response.output_text.delta" ? [e.delta] : [])).join("");
+    const last = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
+    const message = last.response.output[0] as OpenAI.Responses.ResponseOutputMessage;
+    expect((message.content[0] as OpenAI.Responses.ResponseOutputText).text).toBe(deltas);
+  });
+
+  it("round-trips a function call through function_call_output, replaying the whole input as Codex does", async () => {
+    const input: OpenAI.Responses.ResponseInput = [
+      { type: "message", role: "developer", content: [{ type: "input_text", text: "You answer weather questions." }] },
+      { type: "message", role: "user", content: [{ type: "input_text", text: "What is the weather in Oslo?" }] },
+    ];
+    const first = await client.responses.create({ model: MODEL, input, tools: [WEATHER], tool_choice: "required", store: false, max_output_tokens: 200 });
+    const call = first.output.find((item) => item.type === "function_call") as OpenAI.Responses.ResponseFunctionToolCall;
+    expect(call).toMatchObject({ type: "function_call", name: "get_weather", status: "completed" });
+    expect(call.call_id).toMatch(/^call_/);
+    expect(["Oslo", "Lima"]).toContain((JSON.parse(call.arguments) as { city: string }).city);
+    const second = await client.responses.create({
+      model: MODEL, tools: [WEATHER], tool_choice: "none", store: false, max_output_tokens: 8,
+      input: [...input, call, { type: "function_call_output", call_id: call.call_id, output: "Sunny, 21 C" }],
+    });
+    expect(second.output.map((item) => item.type)).toEqual(["message"]);
+    expect(["completed", "incomplete"]).toContain(second.status);
+  });
+
+  it("answers text.format json_schema with JSON that matches the schema", async () => {
+    const response = await client.responses.create({
+      model: MODEL, input: "Pick a city", max_output_tokens: 200,
+      text: { format: { type: "json_schema", name: "city", strict: true, schema: { type: "object", properties: { city: { type: "string", enum: ["Oslo", "Lima"] } }, required: ["city"], additionalProperties: false } } },
+    });
+    expect(response.status).toBe("completed");
+    expect(["Oslo", "Lima"]).toContain((JSON.parse(response.output_text) as { city: string }).city);
+  });
+
+  it("keeps nothing with store false: GET is a 404", async () => {
+    const response = await client.responses.create({ model: MODEL, input: "Hi", store: false, max_output_tokens: 4 });
+    await expect(client.responses.retrieve(response.id)).rejects.toMatchObject({ status: 404, code: "response_not_found" });
+  });
+});
+
+describe("stored chains", () => {
+  it("continues with previous_response_id after the server was killed -9 and restarted", async () => {
+    const first = await client.responses.create({ model: MODEL, input: "My name is Ada", max_output_tokens: 6 });
+    shimmy.child.kill("SIGKILL");
+    await shimmy.stop();
+    shimmy = await start();
+    client = shimmy.client();
+    expect(await client.responses.retrieve(first.id)).toMatchObject({ id: first.id, output: first.output });
+    const second = await client.responses.create({ model: MODEL, input: "What is my name?", previous_response_id: first.id, max_output_tokens: 6 });
+    expect(second.previous_response_id).toBe(first.id);
+    const alone = await client.responses.create({ model: MODEL, input: "What is my name?", store: false, max_output_tokens: 1 });
+    // The chain's prompt holds the first turn too.
+    expect(second.usage!.input_tokens).toBeGreaterThan(alone.usage!.input_tokens + 4);
+    const items = await client.responses.inputItems.list(second.id);
+    expect(items.data).toMatchObject([{ type: "message", role: "user", content: [{ type: "input_text", text: "What is my name?" }] }]);
+    await expect(client.responses.create({ model: MODEL, input: "x", previous_response_id: "resp_missing" })).rejects.toMatchObject({ status: 404, param: "previous_response_id" });
+  });
+});
+
+describe("conversations", () => {
+  it("creates a conversation, answers in it, and appends each turn to its items", async () => {
+    const empty = await client.conversations.create();
+    expect(empty).toMatchObject({ object: "conversation", metadata: {} });
+    const conversation = await client.conversations.create({
+      metadata: { topic: "names" },
+      items: [{ type: "message", role: "user", content: "My name is Ada" }],
+    });
+    expect(conversation.id).toMatch(/^conv_/);
+    const response = await client.responses.create({ model: MODEL, input: "What is my name?", conversation: conversation.id, max_output_tokens: 6 });
+    expect(response.conversation).toEqual({ id: conversation.id });
+    const items: OpenAI.Conversations.ConversationItem[] = [];
+    for await (const item of client.conversations.items.list(conversation.id, { order: "asc", limit: 1 })) items.push(item);
+    expect(items.map((item) => item.type === "message" && item.role)).toEqual(["user", "user", "assistant"]);
+    expect(items[2]!.id).toBe(response.output[0]!.id);
+    const firstId = items[0]!.id!;
+    expect(await client.conversations.items.retrieve(firstId, { conversation_id: conversation.id })).toMatchObject({ type: "message", content: [{ type: "input_text", text: "My name is Ada" }] });
+    expect(await client.conversations.update(conversation.id, { metadata: { topic: "done" } })).toMatchObject({ metadata: { topic: "done" } });
+    expect(await client.conversations.items.delete(firstId, { conversation_id: conversation.id })).toMatchObject({ id: conversation.id });
+    expect(await client.conversations.delete(conversation.id)).toEqual({ id: conversation.id, object: "conversation.deleted", deleted: true });
+    await expect(client.conversations.retrieve(conversation.id)).rejects.toMatchObject({ status: 404, code: "conversation_not_found" });
+  });
+});
