@@ -3,7 +3,7 @@
  * caller passes, never from `process.env`, so tests point every root at a temporary folder.
  */
 import path from "node:path";
-import { homeFromEnv, modelPathsFromEnv, shimmyHomeFromEnv } from "../config/environment.js";
+import { homeFromEnv, hubCacheFromEnv, modelPathsFromEnv, shimmyHomeFromEnv } from "../config/environment.js";
 import type { ModelSource } from "./types.js";
 
 /** How a root's files are laid out, which decides how they are listed and named. */
@@ -76,14 +76,7 @@ export function modelRoots(options: RootOptions): ModelRoot[] {
     add("local", "files", path.join(cwd, "models"));
     const shimmy = shimmyHomeFromEnv(env, cwd);
     add("shimmy", "files", shimmy ? path.join(shimmy, "models") : null);
-    // huggingface_hub's own order: HF_HUB_CACHE (HUGGINGFACE_HUB_CACHE is its old name), HF_HOME/hub,
-    // XDG_CACHE_HOME/huggingface/hub, ~/.cache/huggingface/hub.
-    add("huggingface", "huggingface", first(cwd,
-      nonEmpty(env.HF_HUB_CACHE) ? env.HF_HUB_CACHE : null,
-      nonEmpty(env.HUGGINGFACE_HUB_CACHE) ? env.HUGGINGFACE_HUB_CACHE : null,
-      nonEmpty(env.HF_HOME) ? path.join(env.HF_HOME, "hub") : null,
-      xdgCache ? path.join(xdgCache, "huggingface", "hub") : null,
-      inHome(".cache", "huggingface", "hub")));
+    add("huggingface", "huggingface", hubCacheFromEnv(env, cwd));
     add("ollama", "ollama", first(cwd, nonEmpty(env.OLLAMA_MODELS) ? env.OLLAMA_MODELS : null, inHome(".ollama", "models")));
     add("lmstudio", "lmstudio", inHome(".lmstudio", "models"));
     add("lmstudio", "lmstudio", inHome(".cache", "lm-studio", "models"));

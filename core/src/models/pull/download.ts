@@ -1,0 +1,209 @@
+/**
+ * Downloads one file of the hub into its partial file, resuming from what an interrupted pull left
+ * there (HTTP Range), and checks it against the sha256 the hub publishes. The hub's `resolve` answers
+ * with a redirect to its CDN: redirects are followed by hand, a bounded number of times, so the
+ * token goes to the hub's own origin only, and the commit is read from the hub's `X-Repo-Commit`.
+ *
+ * Written on `node:http` rather than `fetch`: its streams are what keep a loopback download near
+ * curl's speed, and its socket timeout is the idle limit a download of any length needs.
+ */
+import { createHash, type Hash } from "node:crypto";
+import fs from "node:fs";
+import http, { type IncomingMessage } from "node:http";
+import https from "node:https";
+import { pipeline } from "node:stream/promises";
+import { hubFailure } from "./hub-api.js";
+import { PullError } from "./pull-error.js";
+
+/** Options of {@link downloadFile}. */
+export interface DownloadOptions {
+  /** `ENDPOINT/ORG/REPO/resolve/main/FILE`. */
+  url: string;
+  /** The hub's origin: the only one `token` is sent to. */
+  hubOrigin: string;
+  token: string | null;
+  /** For messages: `ORG/REPO`. */
+  repo: string;
+  /** Written here, appended to when it already holds the start of the file. */
+  partialPath: string;
+  size: number;
+  sha256: string;
+  /** Called as bytes arrive with the bytes of the file now in `partialPath`. */
+  onBytes?: (bytes: number) => void;
+  signal?: AbortSignal;
+  /** The longest wait for the next bytes (headers or body) before giving up. @default 30000 */
+  idleTimeoutMs?: number;
+  /** Redirects followed. @default 5 */
+  maxRedirects?: number;
+}
+
+/** What a download learnt besides the bytes. */
+export interface DownloadResult {
+  /** `X-Repo-Commit` of the hub's answer: the commit the file came from; null if not sent. */
+  commit: string | null;
+  /** The bytes that were already there from an earlier, interrupted pull. */
+  resumedFrom: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+function header(res: IncomingMessage, name: string): string | null {
+  const value = res.headers[name];
+  return typeof value === "string" ? value : null;
+}
+
+/** One GET; resolves with the response once its headers are in. */
+function get(url: URL, headers: Record<string, string>, options: DownloadOptions): Promise<IncomingMessage> {
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.get(url, { headers, signal: options.signal, timeout: options.idleTimeoutMs ?? 30_000 }, resolve);
+    request.on("timeout", () => {
+      const error = new Error(`no data from ${url.origin} for ${(options.idleTimeoutMs ?? 30_000) / 1000} s`);
+      error.name = "TimeoutError";
+      request.destroy(error);
+    });
+    request.on("error", reject);
+  });
+}
+
+/** The final response after following redirects, and the hub's commit header seen on the way. */
+async function open(options: DownloadOptions, range: number): Promise<{ res: IncomingMessage; commit: string | null }> {
+  let url = new URL(options.url);
+  let commit: string | null = null;
+  for (let hop = 0; hop <= (options.maxRedirects ?? 5); hop++) {
+    const headers: Record<string, string> = { "accept-encoding": "identity" };
+    if (range > 0) headers.range = `bytes=${range}-`;
+    if (options.token && url.origin === options.hubOrigin) headers.authorization = `Bearer ${options.token}`;
+    const res = await get(url, headers, options);
+    commit ??= header(res, "x-repo-commit");
+    const linked = header(res, "x-linked-etag")?.replace(/^W\//, "").replaceAll('"', "");
+    if (linked && /^[0-9a-f]{64}$/.test(linked) && linked !== options.sha256) {
+      res.destroy();
+      throw new PullError("checksum_mismatch", `${options.repo} changed on the hub during the pull (the file is now ${linked}); run the pull again`);
+    }
+    const location = header(res, "location");
+    if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return { res, commit };
+    res.resume();
+    url = new URL(location, url);
+  }
+  throw new PullError("download_failed", `${options.url} redirected more than ${options.maxRedirects ?? 5} times`);
+}
+
+/** Hashes the first `bytes` bytes of `file` (what an interrupted pull left), bounded by `bytes`. */
+async function hashPrefix(file: string, bytes: number, hash: Hash): Promise<void> {
+  if (bytes === 0) return;
+  await pipeline(fs.createReadStream(file, { start: 0, end: bytes - 1 }), async function* (source) {
+    for await (const chunk of source) hash.update(chunk as Buffer);
+  });
+}
+
+/** Bytes already in the partial file, or 0 when there is none or it is longer than the file. */
+async function partialBytes(file: string, size: number): Promise<number> {
+  const stat = await fs.promises.stat(file).catch(() => null);
+  if (!stat || !stat.isFile()) return 0;
+  return stat.size <= size ? stat.size : 0;
+}
+
+/** Turns a failure of the transfer into a {@link PullError} that says whether to run again. */
+function transferFailure(err: unknown, options: DownloadOptions, written: number): PullError {
+  if (err instanceof PullError) return err;
+  const { code, name } = err as NodeJS.ErrnoException;
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new PullError("disk_full", `the disk is full after ${written} of ${options.size} bytes of ${options.repo}; free some space and run the pull again to resume (the partial file is ${options.partialPath})`, { cause: err });
+  }
+  if (name === "AbortError") return new PullError("download_failed", "the pull was cancelled; run it again to resume", { cause: err });
+  if (name === "TimeoutError") return new PullError("timeout", `${(err as Error).message}; run the pull again to resume`, { cause: err });
+  return new PullError("download_failed", `the download of ${options.repo} stopped after ${written} of ${options.size} bytes (${(err as Error).message}); run the pull again to resume`, { cause: err });
+}
+
+// Bytes are written to the file in blocks of about this size: few writes, bounded memory.
+const WRITE_BLOCK_BYTES = 1 << 20;
+
+/**
+ * Appends the body of `res` to the partial file (which holds `have` bytes), hashing it as it goes,
+ * until the file holds all `options.size` bytes. Every byte received is on disk before an error is
+ * reported, so a cut connection loses no progress: a write stream in a pipeline would drop what it
+ * still buffered when the response failed.
+ */
+async function writeBody(res: IncomingMessage, options: DownloadOptions, have: number, hash: Hash): Promise<void> {
+  let written = have;
+  let received = have;
+  let block: Buffer[] = [];
+  let blockBytes = 0;
+  const file = await fs.promises.open(options.partialPath, have > 0 ? "a" : "w").catch((err) => {
+    throw transferFailure(err, options, written);
+  });
+  const flush = async () => {
+    if (blockBytes === 0) return;
+    const data = block.length === 1 ? block[0]! : Buffer.concat(block, blockBytes);
+    block = [];
+    blockBytes = 0;
+    await file.write(data);
+    written += data.length;
+    options.onBytes?.(written);
+  };
+  try {
+    let failure: unknown = null;
+    try {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        if (received > options.size) throw new PullError("download_failed", `${options.repo} sent more than the ${options.size} bytes the hub lists`);
+        hash.update(chunk);
+        block.push(chunk);
+        blockBytes += chunk.length;
+        if (blockBytes >= WRITE_BLOCK_BYTES) await flush();
+      }
+    } catch (err) {
+      failure = err;
+    }
+    // What arrived before a failure is kept too (a failed write is its own failure).
+    if (!(failure instanceof PullError)) await flush();
+    if (failure !== null) throw failure;
+    if (written !== options.size) throw new Error("the connection closed early");
+  } catch (err) {
+    throw transferFailure(err, options, written);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Downloads `options.url` into `options.partialPath` and verifies it; on a checksum mismatch the
+ * partial file is removed. An interrupted download keeps its partial file for the next run.
+ *
+ * @throws PullError
+ */
+export async function downloadFile(options: DownloadOptions): Promise<DownloadResult> {
+  let have = await partialBytes(options.partialPath, options.size);
+  const resumedFrom = have;
+  let hash = createHash("sha256");
+  let commit: string | null = null;
+  if (have < options.size) {
+    await hashPrefix(options.partialPath, have, hash);
+    let { res, commit: seen } = await open(options, have).catch((err) => { throw transferFailure(err, options, have); });
+    commit = seen;
+    const contentRange = /^bytes (\d+)-/.exec(header(res, "content-range") ?? "");
+    // A server that ignores Range sends the whole file (200): start again from its first byte.
+    if (have > 0 && !(res.statusCode === 206 && Number(contentRange?.[1]) === have)) {
+      if (res.statusCode === 416 || res.statusCode === 206) {
+        res.destroy();
+        ({ res, commit: seen } = await open(options, 0).catch((err) => { throw transferFailure(err, options, 0); }));
+      }
+      have = 0;
+      hash = createHash("sha256");
+    }
+    if (res.statusCode !== 200 && res.statusCode !== 206) {
+      res.resume();
+      throw hubFailure(res.statusCode ?? 0, header(res, "x-error-code"), options.repo, { endpoint: options.hubOrigin, token: options.token });
+    }
+    await writeBody(res, options, have, hash);
+  } else {
+    await hashPrefix(options.partialPath, have, hash);
+  }
+  const actual = hash.digest("hex");
+  if (actual !== options.sha256) {
+    await fs.promises.rm(options.partialPath, { force: true });
+    throw new PullError("checksum_mismatch", `${options.repo}: the downloaded file's sha256 is ${actual}, not the ${options.sha256} the hub lists; it was removed`);
+  }
+  return { commit, resumedFrom };
+}

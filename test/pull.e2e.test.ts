@@ -1,0 +1,91 @@
+/**
+ * `shimmy pull` as users run it: the compiled CLI in a child process, against a fake Hugging Face
+ * hub on 127.0.0.1 (HF_ENDPOINT), with HOME, SHIMMY_HOME and HF_HOME in a temporary folder.
+ */
+import { execFile } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discoverModels } from "../core/src/models/discovery.js";
+import { writeTinyModel } from "../core/src/models/fake-homes.fixture.js";
+import { startFakeHub, type FakeHub } from "../core/src/models/pull/fake-hub.fixture.js";
+import { BIN } from "./helpers/shimmy-process.js";
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let tmp: string;
+let hub: FakeHub;
+let model: Buffer;
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "shimmy-pull-e2e-"));
+  await writeTinyModel(path.join(tmp, "src.gguf"), { tensors: [256 * 1024] });
+  model = await fs.readFile(path.join(tmp, "src.gguf"));
+  hub = await startFakeHub({
+    "org/tiny-GGUF": { files: { "tiny-Q4_K_M.gguf": model, "tiny-Q8_0.gguf": model.subarray(0, 2000) }, license: "apache-2.0" },
+    "org/cut-GGUF": { files: { "cut-Q4_0.gguf": model }, cutAfterBytes: 400_000, cuts: 1 },
+    "org/gated-GGUF": { files: { "g-Q4_0.gguf": model }, gated: true },
+  });
+});
+afterAll(async () => {
+  await hub?.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+/** Runs `shimmy ARGS…` with only PATH and the temporary homes in its environment. */
+function shimmy(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const homes = { HOME: tmp, SHIMMY_HOME: path.join(tmp, ".shimmy"), HF_HOME: path.join(tmp, "hf"), HF_ENDPOINT: hub.url };
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...homes, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") return reject(error);
+      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("shimmy pull (compiled CLI)", () => {
+  it("is listed in shimmy --help", async () => {
+    expect((await shimmy(["--help"])).stdout).toMatch(/^ {2}pull {7}Download a GGUF model from Hugging Face/m);
+  });
+
+  it("pulls hf.co/ORG/REPO:QUANT into HF_HOME/hub, prints the path on stdout, and discovery lists it", async () => {
+    const result = await shimmy(["pull", "hf.co/org/tiny-GGUF:q4_k_m"]);
+    const link = path.join(tmp, "hf", "hub", "models--org--tiny-GGUF", "snapshots", hub.commit, "tiny-Q4_K_M.gguf");
+    expect(result).toMatchObject({ code: 0, stdout: `${link}\n` });
+    expect(result.stderr).toContain(`pulling org/tiny-GGUF:Q4_K_M: tiny-Q4_K_M.gguf, 1.0 MB\n  licence apache-2.0 (${hub.url}/org/tiny-GGUF)\n`);
+    expect(result.stderr).toMatch(/^downloading 1\.0 MB \/ 1\.0 MB(, [\d.]+ [KMG]?B\/s, ETA 0s)?: 100%$/m);
+    expect(result.stderr).toMatch(/sha256 verified\n$/);
+    const found = await discoverModels({ env: { HF_HOME: path.join(tmp, "hf") }, cwd: tmp, modelFiles: [], modelsDirs: [], discovery: true });
+    expect(found.models.map((m) => m.id)).toContain("org/tiny-GGUF:Q4_K_M");
+  });
+
+  it("resumes a pull whose connection was cut", async () => {
+    const first = await shimmy(["pull", "org/cut-GGUF"]);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/shimmy pull: the download of org\/cut-GGUF stopped after \d+ of \d+ bytes .*run the pull again to resume\n$/);
+    const second = await shimmy(["pull", "org/cut-GGUF"]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/KB already here/);
+    expect(hub.ranges.at(-1)).toMatch(/^bytes=[1-9]\d*-$/);
+  });
+
+  it("exits 1 for a repository that does not exist and for a gated one without HF_TOKEN", async () => {
+    const missing = await shimmy(["pull", "org/nothing"]);
+    expect(missing).toMatchObject({ code: 1, stdout: "", stderr: `shimmy pull: org/nothing was not found on ${hub.url} (if it is private, set HF_TOKEN)\n` });
+    const gated = await shimmy(["pull", "org/gated-GGUF"]);
+    expect(gated).toMatchObject({ code: 1, stdout: "" });
+    expect(gated.stderr).toContain(`accept its licence on ${hub.url}/org/gated-GGUF, then set HF_TOKEN`);
+    expect((await shimmy(["pull", "org/gated-GGUF", "-q"], { HF_TOKEN: "hf_test" })).code).toBe(0);
+  });
+
+  it("exits 2 for a usage mistake", async () => {
+    expect((await shimmy(["pull"])).code).toBe(2);
+    expect((await shimmy(["pull", "not-a-repo"])).code).toBe(2);
+    expect((await shimmy(["pull", "--frobnicate", "a/b"])).code).toBe(2);
+  });
+});
