@@ -46,7 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await host?.close();
+  await host?.dispose();
   await new Promise((resolve) => server?.close(resolve));
   if (work) await rm(work, { recursive: true, force: true });
 });

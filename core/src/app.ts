@@ -5,6 +5,7 @@
  * request runs before the body is read and before any handler.
  */
 import Koa from "koa";
+import type { DefaultPlugins } from "./config/default-plugins.js";
 import type { Engine } from "./engine/types.js";
 import { apiKeyCheck } from "./http/api-key.js";
 import { errorHandler } from "./http/error-handler.js";
@@ -22,6 +23,9 @@ import { adminModelsRouter } from "./admin/models-routes.js";
 import { adminPluginsRouter } from "./admin/plugins-routes.js";
 import type { InstalledPlugins } from "./plugins/installed-plugins.js";
 import { pluginIo } from "./plugins/io-watch.js";
+import { mcpRouter } from "./mcp/mcp-router.js";
+import { responsesApi } from "./responses/routes.js";
+import type { StateDb } from "./state/state-db.js";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -39,12 +43,24 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** The key every route but /health needs, when set. */
   apiKey?: string | null;
-  /** The installed plugins (`/api/plugins`, `/api/tools/call`). */
+  /** The installed plugins (`/api/plugins`, `/api/tools/call`, and the tools chat requests get). */
   plugins: InstalledPlugins;
+  /** `defaultPlugins` of config.json: the plugins a chat request that names none gets. @default none */
+  defaultPlugins?: DefaultPlugins;
+  /** The state database (stored responses, conversations). @default a private in-memory one */
+  state?: StateDb;
+  /** Seconds a stored response is kept; null keeps it for good. @default 30 days */
+  responseTtlSeconds?: number | null;
 }
 
+/** The Koa application, and what its routes hold open beyond a request (MCP subscription streams). */
+export type ShimmyApp = Koa<ShimmyState> & {
+  /** Ends what the routes hold open, so that a shutdown's drain need not wait it out. */
+  dispose(): Promise<void>;
+};
+
 /** The HTTP application, ready for `app.callback()`. */
-export function createApp(options: AppOptions): Koa<ShimmyState> {
+export function createApp(options: AppOptions): ShimmyApp {
   const app = new Koa<ShimmyState>();
   // Errors are rendered by errorHandler; Koa's own handler would print stacks to stderr.
   app.silent = true;
@@ -55,8 +71,15 @@ export function createApp(options: AppOptions): Koa<ShimmyState> {
   app.use(originCheck({ corsOrigins: options.corsOrigins ?? [] }));
   app.use(apiKeyCheck(options.apiKey ?? null));
   app.use(jsonBody(options.maxBodyBytes));
-  for (const router of [healthRouter(options.engine, () => options.plugins.health(), [() => pluginIo.stuck()]), openAIRouter(options.engine), adminModelsRouter(options), adminPluginsRouter(options.plugins)]) {
-    app.use(router.routes());
-  }
-  return app;
+  const mcp = mcpRouter({ plugins: options.plugins, logger: options.logger });
+  const routers = [
+    healthRouter(options.engine, () => options.plugins.health(), [() => pluginIo.stuck()]),
+    openAIRouter(options.engine, { plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {} }),
+    adminModelsRouter(options),
+    adminPluginsRouter(options.plugins),
+    mcp.router,
+    ...responsesApi(options.engine, options.state, options.responseTtlSeconds),
+  ];
+  for (const router of routers) app.use(router.routes());
+  return Object.assign(app, { dispose: () => mcp.dispose() });
 }

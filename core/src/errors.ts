@@ -75,6 +75,16 @@ export const ERROR_CATALOG = {
     type: "not_found_error",
     description: "No route matches the method and path.",
   },
+  response_not_found: {
+    status: 404,
+    type: "invalid_request_error",
+    description: "No stored response has that id: it was never stored (`store: false`), was deleted, or expired; `param` says which field named it.",
+  },
+  conversation_not_found: {
+    status: 404,
+    type: "invalid_request_error",
+    description: "No conversation has that id (or it has no item of that id); `param` says which field named it.",
+  },
   plugin_not_found: {
     status: 404,
     type: "not_found_error",

@@ -1,16 +1,21 @@
-/** Listens, prints the `listening` line, and shuts down cleanly: drain requests, then dispose models. */
+/** Listens, prints the `listening` line, and shuts down cleanly: drain requests, then dispose models and plugins. */
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createApp } from "./app.js";
 import { bindListener } from "./http/listen.js";
 import { isLoopbackAddress } from "./http/loopback.js";
-import type { ServeConfig } from "./config/index.js";
+import type { DefaultPlugins, ServeConfig } from "./config/index.js";
 import { checkGpuSetting } from "./engine/gpu-check.js";
 import { LlamaEngine } from "./engine/llama-engine.js";
 import type { Logger } from "./logger.js";
-import { parseKeepAlive } from "./config/duration.js";
+import { parseKeepAlive, parseRetention } from "./config/duration.js";
 import { InstalledPlugins } from "./plugins/installed-plugins.js";
+import { RescanLoop } from "./rescan-loop.js";
 import { storeLayout } from "./plugins/store/layout.js";
+import { startResponseSweep } from "./state/response-sweep.js";
+import { SqliteResponseStore } from "./state/responses-repo.js";
+import { openStateDb, stateDbPath } from "./state/state-db.js";
 import { checkModelFiles, discoverModels, HeaderCache, modelRoots, watchModelRoots, type DiscoverOptions, type DiscoveredModel } from "./models/index.js";
 
 /** A running server. */
@@ -29,6 +34,8 @@ export interface StartServerOptions {
   home: string;
   /** Aliases from config.json: alias → model id. */
   aliases?: Readonly<Record<string, string>>;
+  /** `defaultPlugins` from config.json: the plugins a chat request that names none gets. */
+  defaultPlugins?: DefaultPlugins;
   /** Where `./models` is looked for. @default process.cwd() */
   cwd?: string;
   /** Where discovery reads HOME and the cache variables. @default process.env */
@@ -46,19 +53,71 @@ function formatUrl(address: AddressInfo): string {
  * check: the `--gpu` backend, the `--model` files, then the port, which is bound and held from then on.
  * @throws StartupError for each of those, with one sentence saying what to do.
  */
-export async function startServer({ config, logger, home, aliases = {}, cwd = process.cwd(), env = process.env }: StartServerOptions): Promise<RunningServer> {
-  const discoveryOptions: DiscoverOptions = {
-    env, cwd, modelFiles: config.model, modelsDirs: config.modelsDir, discovery: !config.noDiscovery, aliases, cache: new HeaderCache(),
-  };
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config, logger, home } = options;
+  const discovery = discoveryOptions(options);
   await checkGpuSetting(config.gpu);
-  await checkModelFiles({ files: config.model, cwd, env, cache: discoveryOptions.cache });
+  await checkModelFiles({ files: config.model, cwd: discovery.cwd, env: discovery.env, cache: discovery.cache });
+  // Before the port: a database from a newer Shimmy is a mistake to report at once.
+  const state = openStateDb({ file: stateDbPath(home), synchronous: config.dbSynchronous });
   const listener = await bindListener({ host: config.host, port: config.port });
-  const found = await discover(discoveryOptions, logger);
-  if (!found.models.some((m) => !m.invalidReason)) {
-    const modelsDir = path.join(cwd, "models");
-    logger.warn({ event: "no_models", modelsDir }, `No model to serve. Put a .gguf file in ${modelsDir} or pass --model FILE.`);
-  }
-  const engine = await LlamaEngine.create({
+  const found = await discover(discovery, logger);
+  warnIfNoModels(found.models, discovery.cwd, logger);
+  const engine = await startEngine(config, found, home, logger).catch(listener.abandon);
+  const models = watchModels(discovery, engine, logger);
+  const plugins = new InstalledPlugins({ layout: storeLayout(home), logger });
+  const ttlMs = parseRetention(config.responseTtl, "--response-ttl");
+  const sweep = startResponseSweep({
+    responses: new SqliteResponseStore(state.db),
+    onSwept: (count) => logger.info({ event: "responses_expired", count }, `deleted ${count} expired stored responses`),
+    onError: (err) => logger.warn({ err }, "deleting expired stored responses failed"),
+  });
+  const app = createApp({
+    plugins,
+    defaultPlugins: options.defaultPlugins ?? {},
+    engine,
+    rediscover: () => models.request(),
+    logger,
+    maxBodyBytes: config.maxBody,
+    listenHost: config.host,
+    allowedHosts: config.allowedHosts,
+    corsOrigins: config.corsOrigins,
+    apiKey: config.apiKey,
+    state,
+    responseTtlSeconds: ttlMs === null ? null : Math.ceil(ttlMs / 1000),
+  });
+  warnIfExposed(config, logger);
+  listener.serve(app.callback());
+  const url = formatUrl(listener.address);
+  await plugins.start([{ host: config.host, port: listener.address.port }]);
+  logger.info({ event: "listening", url, models: found.models.filter((m) => !m.invalidReason).map((m) => m.id) }, `listening on ${url}`);
+  return running(url, listener.server, () => app.dispose(), async () => {
+    // Not awaited: a rescan stuck on a hung network mount must not hold up the shutdown.
+    void models.dispose();
+    await Promise.all([plugins.dispose(), engine.dispose()]);
+    sweep.stop();
+    state.dispose();
+  });
+}
+
+/** What discovery is told, once: the same options serve the first scan and every rescan. */
+function discoveryOptions({ config, aliases = {}, cwd = process.cwd(), env = process.env }: StartServerOptions): DiscoverOptions & { cwd: string; env: NodeJS.ProcessEnv; cache: HeaderCache } {
+  return { env, cwd, modelFiles: config.model, modelsDirs: config.modelsDir, discovery: !config.noDiscovery, aliases, cache: new HeaderCache() };
+}
+
+function warnIfNoModels(models: DiscoveredModel[], cwd: string, logger: Logger): void {
+  if (models.some((m) => !m.invalidReason)) return;
+  const modelsDir = path.join(cwd, "models");
+  logger.warn({ event: "no_models", modelsDir }, `No model to serve. Put a .gguf file in ${modelsDir} or pass --model FILE.`);
+}
+
+function warnIfExposed(config: ServeConfig, logger: Logger): void {
+  if (isLoopbackAddress(config.host) || config.apiKey !== null) return;
+  logger.warn({ event: "exposed" }, `Listening on ${config.host} without --api-key: anyone who can reach this machine can use the server.`);
+}
+
+function startEngine(config: ServeConfig, found: Discovered, home: string, logger: Logger): Promise<LlamaEngine> {
+  return LlamaEngine.create({
     models: found.models,
     aliases: found.aliases,
     threads: config.threads,
@@ -71,51 +130,40 @@ export async function startServer({ config, logger, home, aliases = {}, cwd = pr
     keepAlive: parseKeepAlive(config.keepAlive, "--keep-alive"),
     probeVerdictsFile: path.join(home, "probe-verdicts.json"),
     logger,
-  }).catch(listener.abandon);
-  // One rescan at a time; a change during a rescan asks for one more after it.
-  let rescan: Promise<void> | undefined;
-  let again = false;
-  const rediscover = async (): Promise<void> => {
-    if (rescan) {
-      again = true;
-      return rescan;
-    }
-    rescan = (async () => {
-      do {
-        again = false;
-        const next = await discover(discoveryOptions, logger);
-        engine.setModels(next.models, next.aliases);
-      } while (again);
-    })().finally(() => (rescan = undefined));
-    return rescan;
-  };
-  const stopWatching = discoveryOptions.discovery
-    ? watchModelRoots(modelRoots(discoveryOptions), () => void rediscover().catch((err: unknown) => logger.error({ err }, "rediscovery failed")), {
+  });
+}
+
+/**
+ * The model rescan: one at a time through {@link RescanLoop}, run when a model folder changes
+ * (unless discovery is off) and by `POST /api/models/discover` (its `request()`).
+ */
+function watchModels(options: DiscoverOptions, engine: LlamaEngine, logger: Logger): { request(): Promise<void>; dispose(): Promise<void> } {
+  const rescan = new RescanLoop({
+    run: async () => {
+      const next = await discover(options, logger);
+      engine.setModels(next.models, next.aliases);
+    },
+    onError: (err) => logger.error({ err }, "rediscovery failed"),
+  });
+  const stopWatching = options.discovery
+    ? watchModelRoots(modelRoots(options), () => rescan.schedule(), {
         onError: (err) => logger.warn({ err }, "cannot watch the model folders; POST /api/models/discover rescans them"),
       })
     : () => undefined;
+  return {
+    request: () => rescan.request(),
+    dispose: () => {
+      stopWatching();
+      return rescan.dispose();
+    },
+  };
+}
 
-  const plugins = new InstalledPlugins({ layout: storeLayout(home), logger });
-  const app = createApp({
-    plugins,
-    engine,
-    rediscover,
-    logger,
-    maxBodyBytes: config.maxBody,
-    listenHost: config.host,
-    allowedHosts: config.allowedHosts,
-    corsOrigins: config.corsOrigins,
-    apiKey: config.apiKey,
-  });
-  if (!isLoopbackAddress(config.host) && config.apiKey === null) {
-    logger.warn({ event: "exposed" }, `Listening on ${config.host} without --api-key: anyone who can reach this machine can use the server.`);
-  }
-  const { server, address } = listener;
-  listener.serve(app.callback());
-  const url = formatUrl(address);
-  await plugins.start([{ host: config.host, port: address.port }]);
-  logger.info({ event: "listening", url, models: found.models.filter((m) => !m.invalidReason).map((m) => m.id) }, `listening on ${url}`);
-
+/**
+ * The running server's handle: `close` stops accepting, ends the streams the routes hold open
+ * (`endStreams`), drains for `graceMs`, then runs `dispose`, once.
+ */
+function running(url: string, server: Server, endStreams: () => Promise<void>, dispose: () => Promise<void>): RunningServer {
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -124,18 +172,21 @@ export async function startServer({ config, logger, home, aliases = {}, cwd = pr
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        // Not awaited: the drain's deadline holds whatever ending them does.
+        void endStreams().catch(() => undefined);
         await closed;
         clearTimeout(timer);
-        stopWatching();
-        await Promise.all([plugins.close(), engine.dispose()]);
+        await dispose();
       })();
       return closing;
     },
   };
 }
 
+type Discovered = { models: DiscoveredModel[]; aliases: Record<string, string> };
+
 /** Scans for models and logs what was refused or could not be read. */
-async function discover(options: DiscoverOptions, logger: Logger): Promise<{ models: DiscoveredModel[]; aliases: Record<string, string> }> {
+async function discover(options: DiscoverOptions, logger: Logger): Promise<Discovered> {
   const started = performance.now();
   const { models, aliases, problems } = await discoverModels(options);
   for (const model of models.filter((m) => m.invalidReason)) {

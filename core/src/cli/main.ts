@@ -7,7 +7,11 @@ const USAGE = `Usage: shimmy <command> [options]
 Commands:
   serve      Serve GGUF models over an OpenAI-compatible API (shimmy serve --help)
   models     List, discover, load and unload the models of a running server (shimmy models --help)
+  pull       Download a GGUF model from Hugging Face (shimmy pull --help)
   plugin     Install, configure, list and remove plugins (shimmy plugin --help)
+  mcp        Serve the plugins' tools over MCP on stdio, for MCP clients (shimmy mcp --help)
+  db         Back up the state database (shimmy db --help)
+  conversations  List, show and remove stored conversations (shimmy conversations --help)
 
 Options:
   -h, --help     Print this help
@@ -28,9 +32,17 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "models":
         return await (await import("./models.js")).modelsCommand(rest);
+      case "pull":
+        return await (await import("./pull.js")).pullCommand(rest);
       case "plugin":
       case "plugins":
         return await (await import("./plugin.js")).pluginCommand(rest);
+      case "mcp":
+        return await (await import("./mcp.js")).mcpCommand(rest);
+      case "db":
+        return await (await import("./db.js")).dbCommand(rest);
+      case "conversations":
+        return await (await import("./conversations.js")).conversationsCommand(rest);
       case "-v":
       case "--version":
         process.stdout.write(CORE_VERSION + "\n");

@@ -11,7 +11,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     return;
   }
   const logger = createLogger(loaded.config.logLevel);
-  const server = await startServer({ config: loaded.config, logger, home: loaded.home, aliases: loaded.aliases });
+  const server = await startServer({ config: loaded.config, logger, home: loaded.home, aliases: loaded.aliases, defaultPlugins: loaded.defaultPlugins });
   process.stdout.write(JSON.stringify({ event: "listening", url: server.url }) + "\n");
 
   await new Promise<void>((resolve) => {

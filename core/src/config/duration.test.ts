@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_TIMER_MS, formatKeepAlive, parseKeepAlive } from "./duration.js";
+import { MAX_TIMER_MS, formatKeepAlive, parseKeepAlive, parseRetention } from "./duration.js";
 
 describe("parseKeepAlive", () => {
   it("reads Ollama's durations and numbers", () => {
@@ -37,5 +37,21 @@ describe("parseKeepAlive", () => {
     expect(formatKeepAlive(300_000)).toBe("5m");
     expect(formatKeepAlive(10_000)).toBe("10s");
     expect(formatKeepAlive(null)).toBe("forever");
+  });
+});
+
+describe("parseRetention", () => {
+  it("reads days besides keep_alive's units, and -1 as for good", () => {
+    expect(parseRetention("30d", "--response-ttl")).toBe(30 * 86_400_000);
+    expect(parseRetention("1d12h", "--response-ttl")).toBe(36 * 3_600_000);
+    expect(parseRetention("90m", "--response-ttl")).toBe(5_400_000);
+    expect(parseRetention("250ms", "--response-ttl")).toBe(250);
+    expect(parseRetention("-1", "--response-ttl")).toBeNull();
+  });
+
+  it("refuses 0 and anything that is no duration, naming the param", () => {
+    for (const bad of ["0", 0, "soon", "5w", ""]) {
+      expect(() => parseRetention(bad, "--response-ttl")).toThrow(expect.objectContaining({ param: "--response-ttl", status: 400 }));
+    }
   });
 });

@@ -22,6 +22,8 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 export const MAX_KEEP_ALIVE_MS = 2_562_047 * 3_600_000;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+// Retention is counted in days (OpenAI keeps responses 30 days); keep_alive stays Ollama's units.
+const RETENTION_UNITS: Record<string, number> = { ...UNITS, d: 86_400_000 };
 
 /**
  * Parses a `keep_alive` value. Durations from {@link MAX_TIMER_MS} up to {@link MAX_KEEP_ALIVE_MS}
@@ -43,8 +45,22 @@ export function parseKeepAlive(value: unknown, param = "keep_alive"): KeepAlive 
   return ms;
 }
 
+/**
+ * Parses a retention period (`--response-ttl`): the same durations as {@link parseKeepAlive} plus
+ * days (`30d`, `1d12h`); a negative value keeps for good (null). Returns milliseconds.
+ * @throws ShimmyError `invalid_parameter` naming `param` when it is no duration, or is 0 (which
+ *   would store responses only to hide them at once).
+ */
+export function parseRetention(value: unknown, param: string): number | null {
+  const ms = toMilliseconds(value, RETENTION_UNITS);
+  if (ms === undefined || ms === 0) {
+    throw new ShimmyError("invalid_parameter", `${param} must be a duration such as "30d", "12h" or "90m", or -1 to keep for good`, { param });
+  }
+  return ms;
+}
+
 /** Milliseconds, null for "keep" (a negative value), undefined when `value` is no duration. */
-function toMilliseconds(value: unknown): number | null | undefined {
+function toMilliseconds(value: unknown, units: Record<string, number> = UNITS): number | null | undefined {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return undefined;
     return value < 0 ? null : Math.round(value * 1000);
@@ -53,9 +69,11 @@ function toMilliseconds(value: unknown): number | null | undefined {
   const text = value.trim();
   if (/^-?\d+(\.\d+)?$/.test(text)) return toMilliseconds(Number(text));
   if (/^-/.test(text)) return null;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  // Longest unit names first, so "ms" is not read as "m" then "s".
+  const names = Object.keys(units).sort((a, b) => b.length - a.length).join("|");
+  const parts = [...text.matchAll(new RegExp(`(\\d+(?:\\.\\d+)?)(${names})`, "g"))];
   if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) return undefined;
-  return Math.round(parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNITS[unit!]!, 0));
+  return Math.round(parts.reduce((total, [, amount, unit]) => total + Number(amount) * units[unit!]!, 0));
 }
 
 /** A keep-alive for humans: `5m`, `10s`, `forever`. */

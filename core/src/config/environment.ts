@@ -14,6 +14,9 @@ export interface EnvironmentVariable {
   description: string;
 }
 
+/** The Hugging Face hub that `shimmy pull` asks unless `HF_ENDPOINT` names a mirror. */
+export const HF_DEFAULT_ENDPOINT = "https://huggingface.co";
+
 /** The address `shimmy serve` listens on by default, where the other commands look for it. */
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:11435";
 
@@ -30,6 +33,22 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   {
     name: "SHIMMY_URL", defaultText: DEFAULT_SERVER_URL,
     description: "The server that shimmy models talks to, unless --url names one. SHIMMY_API_KEY is the key it sends, unless --api-key gives one.",
+  },
+  {
+    name: "SHIMMY_REGISTRY", defaultText: "registries.default in config.json, else http://127.0.0.1:4873",
+    description: "The plugin registry of shimmy plugin add, search, info, update and outdated, unless --registry or a scope in config.json registries.scopes names one. A bare first-party name (calculator, time, web-search, http-get, file-read) still means the plugin bundled with Shimmy.",
+  },
+  {
+    name: "HF_HOME", defaultText: "~/.cache/huggingface",
+    description: "The Hugging Face folder: shimmy pull writes models into its hub/ cache (HF_HUB_CACHE, if set, names that cache itself), where discovery and other tools find them.",
+  },
+  {
+    name: "HF_TOKEN", defaultText: "none",
+    description: "A Hugging Face access token, sent by shimmy pull as \"Authorization: Bearer TOKEN\" to the hub only; needed for gated models once their licence is accepted on the model page.",
+  },
+  {
+    name: "HF_ENDPOINT", defaultText: HF_DEFAULT_ENDPOINT,
+    description: "The Hugging Face hub, or a mirror of it, that shimmy pull asks for models.",
   },
 ];
 
@@ -93,4 +112,38 @@ export function serverTarget(flags: { url?: string; apiKey?: string }, env: Shim
     url: flags.url || env.SHIMMY_URL || DEFAULT_SERVER_URL,
     apiKey: flags.apiKey || env.SHIMMY_API_KEY || null,
   };
+}
+
+/**
+ * The Hugging Face hub cache, in huggingface_hub's own order: `HF_HUB_CACHE` (`HUGGINGFACE_HUB_CACHE`
+ * is its old name), `$HF_HOME/hub`, `$XDG_CACHE_HOME/huggingface/hub`, `~/.cache/huggingface/hub`;
+ * resolved against `cwd`; null when `env` names no home. Discovery scans it and `shimmy pull` writes it.
+ */
+export function hubCacheFromEnv(env: ShimmyEnv, cwd: string): string | null {
+  const home = homeFromEnv(env);
+  const found = [
+    given(env.HF_HUB_CACHE) ? env.HF_HUB_CACHE : null,
+    given(env.HUGGINGFACE_HUB_CACHE) ? env.HUGGINGFACE_HUB_CACHE : null,
+    given(env.HF_HOME) ? path.join(env.HF_HOME, "hub") : null,
+    given(env.XDG_CACHE_HOME) ? path.join(env.XDG_CACHE_HOME, "huggingface", "hub") : null,
+    home ? path.join(home, ".cache", "huggingface", "hub") : null,
+  ].find((dir): dir is string => dir !== null);
+  return found ? path.resolve(cwd, found) : null;
+}
+
+/** The hub cache: {@link hubCacheFromEnv}, else `.cache/huggingface/hub` in the operating system's home folder. */
+export function hubCache(env: ShimmyEnv = process.env, cwd: string = process.cwd()): string {
+  return hubCacheFromEnv(env, cwd) ?? path.join(os.homedir(), ".cache", "huggingface", "hub");
+}
+
+/** What `shimmy pull` needs to reach the hub: `HF_ENDPOINT` (no trailing slash) and `HF_TOKEN`. */
+export interface HubSettings {
+  endpoint: string;
+  token: string | null;
+}
+
+/** The hub and token of `env`; blank values count as absent. */
+export function hubSettingsFromEnv(env: ShimmyEnv): HubSettings {
+  const endpoint = given(env.HF_ENDPOINT) ? env.HF_ENDPOINT.trim().replace(/\/+$/, "") : HF_DEFAULT_ENDPOINT;
+  return { endpoint, token: given(env.HF_TOKEN) ? env.HF_TOKEN.trim() : null };
 }

@@ -1,6 +1,8 @@
 /** `shimmy serve --help` and `docs/reference/config.md`, both made from the settings tables. */
+import { configFileSchema } from "./config-file.js";
 import { ENVIRONMENT_VARIABLES } from "./environment.js";
 import { SERVE_OPTIONS, defaultServeConfig, type OptionSpec } from "./options.js";
+import { registriesConfigSchema } from "./registries-schema.js";
 
 function defaultText(spec: OptionSpec): string {
   if (spec.defaultText) return spec.defaultText;
@@ -32,6 +34,14 @@ export function serveHelp(): string {
   return lines.join("\n") + "\n";
 }
 
+/** The keys of config.json that are not serve options, with their schema's description. */
+function fileOnlyKeys(): [string, string][] {
+  const optionKeys = new Set<string>(SERVE_OPTIONS.map((spec) => spec.key));
+  return Object.entries(configFileSchema.properties)
+    .filter(([key]) => !optionKeys.has(key))
+    .map(([key, schema]) => [key, ((schema as { description?: string }).description ?? "").replaceAll("|", "\\|")]);
+}
+
 /** The Markdown of `docs/reference/config.md`. */
 export function configReferenceMarkdown(): string {
   const rows = SERVE_OPTIONS.map(
@@ -51,11 +61,29 @@ export function configReferenceMarkdown(): string {
     "|---|---|---|---|---|",
     ...rows,
     "",
+    "These config.json keys have no flag and no variable:",
+    "",
+    "| config.json key | meaning |",
+    "|---|---|",
+    ...fileOnlyKeys().map(([key, description]) => `| \`${key}\` | ${description} |`),
+    "",
     "These variables have no flag and no config.json key:",
     "",
     "| variable | default | meaning |",
     "|---|---|---|",
     ...ENVIRONMENT_VARIABLES.map((variable) => `| \`${variable.name}\` | ${variable.defaultText} | ${variable.description} |`),
+    "",
+    "## Plugin registries",
+    "",
+    "`shimmy plugin add|search|info|update|outdated` find plugins by name in a registry: `--registry URL`, else",
+    "`SHIMMY_REGISTRY`, else the `registries` key of config.json. A bare first-party name (calculator, time,",
+    "web-search, http-get, file-read) means the plugin bundled with Shimmy unless `--registry` or a scope names",
+    "a registry. Tokens (for private registries and for publishing) live in secrets.json under",
+    "`registries.URL.token`, written by `shimmy-plugin login`.",
+    "",
+    "| config.json key | meaning |",
+    "|---|---|",
+    ...Object.entries(registriesConfigSchema.properties).map(([key, schema]) => `| \`registries.${key}\` | ${schema.description} |`),
     "",
     "On start, stdout gets exactly one line, `{\"event\":\"listening\",\"url\":\"http://HOST:PORT\"}`; every log",
     "line goes to stderr as JSON.",

@@ -2,10 +2,15 @@
 export { ConfigError } from "./config-error.js";
 export { configFileSchema, readConfigFile, readSecretsFile, secretsFileSchema } from "./config-file.js";
 export {
-  DEFAULT_SERVER_URL, ENVIRONMENT_VARIABLES, homeFromEnv, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv, testPauseStep,
-  type EnvironmentVariable, type ServerTarget, type ShimmyEnv,
+  DEFAULT_SERVER_URL, ENVIRONMENT_VARIABLES, HF_DEFAULT_ENDPOINT, homeFromEnv, hubCache, hubCacheFromEnv, hubSettingsFromEnv, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv, testPauseStep,
+  type EnvironmentVariable, type HubSettings, type ServerTarget, type ShimmyEnv,
 } from "./environment.js";
 export { configReferenceMarkdown, serveHelp } from "./help.js";
+export { defaultPluginsConfigSchema, defaultPluginsOf, type DefaultPlugins } from "./default-plugins.js";
+export {
+  DEFAULT_REGISTRY, normalizeRegistryUrl, pinRegistryKeys, registriesConfigSchema, registryFor, registrySettings, registryToken,
+  type PinnedKey, type RegistriesConfig, type RegistrySettings,
+} from "./registries.js";
 export { loadServeConfig, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";
 export {
   DEFAULT_CONTEXT_SIZE, GPU_SETTINGS, LOG_LEVELS, SERVE_OPTIONS, defaultServeConfig, defaultThreads,

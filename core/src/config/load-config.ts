@@ -4,9 +4,10 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { parseKeepAlive } from "./duration.js";
+import { parseKeepAlive, parseRetention } from "./duration.js";
 import { ConfigError } from "./config-error.js";
 import { readConfigFile, readSecretsFile } from "./config-file.js";
+import { defaultPluginsOf, type DefaultPlugins } from "./default-plugins.js";
 import { shimmyHome } from "./environment.js";
 import { SERVE_OPTIONS, defaultServeConfig, type OptionSpec, type ServeConfig } from "./options.js";
 
@@ -17,7 +18,9 @@ export interface LoadConfigOptions {
 }
 
 /** The outcome: settings to serve with, or a request for help. */
-export type LoadedConfig = { help: true } | { help: false; config: ServeConfig; home: string; aliases: Record<string, string> };
+export type LoadedConfig =
+  | { help: true }
+  | { help: false; config: ServeConfig; home: string; aliases: Record<string, string>; defaultPlugins: DefaultPlugins };
 
 const BYTE_UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
@@ -106,8 +109,9 @@ export function loadServeConfig({ argv, env = process.env }: LoadConfigOptions):
   const loadedConfig = config as unknown as ServeConfig;
   try {
     parseKeepAlive(loadedConfig.keepAlive, "--keep-alive");
+    parseRetention(loadedConfig.responseTtl, "--response-ttl");
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  return { help: false, config: loadedConfig, home, aliases: (file.aliases ?? {}) as Record<string, string> };
+  return { help: false, config: loadedConfig, home, aliases: (file.aliases ?? {}) as Record<string, string>, defaultPlugins: defaultPluginsOf(file) };
 }

@@ -69,7 +69,16 @@ export interface ServeConfig {
   memoryBudget: number;
   /** How long a model stays loaded after its last request (Ollama's keep_alive). */
   keepAlive: string;
+  /** How hard a commit to `shimmy.db` waits for the disk. */
+  dbSynchronous: DbSynchronous;
+  /** How long a stored response is kept (`30d`); a negative value keeps it for good. */
+  responseTtl: string;
 }
+
+/** SQLite's `synchronous` settings `shimmy.db` may use. */
+export const DB_SYNCHRONOUS = ["normal", "full"] as const;
+/** One of {@link DB_SYNCHRONOUS}. */
+export type DbSynchronous = (typeof DB_SYNCHRONOUS)[number];
 
 /** Levels of the structured log, most verbose first. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -134,6 +143,8 @@ export function defaultServeConfig(): ServeConfig {
     maxLoadedModels: 3,
     memoryBudget: 0,
     keepAlive: "5m",
+    dbSynchronous: "normal",
+    responseTtl: "30d",
   };
 }
 
@@ -219,5 +230,13 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     key: "apiKey", flag: "api-key", env: "SHIMMY_API_KEY", type: "string", valueName: "KEY", secret: true,
     defaultText: "none",
     description: "Require `Authorization: Bearer KEY` on every route but /health. A secret: not read from config.json, but from the flag, the variable or apiKey in $SHIMMY_HOME/secrets.json.",
+  },
+  {
+    key: "dbSynchronous", flag: "db-synchronous", env: "SHIMMY_DB_SYNCHRONOUS", type: "string", valueName: "MODE", choices: DB_SYNCHRONOUS,
+    description: "How $SHIMMY_HOME/shimmy.db (stored responses, conversations) commits: normal keeps every commit through a crash of Shimmy (WAL); full also waits for the disk on each commit, so none is lost on power failure, at some cost in speed.",
+  },
+  {
+    key: "responseTtl", flag: "response-ttl", env: "SHIMMY_RESPONSE_TTL", type: "string", valueName: "DURATION",
+    description: "How long a stored response (`store: true`) is kept, as OpenAI keeps them: 30d, 12h, 90m; -1 keeps them for good. Expired ones are deleted hourly; conversations are kept until deleted.",
   },
 ];
