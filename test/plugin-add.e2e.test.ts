@@ -4,7 +4,8 @@
  * its tool called; the attacks (a tampered tarball, a tampered packument, a changed registry key, a
  * range nothing satisfies, a registry dying mid-download, an npm package that is not a plugin) each
  * fail with a clear error and change nothing on disk; updates within the range ask again only when
- * permissions widen; and with no registry at all, a first-party name installs the bundled plugin.
+ * permissions widen; an unsigned npm registry that a scope names serves a plugin checked by its
+ * integrity alone; and with no registry at all, a first-party name installs the bundled plugin.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -165,6 +166,27 @@ describe("updates within the recorded range", () => {
       expect(run.stderr).toMatch(/Pinned the signing key SHA256:\S+ of http/);
     } finally {
       proxy.mode = "pass";
+    }
+  });
+});
+
+describe("any npm-protocol registry", () => {
+  it("installs from an unsigned registry that a scope in config.json names, saying it checks only the integrity", async () => {
+    const home = fs.mkdtempSync(path.join(work, "home-"));
+    const tarball = pluginTarball(calculatorFiles, "@me/calc", "1.0.0");
+    const bare = await startBareRegistry("@me/calc", "1.0.0", tarball, sri(tarball));
+    try {
+      fs.mkdirSync(path.join(home, ".shimmy"));
+      fs.writeFileSync(path.join(home, ".shimmy/config.json"), JSON.stringify({ registries: { scopes: { "@me": bare.url } } }));
+      // The default registry is dead: only the scope can have sent it there.
+      const run = await pluginCli(home, ["add", "@me/calc", "--yes"], "", 60_000, { SHIMMY_REGISTRY: "http://127.0.0.1:1" });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`does not sign its packages; only the integrity it lists is checked`);
+      const entry = JSON.parse(fs.readFileSync(path.join(home, ".shimmy/plugins.lock.json"), "utf8")).plugins["@me/calc"];
+      expect(entry).toMatchObject({ version: "1.0.0", integrity: sri(tarball), registry: { url: expect.stringContaining(bare.url), range: "^1.0.0" } });
+      expect(entry.registry).not.toHaveProperty("keyid");
+    } finally {
+      await bare.close();
     }
   });
 });

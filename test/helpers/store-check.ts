@@ -37,12 +37,27 @@ export function checkStoreConsistent(store: string): ReturnType<typeof readStore
 }
 
 /**
+ * Whether `file` (`NAME.PID.RANDOM.tmp`, as writeFileAtomic names it) belongs to a process that is
+ * still running: a write in flight (the server recording plugin-status.json), not a leftover.
+ */
+function writtenNow(file: string): boolean {
+  const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(file)?.[1]);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * What killed commands left that no reader uses: temporary files in `$SHIMMY_HOME`, anything in
  * the staging folder, plugin folders the lock does not name, the secrets journal.
  */
 export function storeLeftovers(store: string): string[] {
   const lock = readStoreLock(store);
-  const left = fs.existsSync(store) ? fs.readdirSync(store).filter((f) => f.endsWith(".tmp") || f === "secrets.pending.json") : [];
+  const left = fs.existsSync(store) ? fs.readdirSync(store).filter((f) => (f.endsWith(".tmp") && !writtenNow(f)) || f === "secrets.pending.json") : [];
   const staging = path.join(store, "plugins/.staging");
   if (fs.existsSync(staging)) left.push(...fs.readdirSync(staging).map((f) => `plugins/.staging/${f}`));
   const pluginsDir = path.join(store, "plugins");
