@@ -37,6 +37,8 @@ export {
   type ModuleCheckCode,
   type ShimmyFunctionName,
 } from "./module-check.js";
+export { checkModuleStarts, type StartCheckOptions } from "./start-check.js";
+export { checkMemoryLimit, readMemoryLimits, readImportSignatures, type ImportSignature, type MemoryLimits, type WasmValueType } from "./wasm-sections.js";
 export {
   keptFile,
   PACKAGE_CAPS,

@@ -1,12 +1,15 @@
 /**
- * The check of a plugin's `plugin.wasm` against its manifest, before any instance exists: a valid
- * module that imports nothing but Extism's kernel and the Shimmy host functions (no WASI, no
+ * The check of a plugin's `plugin.wasm` against its manifest, before any instance exists: a memory
+ * with a maximum within the manifest's cap, a valid module that imports nothing but Extism's kernel and the Shimmy host functions (no WASI, no
  * `env`), every import that reaches the world covered by a permission the manifest declares, and
  * every capability's export present (ARCHITECTURE.md, "Plugin ABI"). The registry runs it at
  * publish and the core at load, so a module one accepts the other accepts too.
  */
-import { CodedError } from "./coded-error.js";
 import type { PluginManifest } from "./manifest.js";
+import { ModuleCheckError } from "./module-check-error.js";
+import { checkMemoryLimit } from "./wasm-sections.js";
+
+export { ModuleCheckError, type ModuleCheckCode } from "./module-check-error.js";
 
 /** Extism's kernel namespace: input, output, vars, config, log, error (and its own HTTP). */
 export const EXTISM_ENV = "extism:host/env";
@@ -31,11 +34,6 @@ export type ShimmyFunctionName = keyof typeof SHIMMY_FUNCTIONS;
  */
 export type CompiledModule = object;
 
-/** Why a module was refused: not valid or not allowed (`invalid_module`), or asking past its permissions. */
-export type ModuleCheckCode = "invalid_module" | "permission_denied";
-
-/** A refused module; the registry answers it as a 400, the core as a failed load. */
-export class ModuleCheckError extends CodedError<ModuleCheckCode> {}
 
 interface Descriptor {
   module?: string;
@@ -67,14 +65,17 @@ const denied = (what: string, needs: "net" | "fs") =>
   new ModuleCheckError("permission_denied", `plugin.wasm imports ${what}, which needs permissions.${needs}, and the manifest declares none`);
 
 /**
- * Compiles `wasm` once and checks it against `manifest`; returns the compiled module (what every
- * instance is made from). Memory limits are checked apart, on the raw bytes, by the core.
+ * Checks `wasm` against `manifest` and compiles it once; returns the compiled module (what every
+ * instance is made from). First, on the raw bytes, its memory must declare a maximum within the
+ * manifest's `memoryMaxPages`: a module with an unbounded memory is never compiled at all.
  *
- * @throws {ModuleCheckError} `invalid_module` or `permission_denied`, naming the first problem.
+ * @throws {ModuleCheckError} `memory_limit`, `invalid_module` or `permission_denied`, naming the
+ *   first problem.
  * @example
  * const module = await checkModule(files.get("plugin.wasm")!, manifest);
  */
 export async function checkModule(wasm: Uint8Array, manifest: PluginManifest): Promise<CompiledModule> {
+  checkMemoryLimit(wasm, manifest.limits.memoryMaxPages);
   let module: CompiledModule;
   try {
     module = await wasmApi.compile(wasm);

@@ -56,35 +56,35 @@ export interface AccountsOptions {
 
 /** Authenticates tokens and, when open, registers users. */
 export class Accounts {
-  readonly #storage: RegistryStorage;
-  readonly #tokens: Map<string, Account>;
-  readonly #open: boolean;
-  #registered: AccountsRecord = { users: {}, tokens: {} };
-  #writes: Promise<unknown> = Promise.resolve();
+  private readonly storage: RegistryStorage;
+  private readonly tokens: Map<string, Account>;
+  private readonly openRegistration: boolean;
+  private registered: AccountsRecord = { users: {}, tokens: {} };
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(options: AccountsOptions) {
-    this.#storage = options.storage;
-    this.#tokens = options.tokens ?? new Map();
-    this.#open = options.openRegistration ?? false;
+    this.storage = options.storage;
+    this.tokens = options.tokens ?? new Map();
+    this.openRegistration = options.openRegistration ?? false;
   }
 
   /** Loads the registered accounts. */
   async open(): Promise<void> {
-    this.#registered = await this.#storage.loadAccounts();
+    this.registered = await this.storage.loadAccounts();
   }
 
   /** The account a bearer token acts for, or null when the token is unknown. */
   authenticate(token: string): Account | null {
     const hash = tokenHash(token);
-    const fromFile = this.#tokens.get(hash);
+    const fromFile = this.tokens.get(hash);
     if (fromFile) return fromFile;
-    const user = this.#open && Object.hasOwn(this.#registered.tokens, hash) ? this.#registered.tokens[hash] : undefined;
+    const user = this.openRegistration && Object.hasOwn(this.registered.tokens, hash) ? this.registered.tokens[hash] : undefined;
     return user === undefined ? null : { owner: user, firstParty: false };
   }
 
   /** Whether an owner name appears in the token file (such a name is never open for registration). */
-  #isFileOwner(owner: string): boolean {
-    for (const account of this.#tokens.values()) if (account.owner === owner) return true;
+  private isFileOwner(owner: string): boolean {
+    for (const account of this.tokens.values()) if (account.owner === owner) return true;
     return false;
   }
 
@@ -95,13 +95,13 @@ export class Accounts {
    * @throws {RegistryError} `registration_closed`, `invalid_request`, `user_exists` or `unauthorized`.
    */
   async register(name: string, password: unknown): Promise<string> {
-    if (!this.#open) throw new RegistryError("registration_closed", "registration is closed on this registry; ask its operator for a token");
+    if (!this.openRegistration) throw new RegistryError("registration_closed", "registration is closed on this registry; ask its operator for a token");
     if (!OWNER.test(name)) throw new RegistryError("invalid_request", "a user name is lowercase letters, digits, '-', '.', '_' or '~'");
     if (typeof password !== "string" || password.length < 8) throw new RegistryError("invalid_request", "a password of at least 8 characters is required");
-    if (this.#isFileOwner(name)) throw new RegistryError("user_exists", `the user "${name}" already exists`);
+    if (this.isFileOwner(name)) throw new RegistryError("user_exists", `the user "${name}" already exists`);
     const token = randomBytes(32).toString("base64url");
-    const run = this.#writes.then(async () => {
-      const existing = this.#registered.users[name];
+    const run = this.writes.then(async () => {
+      const existing = this.registered.users[name];
       if (existing) {
         const hash = await scryptAsync(password, Buffer.from(existing.salt, "hex"), 32);
         if (!timingSafeEqual(hash, Buffer.from(existing.hash, "hex"))) throw new RegistryError("unauthorized", `wrong password for the user "${name}"`);
@@ -109,13 +109,13 @@ export class Accounts {
       const salt = randomBytes(16);
       const user = existing ?? { salt: salt.toString("hex"), hash: (await scryptAsync(password, salt, 32)).toString("hex"), created: new Date().toISOString() };
       const next: AccountsRecord = {
-        users: { ...this.#registered.users, [name]: user },
-        tokens: { ...this.#registered.tokens, [tokenHash(token)]: name },
+        users: { ...this.registered.users, [name]: user },
+        tokens: { ...this.registered.tokens, [tokenHash(token)]: name },
       };
-      await this.#storage.writeAccounts(next);
-      this.#registered = next;
+      await this.storage.writeAccounts(next);
+      this.registered = next;
     });
-    this.#writes = run.catch(() => undefined);
+    this.writes = run.catch(() => undefined);
     await run;
     return token;
   }

@@ -4,7 +4,7 @@
  * itself: the body only says which name and version are meant, and what integrity the client
  * computed. Nothing here touches storage; ownership and name rules are the registry's.
  */
-import { checkModule, ModuleCheckError, validateManifest, type PluginManifest } from "@shimmy/plugin-sdk";
+import { checkModule, checkModuleStarts, ModuleCheckError, validateManifest, type PluginManifest } from "@shimmy/plugin-sdk";
 import { RegistryError } from "./errors.js";
 import { matchesIntegrity, sha1Hex, sha512Integrity } from "./integrity.js";
 import { PACKAGE_CAPS, readPackage, type PackageCaps } from "./package-reader.js";
@@ -105,9 +105,14 @@ export async function checkPublish(name: string, body: Record<string, unknown>, 
   const wasm = files.get("plugin.wasm");
   if (!wasm) throw new RegistryError("invalid_package", "the package has no package/plugin.wasm");
   // The SDK's check, the one the core runs at load: a module published here also loads there.
-  await checkModule(wasm, manifest).catch((error: unknown) => {
+  // The SDK's checks, the ones the core runs at install: a module published here also installs there,
+  // and never hangs the server that loads it.
+  try {
+    await checkModule(wasm, manifest);
+    await checkModuleStarts(wasm);
+  } catch (error) {
     throw error instanceof ModuleCheckError ? new RegistryError("invalid_module", error.message, { cause: error }) : error;
-  });
+  }
 
   const readme = files.get("README.md");
   const distTags = isObject(body["dist-tags"]) ? body["dist-tags"] : {};

@@ -31,54 +31,54 @@ function validTag(tag: string): boolean {
 
 /** The registry: read packuments, tarballs and search; publish and deprecate. */
 export class Registry {
-  readonly #storage: RegistryStorage;
-  readonly #signer: Signer;
-  readonly #caps: PackageCaps | undefined;
-  readonly #afterTarball: (() => Promise<void>) | undefined;
-  readonly #packages = new Map<string, PackageRecord>();
-  /** Kept beside #packages: every change of a record goes through #remember, which updates both. */
-  readonly #search = new SearchIndex();
-  #queue: Promise<unknown> = Promise.resolve();
+  private readonly storage: RegistryStorage;
+  private readonly signer: Signer;
+  private readonly caps: PackageCaps | undefined;
+  private readonly afterTarball: (() => Promise<void>) | undefined;
+  private readonly packages = new Map<string, PackageRecord>();
+  /** Kept beside `packages`: every change of a record goes through `remember`, which updates both. */
+  private readonly searchIndex = new SearchIndex();
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: RegistryOptions) {
-    this.#storage = options.storage;
-    this.#signer = options.signer;
-    this.#caps = options.caps;
-    this.#afterTarball = options.afterTarball;
+    this.storage = options.storage;
+    this.signer = options.signer;
+    this.caps = options.caps;
+    this.afterTarball = options.afterTarball;
   }
 
   /** Loads every package record. */
   async open(): Promise<void> {
-    for (const record of await this.#storage.loadPackages()) this.#remember(record);
+    for (const record of await this.storage.loadPackages()) this.remember(record);
   }
 
   /** The packument of `name` with tarball URLs on `baseUrl`, or null. */
   packument(name: string, baseUrl: string): Packument | null {
-    const record = this.#packages.get(name);
+    const record = this.packages.get(name);
     return record ? packument(record, baseUrl) : null;
   }
 
   /** The bytes of a tarball by its file name, or null. */
   async tarball(name: string, file: string): Promise<Buffer | null> {
     const version = versionOfTarball(name, file);
-    const entry = version === null ? undefined : this.#packages.get(name)?.versions[version];
-    return entry ? this.#storage.getTarball(entry.integrity) : null;
+    const entry = version === null ? undefined : this.packages.get(name)?.versions[version];
+    return entry ? this.storage.getTarball(entry.integrity) : null;
   }
 
   /** npm's search over every package. */
   search(query: SearchQuery, baseUrl: string): SearchResult {
-    return this.#search.search(query, baseUrl);
+    return this.searchIndex.search(query, baseUrl);
   }
 
-  #remember(record: PackageRecord): void {
-    this.#packages.set(record.name, record);
-    this.#search.set(record);
+  private remember(record: PackageRecord): void {
+    this.packages.set(record.name, record);
+    this.searchIndex.set(record);
   }
 
   /** One writer at a time: each change reads the state the previous one left. */
-  #serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(work);
-    this.#queue = run.catch(() => undefined);
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
     return run;
   }
 
@@ -86,8 +86,8 @@ export class Registry {
    * Why `account` may not publish `version` of `name` given the current state, as an error; checked
    * once before the (costly) tarball checks, and again in the queue, where it counts.
    */
-  #checkPolicy(name: string, version: string, account: Account): void {
-    const record = this.#packages.get(name);
+  private checkPolicy(name: string, version: string, account: Account): void {
+    const record = this.packages.get(name);
     if (record) {
       if (record.owner !== account.owner) throw new RegistryError("not_owner", `"${name}" belongs to another owner; "${account.owner}" may not publish it`);
       if (record.versions[version]) throw new RegistryError("version_exists", `${name}@${version} is already published; versions are immutable, publish a new version`);
@@ -100,7 +100,7 @@ export class Registry {
       if (reserved === name) throw new RegistryError("name_reserved", `"${name}" is reserved for a first-party plugin`);
       if (reserved) throw new RegistryError("name_too_similar", `"${name}" is too close to the first-party plugin "${reserved}"; pick a more distinct name`);
     }
-    for (const other of this.#packages.values()) {
+    for (const other of this.packages.values()) {
       if (other.owner !== account.owner && tooSimilar(name, other.name)) {
         throw new RegistryError("name_too_similar", `"${name}" is too close to "${other.name}", another owner's package; pick a more distinct name`);
       }
@@ -115,13 +115,13 @@ export class Registry {
   async publish(name: string, body: Record<string, unknown>, account: Account): Promise<{ version: string; integrity: string }> {
     const versions = body.versions;
     const version = typeof versions === "object" && versions !== null ? Object.keys(versions)[0] : undefined;
-    if (version !== undefined) this.#checkPolicy(name, version, account);
-    const candidate = await checkPublish(name, body, this.#caps);
+    if (version !== undefined) this.checkPolicy(name, version, account);
+    const candidate = await checkPublish(name, body, this.caps);
     const tags = candidate.tags.filter(validTag);
     if (tags.length !== candidate.tags.length) throw new RegistryError("invalid_request", `a dist-tag is a name such as "latest" or "beta", never a version or range`);
-    const signature = this.#signer.sign(candidate.name, candidate.version, candidate.integrity);
-    return this.#serial(async () => {
-      this.#checkPolicy(name, candidate.version, account);
+    const signature = this.signer.sign(candidate.name, candidate.version, candidate.integrity);
+    return this.serial(async () => {
+      this.checkPolicy(name, candidate.version, account);
       const now = new Date().toISOString();
       const entry: VersionRecord = {
         packageJson: candidate.packageJson,
@@ -133,7 +133,7 @@ export class Registry {
         publishedAt: now,
         publisher: account.owner,
       };
-      const previous = this.#packages.get(name);
+      const previous = this.packages.get(name);
       const record: PackageRecord = {
         name,
         owner: previous?.owner ?? account.owner,
@@ -146,10 +146,10 @@ export class Registry {
       if (!record.distTags.latest) record.distTags.latest = candidate.version;
       // The tarball is whole on disk before the index names it: a crash in between leaves an
       // unreferenced blob, never a version without its bytes.
-      await this.#storage.putTarball(candidate.integrity, candidate.tarball);
-      await this.#afterTarball?.();
-      await this.#storage.writePackage(record);
-      this.#remember(record);
+      await this.storage.putTarball(candidate.integrity, candidate.tarball);
+      await this.afterTarball?.();
+      await this.storage.writePackage(record);
+      this.remember(record);
       return { version: candidate.version, integrity: candidate.integrity };
     });
   }
@@ -162,8 +162,8 @@ export class Registry {
    * @throws {RegistryError} `not_found`, `not_owner`, `unpublish_forbidden` or `invalid_request`.
    */
   async update(name: string, body: Record<string, unknown>, account: Account): Promise<void> {
-    return this.#serial(async () => {
-      const record = this.#packages.get(name);
+    return this.serial(async () => {
+      const record = this.packages.get(name);
       if (!record) throw new RegistryError("not_found", `"${name}" is not published; a publish carries its tarball in _attachments`);
       if (record.owner !== account.owner) throw new RegistryError("not_owner", `"${name}" belongs to another owner; "${account.owner}" may not change it`);
       const versions = body.versions;
@@ -180,8 +180,8 @@ export class Registry {
         const { deprecated: _old, ...rest } = entry;
         next.versions[version] = message ? { ...rest, deprecated: message } : rest;
       }
-      await this.#storage.writePackage(next);
-      this.#remember(next);
+      await this.storage.writePackage(next);
+      this.remember(next);
     });
   }
 }

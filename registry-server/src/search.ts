@@ -119,21 +119,21 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Every package's search entry, in name order; {@link SearchIndex.set} after each change of a record. */
 export class SearchIndex {
-  readonly #entries: SearchEntry[] = [];
+  private readonly entries: SearchEntry[] = [];
 
   /** Adds `record`, or replaces the entry of its name (a publish or a deprecation changed it). */
   set(record: PackageRecord): void {
     const entry = entryOf(record);
     let low = 0;
-    let high = this.#entries.length;
+    let high = this.entries.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (byName(this.#entries[mid]!.record.name, record.name) < 0) low = mid + 1;
+      if (byName(this.entries[mid]!.record.name, record.name) < 0) low = mid + 1;
       else high = mid;
     }
-    const found = this.#entries[low]?.record.name === record.name;
-    if (entry) this.#entries.splice(low, found ? 1 : 0, entry);
-    else if (found) this.#entries.splice(low, 1);
+    const found = this.entries[low]?.record.name === record.name;
+    if (entry) this.entries.splice(low, found ? 1 : 0, entry);
+    else if (found) this.entries.splice(low, 1);
   }
 
   /** Searches every package; links point at `baseUrl`. Ranked by relevance, then name. */
@@ -142,7 +142,7 @@ export class SearchIndex {
     const size = Math.min(Math.max(query.size ?? 20, 0), 250);
     const from = Math.max(query.from ?? 0, 0);
     const hits: { entry: SearchEntry; score: number }[] = [];
-    for (const entry of this.#entries) {
+    for (const entry of this.entries) {
       const score = relevance(entry, terms);
       if (score > 0) hits.push({ entry, score });
     }

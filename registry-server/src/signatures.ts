@@ -36,10 +36,10 @@ export function signedMessage(name: string, version: string, integrity: string):
 /** Signs versions with one private key. */
 export class Signer {
   readonly publicKey: RegistryKey;
-  readonly #privateKey: KeyObject;
+  private readonly privateKey: KeyObject;
 
   constructor(privateKey: KeyObject) {
-    this.#privateKey = privateKey;
+    this.privateKey = privateKey;
     const der = createPublicKey(privateKey).export({ type: "spki", format: "der" });
     this.publicKey = {
       expires: null,
@@ -52,7 +52,7 @@ export class Signer {
 
   /** The `dist.signatures` entry for `name@version` with this `integrity`. */
   sign(name: string, version: string, integrity: string): DistSignature {
-    const sig = sign("sha256", Buffer.from(signedMessage(name, version, integrity)), this.#privateKey);
+    const sig = sign("sha256", Buffer.from(signedMessage(name, version, integrity)), this.privateKey);
     return { keyid: this.publicKey.keyid, sig: sig.toString("base64") };
   }
 }

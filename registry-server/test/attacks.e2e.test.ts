@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { packedPlugin } from "../../scripts/first-party-plugins.js";
+import { HEADER, limits, section, spinningModule } from "../../plugins-sdk/src/wasm-module.fixture.js";
 import { gzipWithZeros } from "../../test/helpers/raw-tar.js";
 import { pluginTarball, publish, publishBody, put, snapshot, sri, startRegistryProcess, TOKENS, unpack, writeTokenFile, type RegistryProcess } from "./helpers.js";
 
@@ -83,6 +84,17 @@ describe("publish refusals", () => {
     await refused(() => publish(registry.url, "alice-clock", "1.0.1", clock("1.0.1", { wasm: Buffer.from("not wasm") }), TOKENS.alice), 400, /not a valid WebAssembly module/);
     const missing = clock("1.0.1", { edit: (m) => (m.capabilities[0].export = "no_such_export") });
     await refused(() => publish(registry.url, "alice-clock", "1.0.1", missing, TOKENS.alice), 400, /calls the export "no_such_export"/);
+  });
+
+  it("refuses a wasm whose start function or hs_init never returns, and one whose memory has no maximum", async () => {
+    const spinning = (spin: "start" | "hs_init") => clock("1.0.1", { wasm: Buffer.from(spinningModule({ spin, exports: ["now", "date_add", "date_diff"] })) });
+    // Both at once: each waits out the start deadline (5 s, the core's) in its own worker.
+    await Promise.all([
+      refused(() => publish(registry.url, "alice-clock", "1.0.1", spinning("start"), TOKENS.alice), 400, /did not finish instantiating within 5000 ms/),
+      refused(() => publish(registry.url, "alice-clock", "1.0.1", spinning("hs_init"), TOKENS.alice), 400, /did not finish instantiating within 5000 ms/),
+    ]);
+    const unbounded = Buffer.from([...HEADER, ...section(5, [1, ...limits(1, null)])]);
+    await refused(() => publish(registry.url, "alice-clock", "1.0.1", clock("1.0.1", { wasm: unbounded }), TOKENS.alice), 400, /memory declares no maximum/);
   });
 
   it("refuses a tarball whose name or version is not the request's", async () => {

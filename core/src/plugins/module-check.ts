@@ -1,11 +1,10 @@
 /**
- * The load-time checks on a plugin's wasm module, before any instance exists: its memory declares a
- * maximum within the manifest's cap (here, on the raw bytes), then the SDK's module check, the one
- * the registry runs at publish: only Extism's kernel and the Shimmy host functions imported, each
- * import that reaches the world covered by a declared permission, every tool's export present.
+ * The load-time checks on a plugin's wasm module, before any instance exists: the SDK's module
+ * check, the one the registry runs at publish: a memory with a maximum within the manifest's cap,
+ * only Extism's kernel and the Shimmy host functions imported, each import that reaches the world
+ * covered by a declared permission, every tool's export present.
  */
 import { checkModule as checkWithSdk, ModuleCheckError, type CompiledModule, type PluginManifest } from "@shimmy/plugin-sdk";
-import { checkMemoryLimit } from "./wasm-memory.js";
 import { PluginCallError } from "./plugin-call-error.js";
 
 export { EXTISM_ENV, EXTISM_USER, SHIMMY_FUNCTIONS, type CompiledModule, type ShimmyFunctionName } from "@shimmy/plugin-sdk";
@@ -17,8 +16,6 @@ export { EXTISM_ENV, EXTISM_USER, SHIMMY_FUNCTIONS, type CompiledModule, type Sh
  * @throws {PluginCallError} `memory_limit`, `invalid_module` or `permission_denied`.
  */
 export async function checkModule(wasm: Uint8Array, manifest: PluginManifest): Promise<CompiledModule> {
-  // First, on the raw bytes: a module with an unbounded memory is never compiled at all.
-  checkMemoryLimit(wasm, manifest.limits.memoryMaxPages);
   try {
     return await checkWithSdk(wasm, manifest);
   } catch (error) {

@@ -31,66 +31,66 @@ function isMissing(error: unknown): boolean {
 
 /** A registry's state in one folder. Call {@link DiskStorage.open} before use. */
 export class DiskStorage implements RegistryStorage {
-  readonly #dir: string;
-  readonly #beforeIndexSwitch: (() => Promise<void>) | undefined;
+  private readonly dir: string;
+  private readonly beforeIndexSwitch: (() => Promise<void>) | undefined;
 
   constructor(options: DiskStorageOptions) {
-    this.#dir = path.resolve(options.dir);
-    this.#beforeIndexSwitch = options.beforeIndexSwitch;
+    this.dir = path.resolve(options.dir);
+    this.beforeIndexSwitch = options.beforeIndexSwitch;
   }
 
-  get #packages(): string {
-    return path.join(this.#dir, "packages");
+  private get packages(): string {
+    return path.join(this.dir, "packages");
   }
 
-  get #tarballs(): string {
-    return path.join(this.#dir, "tarballs");
+  private get tarballs(): string {
+    return path.join(this.dir, "tarballs");
   }
 
   /** Makes the folders and removes temp files a crash left behind. */
   async open(): Promise<void> {
-    await fs.mkdir(this.#packages, { recursive: true });
-    await fs.mkdir(this.#tarballs, { recursive: true });
+    await fs.mkdir(this.packages, { recursive: true });
+    await fs.mkdir(this.tarballs, { recursive: true });
     const leftovers = [
-      ...(await fs.readdir(this.#dir)).map((f) => path.join(this.#dir, f)),
-      ...(await fs.readdir(this.#packages)).map((f) => path.join(this.#packages, f)),
+      ...(await fs.readdir(this.dir)).map((f) => path.join(this.dir, f)),
+      ...(await fs.readdir(this.packages)).map((f) => path.join(this.packages, f)),
     ];
-    for (const shard of await fs.readdir(this.#tarballs)) {
-      const folder = path.join(this.#tarballs, shard);
+    for (const shard of await fs.readdir(this.tarballs)) {
+      const folder = path.join(this.tarballs, shard);
       if ((await fs.stat(folder)).isDirectory()) leftovers.push(...(await fs.readdir(folder)).map((f) => path.join(folder, f)));
     }
     for (const file of leftovers.filter((f) => f.endsWith(TEMP_SUFFIX))) await fs.rm(file, { force: true });
   }
 
-  #packageFile(name: string): string {
+  private packageFile(name: string): string {
     // encodeURIComponent turns "@scope/name" into one safe file name ("%40scope%2Fname").
-    return path.join(this.#packages, `${encodeURIComponent(name)}.json`);
+    return path.join(this.packages, `${encodeURIComponent(name)}.json`);
   }
 
-  #tarballFile(integrity: string): string {
+  private tarballFile(integrity: string): string {
     const hex = integrityToHex(integrity);
-    return path.join(this.#tarballs, hex.slice(0, 2), `${hex}.tgz`);
+    return path.join(this.tarballs, hex.slice(0, 2), `${hex}.tgz`);
   }
 
   async loadPackages(): Promise<PackageRecord[]> {
     const records: PackageRecord[] = [];
-    for (const file of (await fs.readdir(this.#packages)).filter((f) => f.endsWith(".json")).sort()) {
-      const text = await fs.readFile(path.join(this.#packages, file), "utf8");
+    for (const file of (await fs.readdir(this.packages)).filter((f) => f.endsWith(".json")).sort()) {
+      const text = await fs.readFile(path.join(this.packages, file), "utf8");
       try {
         records.push(JSON.parse(text) as PackageRecord);
       } catch (error) {
-        throw new Error(`${path.join(this.#packages, file)} is not valid JSON: ${(error as Error).message}`, { cause: error });
+        throw new Error(`${path.join(this.packages, file)} is not valid JSON: ${(error as Error).message}`, { cause: error });
       }
     }
     return records;
   }
 
   async writePackage(record: PackageRecord): Promise<void> {
-    await writeFileAtomic(this.#packageFile(record.name), JSON.stringify(record, null, 2) + "\n", { beforeRename: this.#beforeIndexSwitch });
+    await writeFileAtomic(this.packageFile(record.name), JSON.stringify(record, null, 2) + "\n", { beforeRename: this.beforeIndexSwitch });
   }
 
   async putTarball(integrity: string, bytes: Uint8Array): Promise<void> {
-    const file = this.#tarballFile(integrity);
+    const file = this.tarballFile(integrity);
     const exists = await fs.stat(file).then(
       (s) => s.size === bytes.length,
       () => false,
@@ -98,19 +98,19 @@ export class DiskStorage implements RegistryStorage {
     if (exists) return;
     const folder = path.dirname(file);
     await fs.mkdir(folder, { recursive: true });
-    await syncFolder(this.#tarballs);
+    await syncFolder(this.tarballs);
     await writeFileAtomic(file, bytes);
   }
 
   async getTarball(integrity: string): Promise<Buffer | null> {
-    return fs.readFile(this.#tarballFile(integrity)).catch((error) => {
+    return fs.readFile(this.tarballFile(integrity)).catch((error) => {
       if (isMissing(error)) return null;
       throw error;
     });
   }
 
   async loadAccounts(): Promise<AccountsRecord> {
-    const text = await fs.readFile(path.join(this.#dir, "accounts.json"), "utf8").catch((error) => {
+    const text = await fs.readFile(path.join(this.dir, "accounts.json"), "utf8").catch((error) => {
       if (isMissing(error)) return null;
       throw error;
     });
@@ -118,6 +118,6 @@ export class DiskStorage implements RegistryStorage {
   }
 
   async writeAccounts(accounts: AccountsRecord): Promise<void> {
-    await writeFileAtomic(path.join(this.#dir, "accounts.json"), JSON.stringify(accounts, null, 2) + "\n", { mode: 0o600 });
+    await writeFileAtomic(path.join(this.dir, "accounts.json"), JSON.stringify(accounts, null, 2) + "\n", { mode: 0o600 });
   }
 }

@@ -1,28 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { PluginCallError } from "./plugin-call-error.js";
-import { checkMemoryLimit, readMemoryLimits } from "./wasm-memory.js";
+import { ModuleCheckError } from "./module-check-error.js";
+import { checkMemoryLimit, readImportSignatures, readMemoryLimits } from "./wasm-sections.js";
+import { HEADER, limits, section, spinningModule, str, validWasm as validate } from "./wasm-module.fixture.js";
 
-// The project's lib has no DOM/WebAssembly typings; V8's validator is there at run time.
-const validate = (bytes: Uint8Array): boolean =>
-  (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes);
-
-const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const str = (s: string) => [...uleb(s.length), ...Buffer.from(s)];
-const limits = (min: number, max: number | null, shared = false) =>
-  max === null ? [shared ? 0x02 : 0x00, ...uleb(min)] : [shared ? 0x03 : 0x01, ...uleb(min), ...uleb(max)];
 /** A module that defines one memory. */
 const definesMemory = (min: number, max: number | null) => new Uint8Array([...HEADER, ...section(5, [1, ...limits(min, max)])]);
 /** A module that imports a function, a table, a global, and its memory, plus a custom section. */
@@ -44,8 +24,8 @@ function codeOf(fn: () => unknown): string {
   try {
     fn();
   } catch (error) {
-    expect(error).toBeInstanceOf(PluginCallError);
-    return (error as PluginCallError).code;
+    expect(error).toBeInstanceOf(ModuleCheckError);
+    return (error as ModuleCheckError).code;
   }
   return "ok";
 }
@@ -132,5 +112,22 @@ describe("checkMemoryLimit", () => {
   it("refuses a minimum above the maximum and truncated input", () => {
     expect(codeOf(() => checkMemoryLimit(definesMemory(9, 4), 16))).toBe("invalid_module");
     expect(codeOf(() => checkMemoryLimit(definesMemory(1, 16).slice(0, 12), 16))).toBe("invalid_module");
+  });
+});
+
+describe("readImportSignatures", () => {
+  it("gives each imported function its module, name and signature, in import order", () => {
+    const wasm = spinningModule({ spin: "none", exports: ["run"], imports: [{ module: "extism:host/env", name: "input_length" }, { module: "extism:host/user", name: "shimmy_now" }] });
+    expect(validate(wasm)).toBe(true);
+    expect(readImportSignatures(wasm)).toEqual([
+      { module: "extism:host/env", name: "input_length", params: ["i64"], results: ["i64"] },
+      { module: "extism:host/user", name: "shimmy_now", params: ["i64"], results: ["i64"] },
+    ]);
+  });
+
+  it("leaves out imports of other kinds, and refuses a function import of a type that does not exist", () => {
+    expect(readImportSignatures(importsMemory(1, 8))).toEqual([{ module: "env", name: "f", params: [], results: [] }]);
+    const dangling = new Uint8Array([...HEADER, ...section(1, [1, 0x60, 0, 0]), ...section(2, [1, ...str("env"), ...str("f"), 0x00, 5])]);
+    expect(codeOf(() => readImportSignatures(dangling))).toBe("invalid_module");
   });
 });
