@@ -64,9 +64,21 @@ describe("starting without models", () => {
 });
 
 describe("the shimmy command", () => {
-  it("runs as npx shimmy from the repository root", async () => {
-    const { stdout } = await run("npx", ["--no-install", "shimmy", "--version"], { cwd: ROOT });
-    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  it("runs as npx shimmy from the repository root, through the workspace's linked bin", async () => {
+    // A root package with a `shimmy` bin made npx copy the whole clone into its cache first (14-20 s);
+    // the bins now come from the workspace packages, which npx runs in place: nothing lands in its cache.
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-npx-cache-"));
+    try {
+      const env = { ...process.env, npm_config_cache: cache, npm_config_update_notifier: "false" };
+      const { stdout } = await run("npx", ["--no-install", "shimmy", "--version"], { cwd: ROOT, env });
+      const core = JSON.parse(fs.readFileSync(path.join(ROOT, "core", "package.json"), "utf8")) as { version: string };
+      expect(stdout.trim()).toBe(core.version);
+      const plugin = await run("npx", ["--no-install", "shimmy-plugin", "--help"], { cwd: ROOT, env });
+      expect(plugin.stdout).toMatch(/^Usage: shimmy-plugin/);
+      expect(fs.existsSync(path.join(cache, "_npx"))).toBe(false);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it("prints serve's help with every flag", async () => {

@@ -2,7 +2,8 @@
  * Discovery through the real server: a fake home with the real layouts of Hugging Face, Ollama and
  * LM Studio, plus a corrupt and a truncated file in ./models. What is found, under which ids,
  * invalid files listed with reasons and absent from /v1/models, requests served by discovered ids,
- * a file dropped into a watched folder picked up without a restart, and the server serving on.
+ * a file dropped into a watched folder picked up without a restart, ~/.shimmy/models created while
+ * the server runs and watched from then on, and the server serving on.
  */
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -13,6 +14,7 @@ import { NEVER_END } from "./helpers/sampling.js";
 import { startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 
 let tmp: string;
+let home: string;
 let cwd: string;
 let shimmy: ShimmyProcess;
 
@@ -25,7 +27,7 @@ interface AdminModel {
 beforeAll(async () => {
   const fixtures = inject("fixtureModels");
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), "shimmy-discovery-server-"));
-  const home = path.join(tmp, "home");
+  home = path.join(tmp, "home");
   cwd = path.join(tmp, "work");
   await fs.mkdir(path.join(cwd, "models"), { recursive: true });
   await fs.writeFile(path.join(cwd, "models", "corrupt.gguf"), Buffer.from("GGUF but not really, just bytes"));
@@ -80,6 +82,14 @@ describe("discovery in the server", () => {
     await expect.poll(async () => (await shimmy.client().models.list()).data.map((m) => m.id), { timeout: 10_000, interval: 200 }).not.toContain("newcomer");
     const answer = await shimmy.client().chat.completions.create({ model: "tinychat:1b", messages: [{ role: "user", content: "still?" }], max_tokens: 2, ...NEVER_END });
     expect(answer.choices[0]?.finish_reason).toBe("length");
+  });
+
+  it("lists a model copied into ~/.shimmy/models, a folder created after the start, without a rescan request", async () => {
+    const folder = path.join(home, ".shimmy", "models");
+    await expect(fs.stat(folder)).rejects.toMatchObject({ code: "ENOENT" });
+    await fs.mkdir(folder, { recursive: true });
+    await fs.copyFile(inject("fixtureModels").chat, path.join(folder, "late-arrival.gguf"));
+    await expect.poll(async () => (await shimmy.client().models.list()).data.map((m) => m.id), { timeout: 10_000, interval: 100 }).toContain("late-arrival");
   });
 
   it("rescans on POST /api/models/discover", async () => {

@@ -180,6 +180,25 @@ describe("discoverModels", () => {
     expect(problems).toEqual([]);
   });
 
+  it("ends in a folder that links to its parent and reports each dangling link once", async () => {
+    const loop = path.join(tmp, "loop");
+    const models = path.join(loop, "models");
+    await writeTinyModel(path.join(models, "real.gguf"));
+    await fs.symlink("..", path.join(models, "up"));
+    await fs.symlink(".", path.join(models, "here"));
+    await fs.symlink(path.join(loop, "nowhere.gguf"), path.join(models, "dangling.gguf"));
+    // The same folder reached a second time, through the loop, as a --models-dir.
+    const { models: found, problems } = await discoverModels({
+      env: {}, cwd: loop, modelFiles: [], modelsDirs: [path.join(models, "up", "models", "here")], discovery: true,
+    });
+    expect(found.map((m) => [m.id, path.relative(loop, m.path), m.invalidReason ?? null])).toEqual([
+      ["dangling", path.join("models", "up", "models", "here", "dangling.gguf"),
+        `${path.join(models, "up", "models", "here", "dangling.gguf")} does not exist (it is a link to ${path.join(loop, "nowhere.gguf")})`],
+      ["real", path.join("models", "up", "models", "here", "real.gguf"), null],
+    ]);
+    expect(problems).toEqual([]);
+  });
+
   it("puts --model files first and keeps valid aliases", async () => {
     const { models, aliases, problems } = await discoverModels({
       ...options,

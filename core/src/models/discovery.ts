@@ -51,7 +51,9 @@ export interface DiscoveryResult {
 
 /** Stats, resolves and reads the header of one file; never throws. */
 async function inspectPart(file: string, cache: HeaderCache): Promise<PartInfo> {
-  const realPath = await fs.realpath(file).catch(() => path.resolve(file));
+  // A dangling link is known by its own real place, so it is listed once however it is reached.
+  const realPath = await fs.realpath(file).catch(async () =>
+    path.join(await fs.realpath(path.dirname(file)).catch(() => path.resolve(path.dirname(file))), path.basename(file)));
   try {
     const stat = await fs.stat(realPath);
     if (!stat.isFile()) return { file, realPath, size: 0, mtimeMs: 0, header: null, error: `${file} is not a file` };

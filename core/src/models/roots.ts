@@ -58,7 +58,7 @@ function first(cwd: string, ...candidates: Array<string | null>): string | null 
  * The roots to scan, in order: `--model` files, then (unless `discovery` is false)
  * `SHIMMY_MODEL_PATHS`, `--models-dir`, `./models`, `$SHIMMY_HOME/models`, the Hugging Face cache,
  * Ollama, LM Studio and llama.cpp's cache. A folder named twice is kept at its first place.
- * Roots that do not exist are listed too (discovery finds nothing there; the watcher skips them).
+ * Roots that do not exist are listed too (discovery finds nothing there; the watcher waits for them).
  */
 export function modelRoots(options: RootOptions): ModelRoot[] {
   const env = options.env as DiscoveryEnv;

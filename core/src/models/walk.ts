@@ -53,14 +53,20 @@ export interface WalkOptions {
 /**
  * The accepted files under `root`, depth-first, each folder's files before its subfolders, names in
  * code-point order: a stable order, so ids and collision suffixes do not change between scans.
- * A missing root yields nothing.
+ * A folder reached again through a link (a link to a parent, two links to one folder) is entered
+ * only the first time, so its files, dangling links included, are yielded once. A missing root
+ * yields nothing.
  */
 export async function walkFiles(root: string, options: WalkOptions): Promise<string[]> {
   const out: string[] = [];
+  const entered = new Set<string>();
   const visit = async (dir: string, depth: number): Promise<void> => {
     if (out.length >= MAX_FILES_PER_ROOT) return;
     let listing: { files: string[]; dirs: string[] };
     try {
+      const real = await fs.realpath(dir);
+      if (entered.has(real)) return;
+      entered.add(real);
       listing = await readFolder(dir);
     } catch (err) {
       if (!isMissing(err)) options.onProblem?.(`cannot read ${dir}: ${(err as Error).message}`);

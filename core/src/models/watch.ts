@@ -7,9 +7,10 @@
  * walks and watches a whole tree. When an event arrives the folder list is taken again, so new
  * subfolders (a new Hugging Face repository, a new Ollama namespace) are watched too. Folders named
  * `blobs` are not watched: downloads write there first, and the snapshot link or manifest that
- * follows is what makes a model appear. Dot folders are skipped as in discovery. A root that does
- * not exist is skipped (watching the nearest parent would watch e.g. all of `~`); it is picked up by
- * the next call, e.g. after `POST /api/models/discover`.
+ * follows is what makes a model appear. Dot folders are skipped as in discovery, and a folder reached
+ * again through a link (a loop) is watched once. A root that does not exist yet (`~/.shimmy/models`
+ * before the first pull) is waited for from its nearest existing parent: that one folder alone, and
+ * only the entry on the way to the root counts, so the daily churn of `~` starts no rescan.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -27,12 +28,16 @@ export interface WatchOptions {
   onError?: (error: Error) => void;
 }
 
-/** Folders to watch under `root`, root first; none when it does not exist. */
+/** Folders to watch under `root`, root first, each real folder once; none when it does not exist. */
 async function foldersUnder(root: string): Promise<string[]> {
   const out: string[] = [];
+  const seen = new Set<string>();
   const visit = async (dir: string, depth: number) => {
     let dirs: string[];
     try {
+      const real = await fs.promises.realpath(dir);
+      if (seen.has(real)) return;
+      seen.add(real);
       ({ dirs } = await readFolder(dir));
     } catch {
       return;
@@ -43,6 +48,20 @@ async function foldersUnder(root: string): Promise<string[]> {
   };
   await visit(root, 0);
   return out;
+}
+
+/**
+ * The nearest existing folder above a missing `target`, and the name of its entry on the way there;
+ * `null` when that nearest existing thing is not a folder (nothing can appear below a file).
+ */
+async function nearestParent(target: string): Promise<{ dir: string; name: string } | null> {
+  let child = target;
+  // Bounded by the number of path segments: dirname of the file-system root is itself.
+  for (let dir = path.dirname(target); dir !== child; child = dir, dir = path.dirname(dir)) {
+    const stat = await fs.promises.stat(dir).catch(() => null);
+    if (stat) return stat.isDirectory() ? { dir, name: path.basename(child) } : null;
+  }
+  return null;
 }
 
 /** Stops every watcher when called; `ready` settles once the first watchers are in place. */
@@ -59,6 +78,8 @@ export function watchModelRoots(
 ): ModelRootsWatcher {
   const paths = [...new Set(roots.map((r) => (typeof r === "string" ? r : r.path)))];
   const watchers = new Map<string, fs.FSWatcher>();
+  /** Per watched path, the entry names that count (a parent waiting for a root), or `null`: all. */
+  const filters = new Map<string, Set<string> | null>();
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let reported = false;
@@ -71,7 +92,11 @@ export function watchModelRoots(
   const watch = (target: string) => {
     if (closed || watchers.has(target)) return;
     try {
-      const watcher = fs.watch(target, { persistent: false }, schedule);
+      const watcher = fs.watch(target, { persistent: false }, (_event, name) => {
+        const only = filters.get(target);
+        // A name-less event (some platforms) might be the one awaited: rescan.
+        if (!only || !name || only.has(name)) schedule();
+      });
       watcher.on("error", () => {
         // The folder went away (or its watch broke): drop it; the next sync adds it back if it returns.
         watcher.close();
@@ -84,13 +109,23 @@ export function watchModelRoots(
     }
   };
 
-  /** Watches what exists now and forgets what is gone. */
+  /** Watches what exists now, and the nearest parent of what does not, and forgets what is gone. */
   const sync = async () => {
-    const wanted = new Set<string>();
+    const wanted = new Map<string, Set<string> | null>();
+    const want = (target: string, name: string | null) => {
+      const have = wanted.get(target);
+      if (have === null) return;
+      if (name === null) wanted.set(target, null);
+      else wanted.set(target, new Set([...(have ?? []), name]));
+    };
     for (const root of paths) {
       const stat = await fs.promises.stat(root).catch(() => null);
-      if (stat?.isFile()) wanted.add(root);
-      else if (stat?.isDirectory()) for (const dir of await foldersUnder(root)) wanted.add(dir);
+      if (stat?.isFile()) want(root, null);
+      else if (stat?.isDirectory()) for (const dir of await foldersUnder(root)) want(dir, null);
+      else if (!stat) {
+        const parent = await nearestParent(root);
+        if (parent) want(parent.dir, parent.name);
+      }
     }
     if (closed) return;
     for (const [target, watcher] of watchers) {
@@ -99,7 +134,11 @@ export function watchModelRoots(
         watchers.delete(target);
       }
     }
-    for (const target of wanted) watch(target);
+    filters.clear();
+    for (const [target, only] of wanted) {
+      filters.set(target, only);
+      watch(target);
+    }
   };
 
   function schedule() {
