@@ -36,6 +36,35 @@ export interface PluginsState {
   store_id?: string;
 }
 
+/** The body of `GET /health`, as far as the CLI reads it. */
+export interface HealthState {
+  status: string;
+}
+
+/** One message of a chat, as `POST /v1/chat/completions` takes it. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** Options of {@link ApiClient.streamChat}. */
+export interface ChatStreamOptions {
+  /** Called with each piece of the answer as it arrives. */
+  onText(text: string): void;
+  /** Stops the answer: the request is cancelled and the call resolves with `stopped: true`. */
+  signal?: AbortSignal;
+  /** How long the stream may stay silent, in ms (a first answer may wait for a model to load). */
+  idleTimeoutMs?: number;
+}
+
+/** How a streamed chat answer ended. */
+export interface ChatStreamResult {
+  /** The server's `finish_reason` (`stop`, `length`…); null when stopped or when the server sent none. */
+  finishReason: string | null;
+  /** Whether `signal` stopped the answer before the server finished it. */
+  stopped: boolean;
+}
+
 /** The result of `POST /api/models/unload`. */
 export interface UnloadResult {
   model: string;
@@ -94,6 +123,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 // Discovery reads the header of every GGUF file in several folders; a large Hugging Face cache on
 // a slow disk can take well over the usual timeout.
 const DISCOVER_TIMEOUT_MS = 120_000;
+// A chat request may wait for its model to load (and for a free slot) before the first token.
+const CHAT_TIMEOUT_MS = 300_000;
 // Between progress events a load can be silent for long (mapping tens of GB, creating the
 // context), and a load that gives up early would leave the server loading anyway.
 const LOAD_IDLE_TIMEOUT_MS = 300_000;
@@ -124,6 +155,47 @@ export class ApiClient {
   /** `GET /api/plugins`, for the store generation the server has applied. */
   pluginsState(): Promise<PluginsState> {
     return this.json<PluginsState>("GET", "/api/plugins");
+  }
+
+  /** `GET /health`: answers as soon as a server listens, with no key needed. */
+  health(): Promise<HealthState> {
+    return this.json<HealthState>("GET", "/health");
+  }
+
+  /** `POST /v1/chat/completions` without streaming: the whole completion object. */
+  chat(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.json<Record<string, unknown>>("POST", "/v1/chat/completions", { ...body, stream: false }, Math.max(this.timeoutMs, CHAT_TIMEOUT_MS));
+  }
+
+  /**
+   * `POST /v1/chat/completions` with `stream: true`, handing each piece of the answer to
+   * `onText`. An error before the stream (an unknown model: 404) or inside it throws {@link ApiError}.
+   */
+  async streamChat(body: Record<string, unknown>, options: ChatStreamOptions): Promise<ChatStreamResult> {
+    const timer = new IdleTimer(options.idleTimeoutMs ?? Math.max(this.timeoutMs, CHAT_TIMEOUT_MS));
+    const signal = options.signal ? AbortSignal.any([timer.signal, options.signal]) : timer.signal;
+    let finishReason: string | null = null;
+    try {
+      const response = await this.send("POST", "/v1/chat/completions", { ...body, stream: true }, timer, "text/event-stream", signal);
+      for await (const data of readSseData(response.body!, () => timer.reset())) {
+        if (data === "[DONE]") break;
+        const chunk = parseJson(data) as { error?: unknown; choices?: { delta?: { content?: unknown }; finish_reason?: unknown }[] } | undefined;
+        if (chunk === undefined || typeof chunk !== "object" || chunk === null) {
+          throw new ApiError(`the server sent a chat chunk that is not JSON: ${snippet(data)}`, response.status, "invalid_response");
+        }
+        if (chunk.error !== undefined) throw errorFromBody(chunk, errorStatus(chunk));
+        const choice = chunk.choices?.[0];
+        if (typeof choice?.delta?.content === "string" && choice.delta.content !== "") options.onText(choice.delta.content);
+        if (typeof choice?.finish_reason === "string") finishReason = choice.finish_reason;
+      }
+      return { finishReason, stopped: false };
+    } catch (err) {
+      // Stopping is the caller's wish, not a failure: the server sees the closed connection and stops too.
+      if (options.signal?.aborted && !timer.timedOut) return { finishReason: null, stopped: true };
+      throw this.mapFailure(err, timer);
+    } finally {
+      timer.clear();
+    }
   }
 
   /** `POST /api/models/unload`. */
@@ -173,7 +245,7 @@ export class ApiClient {
   }
 
   /** Sends one request; resolves with a response whose status is a success, else throws {@link ApiError}. */
-  private async send(method: string, path: string, body: unknown, timer: IdleTimer, accept: string): Promise<Response> {
+  private async send(method: string, path: string, body: unknown, timer: IdleTimer, accept: string, signal: AbortSignal = timer.signal): Promise<Response> {
     const headers: Record<string, string> = { accept };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
@@ -181,7 +253,7 @@ export class ApiClient {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: timer.signal,
+      signal,
     });
     timer.reset();
     if (!response.ok) throw errorFromBody(parseJson(await response.text()), response.status, response.statusText);

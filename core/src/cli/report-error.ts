@@ -3,7 +3,8 @@
  * user can act on, never a stack; a stack only for a bug, and only when asked for with the debug
  * log level, since it helps whoever fixes Shimmy and nobody else.
  */
-import { ConfigError } from "../config/index.js";
+// The class alone: the config index pulls in ajv and every schema, which most commands never need.
+import { ConfigError } from "../config/config-error.js";
 import { StartupError } from "../startup-error.js";
 
 /** What to print on stderr, and the exit code. */

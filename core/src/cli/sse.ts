@@ -1,4 +1,4 @@
-/** The reading side of Server-Sent Events, for the model load progress stream. */
+/** The reading side of Server-Sent Events: the model load progress stream, and streamed chat answers. */
 
 /**
  * Reads a `text/event-stream` body and yields each event's `data` (lines joined with `\n`).
