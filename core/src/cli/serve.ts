@@ -10,7 +10,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.stdout.write(serveHelp());
     return;
   }
-  const logger = createLogger(loaded.config.logLevel);
+  const logger = createLogger(loaded.config.logLevel, loaded.config.logFormat);
   const server = await startServer({ config: loaded.config, logger, home: loaded.home, aliases: loaded.aliases, defaultPlugins: loaded.defaultPlugins });
   process.stdout.write(JSON.stringify({ event: "listening", url: server.url }) + "\n");
 

@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SERVER_URL, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv } from "./environment.js";
+import { colorFromEnv, DEFAULT_SERVER_URL, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv } from "./environment.js";
 
 describe("shimmyHome", () => {
   it("resolves SHIMMY_HOME against cwd and defaults it to ~/.shimmy", () => {
@@ -30,5 +30,19 @@ describe("serverTarget", () => {
     expect(serverTarget({ url: "http://a", apiKey: "k" }, { SHIMMY_URL: "http://b", SHIMMY_API_KEY: "e" })).toEqual({ url: "http://a", apiKey: "k" });
     expect(serverTarget({}, { SHIMMY_URL: "http://b", SHIMMY_API_KEY: "e" })).toEqual({ url: "http://b", apiKey: "e" });
     expect(serverTarget({ url: "" }, { SHIMMY_URL: "" })).toEqual({ url: DEFAULT_SERVER_URL, apiKey: null });
+  });
+});
+
+describe("colorFromEnv", () => {
+  it("colours a terminal only, unless NO_COLOR or TERM=dumb; FORCE_COLOR decides when set", () => {
+    expect(colorFromEnv({}, true)).toBe(true);
+    expect(colorFromEnv({}, false)).toBe(false);
+    expect(colorFromEnv({ NO_COLOR: "1" }, true)).toBe(false);
+    expect(colorFromEnv({ NO_COLOR: "" }, true)).toBe(true);
+    expect(colorFromEnv({ TERM: "dumb" }, true)).toBe(false);
+    expect(colorFromEnv({ FORCE_COLOR: "1" }, false)).toBe(true);
+    expect(colorFromEnv({ FORCE_COLOR: "", NO_COLOR: "1" }, false)).toBe(true);
+    expect(colorFromEnv({ FORCE_COLOR: "0" }, true)).toBe(false);
+    expect(colorFromEnv({ FORCE_COLOR: "false" }, true)).toBe(false);
   });
 });

@@ -32,7 +32,7 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   },
   {
     name: "SHIMMY_URL", defaultText: DEFAULT_SERVER_URL,
-    description: "The server that shimmy models talks to, unless --url names one. SHIMMY_API_KEY is the key it sends, unless --api-key gives one.",
+    description: "The server that shimmy models and shimmy run talk to, unless --url names one (shimmy run starts one in its own process when none answers there). SHIMMY_API_KEY is the key it sends, unless --api-key gives one.",
   },
   {
     name: "SHIMMY_REGISTRY", defaultText: "registries.default in config.json, else http://127.0.0.1:4873",
@@ -40,15 +40,23 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   },
   {
     name: "HF_HOME", defaultText: "~/.cache/huggingface",
-    description: "The Hugging Face folder: shimmy pull writes models into its hub/ cache (HF_HUB_CACHE, if set, names that cache itself), where discovery and other tools find them.",
+    description: "The Hugging Face folder: shimmy pull and the server's POST /api/models/pull write models into its hub/ cache (HF_HUB_CACHE, if set, names that cache itself), where discovery and other tools find them.",
   },
   {
     name: "HF_TOKEN", defaultText: "none",
-    description: "A Hugging Face access token, sent by shimmy pull as \"Authorization: Bearer TOKEN\" to the hub only; needed for gated models once their licence is accepted on the model page.",
+    description: "A Hugging Face access token, sent by shimmy pull and POST /api/models/pull as \"Authorization: Bearer TOKEN\" to the hub only; needed for gated models once their licence is accepted on the model page.",
   },
   {
     name: "HF_ENDPOINT", defaultText: HF_DEFAULT_ENDPOINT,
-    description: "The Hugging Face hub, or a mirror of it, that shimmy pull asks for models.",
+    description: "The Hugging Face hub, or a mirror of it, that shimmy pull and POST /api/models/pull ask for models.",
+  },
+  {
+    name: "NO_COLOR", defaultText: "unset",
+    description: "Any value turns off the colours of shimmy serve's text log (--log-format text), as https://no-color.org asks.",
+  },
+  {
+    name: "FORCE_COLOR", defaultText: "unset",
+    description: "Colours the text log even when stderr is not a terminal (0 or false turns colours off); wins over NO_COLOR, as in Node.",
   },
 ];
 
@@ -56,6 +64,17 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
 export type ShimmyEnv = Readonly<Record<string, string | undefined>>;
 
 const given = (value: string | undefined): value is string => typeof value === "string" && value.trim() !== "";
+
+/**
+ * Whether text written to a stream may carry ANSI colours: `FORCE_COLOR` decides when set (`0` and
+ * `false` mean no), else none when `NO_COLOR` is set or `TERM` is `dumb`, else only on a terminal.
+ * Node reads these variables the same way for its own colours.
+ */
+export function colorFromEnv(env: ShimmyEnv, isTTY: boolean): boolean {
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== "0" && env.FORCE_COLOR.toLowerCase() !== "false";
+  if (given(env.NO_COLOR) || env.TERM === "dumb") return false;
+  return isTTY;
+}
 
 /** The user's home folder as `env` names it (`HOME`, else `USERPROFILE`); null when it names none. */
 export function homeFromEnv(env: ShimmyEnv): string | null {

@@ -10,6 +10,17 @@ function defaultText(spec: OptionSpec): string {
   return Array.isArray(value) ? value.join(", ") : String(value);
 }
 
+/** `["-m", "--model FILE"]`: the short flag first, as llama.cpp's server lists them. */
+function flagForms(spec: OptionSpec): string[] {
+  const long = `--${spec.flag}${spec.valueName ? ` ${spec.valueName}` : ""}`;
+  return spec.short ? [`-${spec.short}`, long] : [long];
+}
+
+/** `One of: a, b. ` for a setting with a fixed set of values, each passed through `quote`. */
+function choicesText(spec: OptionSpec, quote = (value: string) => value): string {
+  return spec.choices ? `One of: ${spec.choices.map(quote).join(", ")}. ` : "";
+}
+
 /** The text `shimmy serve --help` prints. */
 export function serveHelp(): string {
   const lines = [
@@ -22,8 +33,8 @@ export function serveHelp(): string {
     "Options:",
   ];
   for (const spec of SERVE_OPTIONS) {
-    lines.push(`  --${spec.flag} ${spec.valueName}`.padEnd(26) + `${spec.description}`);
-    lines.push(" ".repeat(26) + `Default: ${defaultText(spec)}. Variable: ${spec.env}.`);
+    lines.push(`  ${flagForms(spec).join(", ")}`.padEnd(26) + `${spec.description}`);
+    lines.push(" ".repeat(26) + `${choicesText(spec)}Default: ${defaultText(spec)}. Variable: ${spec.env}.`);
   }
   lines.push("  -h, --help".padEnd(26) + "Print this help.");
   lines.push("", "Environment:");
@@ -44,10 +55,11 @@ function fileOnlyKeys(): [string, string][] {
 
 /** The Markdown of `docs/reference/config.md`. */
 export function configReferenceMarkdown(): string {
-  const rows = SERVE_OPTIONS.map(
-    (spec) =>
-      `| \`--${spec.flag} ${spec.valueName}\` | \`${spec.env}\` | \`${spec.key}\` | ${defaultText(spec)} | ${spec.description} |`,
-  );
+  const code = (text: string) => `\`${text}\``;
+  const rows = SERVE_OPTIONS.map((spec) => {
+    const meaning = `${spec.description} ${choicesText(spec, code)}`.trimEnd();
+    return `| ${flagForms(spec).map(code).join(", ")} | ${code(spec.env)} | ${code(spec.key)} | ${defaultText(spec)} | ${meaning} |`;
+  });
   return [
     "# Configuration reference",
     "",

@@ -2,7 +2,7 @@
 export { ConfigError } from "./config-error.js";
 export { configFileSchema, readConfigFile, readSecretsFile, secretsFileSchema } from "./config-file.js";
 export {
-  DEFAULT_SERVER_URL, ENVIRONMENT_VARIABLES, HF_DEFAULT_ENDPOINT, homeFromEnv, hubCache, hubCacheFromEnv, hubSettingsFromEnv, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv, testPauseStep,
+  DEFAULT_SERVER_URL, ENVIRONMENT_VARIABLES, HF_DEFAULT_ENDPOINT, colorFromEnv, homeFromEnv, hubCache, hubCacheFromEnv, hubSettingsFromEnv, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv, testPauseStep,
   type EnvironmentVariable, type HubSettings, type ServerTarget, type ShimmyEnv,
 } from "./environment.js";
 export { configReferenceMarkdown, serveHelp } from "./help.js";
@@ -13,6 +13,6 @@ export {
 } from "./registries.js";
 export { loadServeConfig, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";
 export {
-  DEFAULT_CONTEXT_SIZE, GPU_SETTINGS, LOG_LEVELS, SERVE_OPTIONS, defaultServeConfig, defaultThreads,
-  type GpuSetting, type LogLevel, type OptionSpec, type ServeConfig,
+  DEFAULT_CONTEXT_SIZE, GPU_SETTINGS, LOG_FORMATS, LOG_LEVELS, SERVE_OPTIONS, defaultServeConfig, defaultThreads,
+  type GpuSetting, type LogFormat, type LogLevel, type OptionSpec, type ServeConfig,
 } from "./options.js";

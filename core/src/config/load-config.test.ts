@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "./config-error.js";
 import { serveHelp } from "./help.js";
 import { loadServeConfig } from "./load-config.js";
-import { defaultThreads } from "./options.js";
+import { SERVE_OPTIONS, defaultThreads } from "./options.js";
 
 let home: string;
 beforeEach(() => {
@@ -87,6 +87,26 @@ describe("loadServeConfig", () => {
     expect(() => load([])).toThrow(/not valid JSON/);
   });
 
+  it("takes llama.cpp's short flags: -m, -c, -np, -t, -p", () => {
+    const config = load(["-m", "a.gguf", "-c", "8192", "-np", "4", "-t", "3", "-p", "8081", "-m", "b.gguf"]);
+    expect(config).toMatchObject({ model: ["a.gguf", "b.gguf"], ctxSize: 8192, parallel: 4, threads: 3, port: 8081 });
+    expect(load(["-np", "2"]).parallel).toBe(2);
+    // Short and long flags mix, and a short flag wins over the variable as its long flag does.
+    expect(load(["-p", "0", "--host", "127.0.0.1"], { SHIMMY_PORT: "2222" }).port).toBe(0);
+  });
+
+  it("names the short flag whose value is missing, and the setting of a bad value", () => {
+    for (const flag of ["-m", "-c", "-np", "-t", "-p"]) {
+      expect(() => load([flag])).toThrow(ConfigError);
+      expect(() => load([flag])).toThrow(new RegExp(`^${flag} \\(--[a-z-]+\\) needs a value: ${flag} [A-Z]+; see shimmy serve --help$`));
+    }
+    expect(() => load(["-np", "-m", "a.gguf"])).toThrow("-np (--parallel) needs a value: -np N; see shimmy serve --help");
+    expect(() => load(["-c", "-1"])).toThrow("--ctx-size must be a whole number, got \"-1\"");
+    expect(() => load(["-np", "0"])).toThrow("--parallel must be at least 1, got 0");
+    // parseArgs reads only one-letter short flags; -n alone is no flag of Shimmy's.
+    expect(() => load(["-n", "4"])).toThrow(/Unknown option '-n'/);
+  });
+
   it("asks for help with --help", () => {
     expect(loadServeConfig({ argv: ["--help"], env: { SHIMMY_HOME: home } })).toEqual({ help: true });
   });
@@ -109,6 +129,26 @@ describe("serveHelp", () => {
       expect(help).toContain(flag);
     }
     expect(help).toMatch(/llama-server's -c, which is the total over all slots/);
+  });
+
+  it("shows each short flag beside its long one, and the allowed values of every setting that has a fixed set", () => {
+    const lines = serveHelp().split("\n");
+    const entry = (flag: string) => {
+      const at = lines.findIndex((line) => line.trimStart().startsWith(flag));
+      expect(at, flag).toBeGreaterThanOrEqual(0);
+      return `${lines[at]}\n${lines[at + 1]}`;
+    };
+    for (const flag of ["-m, --model FILE", "-c, --ctx-size N", "-np, --parallel N", "-t, --threads N", "-p, --port PORT"]) entry(flag);
+    expect(entry("--gpu BACKEND")).toContain("One of: auto, cuda, vulkan, metal, off. Default: auto.");
+    expect(entry("--log-level LEVEL")).toContain("One of: trace, debug, info, warn, error, fatal, silent. Default: info.");
+    expect(entry("--db-synchronous MODE")).toContain("One of: normal, full. Default: normal.");
+    for (const spec of SERVE_OPTIONS.filter((s) => s.choices)) expect(entry(`--${spec.flag} `)).toContain(`One of: ${spec.choices!.join(", ")}.`);
+  });
+
+  it("gives each short flag to one setting, and none the -h of --help", () => {
+    const shorts = SERVE_OPTIONS.flatMap((spec) => (spec.short ? [spec.short] : []));
+    expect(new Set(shorts).size).toBe(shorts.length);
+    expect(shorts).not.toContain("h");
   });
 
   it("lists the variables without a flag, SHIMMY_MODEL_PATHS among them", () => {

@@ -10,6 +10,7 @@ import { readConfigFile, readSecretsFile } from "./config-file.js";
 import { defaultPluginsOf, type DefaultPlugins } from "./default-plugins.js";
 import { shimmyHome } from "./environment.js";
 import { SERVE_OPTIONS, defaultServeConfig, type OptionSpec, type ServeConfig } from "./options.js";
+import { expandShortFlags } from "./short-flags.js";
 
 /** Where settings come from; tests pass their own. */
 export interface LoadConfigOptions {
@@ -67,7 +68,7 @@ export function loadServeConfig({ argv, env = process.env }: LoadConfigOptions):
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: expandShortFlags(argv, SERVE_OPTIONS),
       strict: true,
       allowPositionals: false,
       options: {
@@ -81,6 +82,7 @@ export function loadServeConfig({ argv, env = process.env }: LoadConfigOptions):
       },
     });
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`${(err as Error).message}; see shimmy serve --help`);
   }
   if (parsed.values.help) return { help: true };

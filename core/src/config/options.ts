@@ -19,6 +19,11 @@ export interface OptionSpec {
   key: keyof ServeConfig;
   /** The long flag, without dashes. */
   flag: string;
+  /**
+   * The short flag, without its dash, as llama.cpp's server spells it (`np` for `-np`): one word
+   * that must stand alone, its value in the next word.
+   */
+  short?: string;
   /** The environment variable. */
   env: string;
   type: OptionType;
@@ -52,6 +57,8 @@ export interface ServeConfig {
   queueSize: number;
   maxBody: number;
   logLevel: LogLevel;
+  /** How stderr is written: lines for a person, JSON lines for programs, or chosen by whether stderr is a terminal. */
+  logFormat: LogFormat;
   gpu: GpuSetting;
   /** Host names accepted besides the loopback ones, while bound to loopback. */
   allowedHosts: string[];
@@ -84,6 +91,11 @@ export type DbSynchronous = (typeof DB_SYNCHRONOUS)[number];
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** How the log is written: `text` for a person, `json` lines for programs, `auto` text on a terminal. */
+export const LOG_FORMATS = ["auto", "text", "json"] as const;
+/** One of {@link LOG_FORMATS}. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Which llama.cpp backend to use: the best one found, a named one, or the CPU alone. */
 export const GPU_SETTINGS = ["auto", "cuda", "vulkan", "metal", "off"] as const;
@@ -134,6 +146,7 @@ export function defaultServeConfig(): ServeConfig {
     queueSize: 64,
     maxBody: 16 * 1024 * 1024,
     logLevel: "info",
+    logFormat: "auto",
     gpu: "auto",
     allowedHosts: [],
     corsOrigins: [],
@@ -155,11 +168,11 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     description: "Address to listen on. Keep the loopback default unless you put an API key in front.",
   },
   {
-    key: "port", flag: "port", env: "SHIMMY_PORT", type: "integer", valueName: "PORT", minimum: 0, maximum: 65535,
+    key: "port", flag: "port", short: "p", env: "SHIMMY_PORT", type: "integer", valueName: "PORT", minimum: 0, maximum: 65535,
     description: "Port to listen on; 0 picks a free one (read it from the `listening` line on stdout).",
   },
   {
-    key: "model", flag: "model", env: "SHIMMY_MODEL", type: "string[]", valueName: "FILE",
+    key: "model", flag: "model", short: "m", env: "SHIMMY_MODEL", type: "string[]", valueName: "FILE",
     defaultText: "the .gguf files in ./models",
     description: "A GGUF file to serve; repeat the flag for several. The variable takes a list separated by the platform's path separator.",
   },
@@ -187,16 +200,16 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     description: "How long a model stays loaded after its last request, as Ollama: 5m, 1h, 30s; 0 unloads at once, -1 keeps it. A request's own keep_alive field wins.",
   },
   {
-    key: "threads", flag: "threads", env: "SHIMMY_THREADS", type: "integer", valueName: "N", minimum: 1,
+    key: "threads", flag: "threads", short: "t", env: "SHIMMY_THREADS", type: "integer", valueName: "N", minimum: 1,
     defaultText: "physical cores less one, at least 1",
     description: "CPU threads for llama.cpp. The default leaves one core to Node's JavaScript thread; more threads than free cores makes generation far slower.",
   },
   {
-    key: "parallel", flag: "parallel", env: "SHIMMY_PARALLEL", type: "integer", valueName: "N", minimum: 1,
+    key: "parallel", flag: "parallel", short: "np", env: "SHIMMY_PARALLEL", type: "integer", valueName: "N", minimum: 1,
     description: "Slots per model: how many requests generate at once, batched together.",
   },
   {
-    key: "ctxSize", flag: "ctx-size", env: "SHIMMY_CTX_SIZE", type: "integer", valueName: "N", minimum: 0,
+    key: "ctxSize", flag: "ctx-size", short: "c", env: "SHIMMY_CTX_SIZE", type: "integer", valueName: "N", minimum: 0,
     defaultText: `${DEFAULT_CONTEXT_SIZE}, or the model's trained context if smaller`,
     description: "Tokens of context per slot (prompt plus answer). Unlike llama-server's -c, which is the total over all slots, this is per slot: memory grows with ctx-size x parallel.",
   },
@@ -211,6 +224,10 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   {
     key: "logLevel", flag: "log-level", env: "SHIMMY_LOG_LEVEL", type: "string", valueName: "LEVEL", choices: LOG_LEVELS,
     description: "Least severe log level written to stderr.",
+  },
+  {
+    key: "logFormat", flag: "log-format", env: "SHIMMY_LOG_FORMAT", type: "string", valueName: "FORMAT", choices: LOG_FORMATS,
+    description: "How stderr is written: text is a start-up banner and one short line per request, for a person; json is one JSON object per line, for programs; auto is text when stderr is a terminal, json otherwise. Colours only on a terminal, unless NO_COLOR or FORCE_COLOR says otherwise.",
   },
   {
     key: "gpu", flag: "gpu", env: "SHIMMY_GPU", type: "string", valueName: "BACKEND", choices: GPU_SETTINGS,

@@ -46,11 +46,16 @@ export interface LlamaEngineOptions {
   logger: Logger;
 }
 
+/**
+ * Where llama.cpp's own messages go in our log. Its warnings are about its internals (a tokenizer
+ * quirk, an unused tensor), not something the user can act on, so they are debug lines like the rest;
+ * its errors stay errors.
+ */
 const LLAMA_LOG_LEVELS: Record<LlamaLogLevel, "error" | "warn" | "info" | "debug"> = {
   [LlamaLogLevel.disabled]: "debug",
   [LlamaLogLevel.fatal]: "error",
   [LlamaLogLevel.error]: "error",
-  [LlamaLogLevel.warn]: "warn",
+  [LlamaLogLevel.warn]: "debug",
   [LlamaLogLevel.info]: "debug",
   [LlamaLogLevel.log]: "debug",
   [LlamaLogLevel.debug]: "debug",
