@@ -2,7 +2,8 @@
  * The Responses API through the official `openai` client against the real server on the ChatML
  * fixture model: plain and streamed answers, a function tool round trip, structured output,
  * `store: false`, a chain continued with `previous_response_id` after the server was killed -9, and
- * the Conversations API through `client.conversations`.
+ * the Conversations API through `client.conversations`; a kill -9 mid-stream and after a completed
+ * turn, then the conversation continued; background responses; the 400s a client meets.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -116,6 +117,75 @@ describe("stored chains", () => {
     const items = await client.responses.inputItems.list(second.id);
     expect(items.data).toMatchObject([{ type: "message", role: "user", content: [{ type: "input_text", text: "What is my name?" }] }]);
     await expect(client.responses.create({ model: MODEL, input: "x", previous_response_id: "resp_missing" })).rejects.toMatchObject({ status: 404, param: "previous_response_id" });
+  });
+});
+
+describe("kill -9 mid-stream and after a completed turn", () => {
+  it("restarts with the conversation and chain intact, the cut turn absent, and no background response left running", async () => {
+    const conversation = await client.conversations.create({ items: [{ type: "message", role: "user", content: "My name is Ada" }] });
+    const done = await client.responses.create({ model: MODEL, input: "Remember it", conversation: conversation.id, max_output_tokens: 4 });
+    const background = await client.responses.create({ model: MODEL, input: "Tell a long story", background: true, max_output_tokens: 400 });
+    expect(background).toMatchObject({ status: "queued", background: true });
+    // A streamed turn in the same conversation, killed after its first event with text.
+    const stream = await client.responses.create({ model: MODEL, input: "Now write at length", conversation: conversation.id, stream: true, max_output_tokens: 400 });
+    let cutId: string | undefined;
+    for await (const event of stream) {
+      if (event.type === "response.created") cutId = event.response.id;
+      if (event.type === "response.output_text.delta" || event.type === "response.completed" || event.type === "response.incomplete") break;
+    }
+    shimmy.child.kill("SIGKILL");
+    await shimmy.stop();
+    shimmy = await start();
+    client = shimmy.client();
+
+    // The cut turn was never kept: neither as a response nor in the conversation.
+    expect(cutId).toMatch(/^resp_/);
+    await expect(client.responses.retrieve(cutId!)).rejects.toMatchObject({ status: 404 });
+    const before: OpenAI.Conversations.ConversationItem[] = [];
+    for await (const item of client.conversations.items.list(conversation.id, { order: "asc" })) before.push(item);
+    expect(before.map((item) => item.id)).toEqual([before[0]!.id, expect.any(String), done.output[0]!.id]);
+    // A background response is never left queued or in progress by a killed server.
+    const after = await client.responses.retrieve(background.id);
+    expect(["completed", "incomplete", "failed"]).toContain(after.status);
+    if (after.status === "failed") expect(after.error).toMatchObject({ code: "server_stopped", message: expect.stringMatching(/stopped before/) });
+    // Both continue: the conversation, and the chain through the completed turn's response.
+    const next = await client.responses.create({ model: MODEL, input: "What is my name?", conversation: conversation.id, max_output_tokens: 4 });
+    const alone = await client.responses.create({ model: MODEL, input: "What is my name?", store: false, max_output_tokens: 1 });
+    expect(next.usage!.input_tokens).toBeGreaterThan(alone.usage!.input_tokens + 8);
+    const items: OpenAI.Conversations.ConversationItem[] = [];
+    for await (const item of client.conversations.items.list(conversation.id, { order: "asc" })) items.push(item);
+    expect(items).toHaveLength(5);
+    expect(items[4]!.id).toBe(next.output[0]!.id);
+  });
+});
+
+describe("background and refusals", () => {
+  it("runs a background response to the end, read back with retrieve; cancelling it then is a 400", async () => {
+    const created = await client.responses.create({ model: MODEL, input: "Hi", background: true, max_output_tokens: 8 });
+    expect(created).toMatchObject({ status: "queued", background: true, output: [] });
+    let response = created;
+    for (let i = 0; i < 300 && (response.status === "queued" || response.status === "in_progress"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      response = await client.responses.retrieve(created.id);
+    }
+    expect(["completed", "incomplete"]).toContain(response.status);
+    expect(response.output[0]).toMatchObject({ type: "message", role: "assistant" });
+    await expect(client.responses.cancel(created.id)).rejects.toMatchObject({ status: 400, code: "response_not_cancellable" });
+    const foreground = await client.responses.create({ model: MODEL, input: "Hi", max_output_tokens: 1 });
+    await expect(client.responses.cancel(foreground.id)).rejects.toMatchObject({ status: 400, code: "response_not_cancellable" });
+    await expect(client.responses.create({ model: MODEL, input: "Hi", background: true, store: false })).rejects.toMatchObject({ status: 400, param: "background" });
+  });
+
+  it("answers oversized metadata, unknown item types, both ids and bad ids with clear 4xx", async () => {
+    const seventeen = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"]));
+    await expect(client.responses.create({ model: MODEL, input: "Hi", metadata: seventeen })).rejects.toMatchObject({ status: 400, code: "invalid_parameter", param: "metadata" });
+    await expect(client.responses.create({ model: MODEL, input: "Hi", metadata: { k: "v".repeat(513) } })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/metadata/) });
+    await expect(client.conversations.create({ metadata: { ["k".repeat(65)]: "v" } })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/metadata/) });
+    const reasoning = [{ type: "reasoning", id: "rs_1", summary: [] }] as unknown as OpenAI.Responses.ResponseInput;
+    await expect(client.responses.create({ model: MODEL, input: reasoning })).rejects.toMatchObject({ status: 400, param: "input.0.type", message: expect.stringMatching(/"reasoning"/) });
+    await expect(client.responses.create({ model: MODEL, input: "Hi", previous_response_id: "resp_x", conversation: "conv_x" })).rejects.toMatchObject({ status: 400, param: "conversation" });
+    await expect(client.responses.retrieve("resp_unknown")).rejects.toMatchObject({ status: 404, code: "response_not_found" });
+    await expect(client.responses.cancel("resp_unknown")).rejects.toMatchObject({ status: 404 });
   });
 });
 

@@ -170,7 +170,13 @@ export class LoadedModel {
    */
   async chat(request: ChatRequest): Promise<GenerationResult> {
     const prepared = await this.prepareChat(request);
-    return this.withSlot(request, prepared.promptTokens, (sequence) => this.generateChat(sequence, prepared, request));
+    return this.withSlot(request, prepared.promptTokens, async (sequence) => {
+      // Measured before generating, as a session's round does: what the slot's cache already held.
+      const total = prepared.promptTokens.length;
+      const reused = Math.min(commonPrefixLength(sequence.contextTokens, prepared.promptTokens), total - 1);
+      const result = await this.generateChat(sequence, prepared, request);
+      return { ...result, promptTokensEvaluated: total - reused, promptTokensReused: reused };
+    });
   }
 
   /**

@@ -94,6 +94,13 @@ export interface GenerationResult {
   promptTokens: number;
   /** Tokens the model generated, stop sequences included. */
   completionTokens: number;
+  /**
+   * Of `promptTokens`, those evaluated by this generation; a chat generation reports it (the rest
+   * came from the slot's KV cache). Absent where the engine does not tell.
+   */
+  promptTokensEvaluated?: number;
+  /** Of `promptTokens`, those whose KV cache the slot kept from an earlier request, when reported. */
+  promptTokensReused?: number;
 }
 
 /**

@@ -21,6 +21,8 @@ export function jsonBody(maxBytes: number): Middleware<ShimmyState> {
       ctx.set("Connection", "close");
       throw tooLarge(maxBytes);
     }
+    // A POST with no body and no type (`POST /v1/responses/{id}/cancel`, as clients send it) has nothing to parse.
+    if (declared === 0 && !ctx.get("content-type") && !ctx.get("transfer-encoding")) return next();
     if (!ctx.is("application/json")) {
       throw new ShimmyError(
         "unsupported_media_type",

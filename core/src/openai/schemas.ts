@@ -157,8 +157,8 @@ const samplingProperties: Record<string, SchemaObject> = {
 /** The most rounds of server-side plugin calls one request may ask for. */
 export const MAX_TOOL_ROUNDS_LIMIT = 32;
 
-// Shimmy's own fields of the server-side tool loop (core/src/tools/).
-const toolLoopProperties: Record<string, SchemaObject> = {
+/** Shimmy's own fields of the server-side tool loop (core/src/tools/), on chat completions and responses. */
+export const toolLoopProperties: Record<string, SchemaObject> = {
   plugins: {
     // `pattern` applies to the string form only, `items` to the array form only.
     type: ["array", "string", "null"],

@@ -6,6 +6,7 @@
  * `[DONE]` ends the stream.
  */
 import type { GenerationResult, ToolCallDelta } from "../engine/types.js";
+import type { ToolTraceEntry } from "../tools/tool-trace.js";
 import { toErrorResponse } from "../errors.js";
 import { generationLog, lazyEventStream } from "../http/generation-answer.js";
 import type { ShimmyContext } from "../http/request-context.js";
@@ -18,8 +19,8 @@ export interface AnswerResponseOptions {
   stream: boolean;
   head: ResponseHead;
   ids: OutputIds;
-  /** Starts the generation, which streams through the two callbacks. */
-  generate(onText: (text: string) => void, onToolCall: (delta: ToolCallDelta) => void): Promise<GenerationResult>;
+  /** Starts the generation, which streams through the callbacks (`onTrace`: the server's plugin calls, per round). */
+  generate(onText: (text: string) => void, onToolCall: (delta: ToolCallDelta) => void, onTrace: (entries: ToolTraceEntry[]) => void): Promise<GenerationResult>;
   /** Throws when the finished answer is not what was asked for (structured output). */
   check(result: GenerationResult): void;
   /** Keeps the finished response (store, conversation) before the client hears it is done. */
@@ -30,26 +31,39 @@ export interface AnswerResponseOptions {
 export async function answerResponse(ctx: ShimmyContext, options: AnswerResponseOptions): Promise<void> {
   const { log } = ctx.state;
   const notes = generationLog(ctx, options.head.request.model, options.stream);
-  const complete = async (result: GenerationResult): Promise<ResponseObject> => {
+  const events = new ResponseEventStream(options.head, options.ids);
+  /** The final events' text, once the answer is checked and kept. */
+  const complete = async (result: GenerationResult): Promise<{ response: ResponseObject; tail: string }> => {
     notes.usage(result);
     options.check(result);
-    const response = responseObject(options.head, { status: finalStatus(result), result, ids: options.ids });
+    const tail = events.finish(result);
+    const response = responseObject(options.head, { status: finalStatus(result), result, output: events.output });
     await options.finished(response);
-    return response;
+    return { response, tail };
   };
 
   if (!options.stream) {
-    const generation = options.generate(notes.firstOutput, notes.firstOutput);
+    // Built by the same event stream (its text unread), so the output is the streamed one.
+    const generation = options.generate(
+      (text) => {
+        notes.firstOutput();
+        events.text(text);
+      },
+      (delta) => {
+        notes.firstOutput();
+        events.toolCall(delta);
+      },
+      (entries) => events.pluginCalls(entries),
+    );
     ctx.state.work = generation;
     const result = await generation.catch((err: unknown) => {
       notes.failed(err);
       throw err;
     });
-    ctx.body = await complete(result);
+    ctx.body = (await complete(result)).response;
     return;
   }
 
-  const events = new ResponseEventStream(options.head, options.ids);
   const { out, open: openStream, opened } = lazyEventStream(ctx, () => events.start());
   const generation = options.generate(
     (text) => {
@@ -61,6 +75,10 @@ export async function answerResponse(ctx: ShimmyContext, options: AnswerResponse
       openStream();
       notes.firstOutput();
       out.write(events.toolCall(delta));
+    },
+    (entries) => {
+      openStream();
+      out.write(events.pluginCalls(entries));
     },
   );
   ctx.state.work = generation;
@@ -74,13 +92,14 @@ export async function answerResponse(ctx: ShimmyContext, options: AnswerResponse
   };
   generation.then(
     async (result) => {
+      let tail: string;
       try {
-        await complete(result);
+        tail = (await complete(result)).tail;
       } catch (err) {
         fail(err);
         return;
       }
-      out.end(events.finish(result));
+      out.end(tail);
     },
     (err: unknown) => {
       notes.failed(err);

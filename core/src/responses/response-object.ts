@@ -2,7 +2,7 @@
 import type { GeneratedToolCall, GenerationResult } from "../engine/types.js";
 import { randomId } from "../ids.js";
 import { functionTools } from "./convert-request.js";
-import type { OutputFunctionCall, OutputMessage, OutputText, ResponseCreateRequest, ResponseObject, ResponseStatus } from "./types.js";
+import type { OutputFunctionCall, OutputFunctionCallOutput, OutputItem, OutputMessage, OutputText, ResponseCreateRequest, ResponseObject, ResponseStatus } from "./types.js";
 
 /** What a response carries besides its output: fixed when the request arrives. */
 export interface ResponseHead {
@@ -35,6 +35,11 @@ export function outputFunctionCall(id: string, call: Pick<GeneratedToolCall, "id
   return { id, type: "function_call", status, call_id: call.id, name: call.name, arguments: call.arguments };
 }
 
+/** A plugin call's result item, after the call's `function_call` item. */
+export function outputCallResult(id: string, callId: string, output: string): OutputFunctionCallOutput {
+  return { id, type: "function_call_output", status: "completed", call_id: callId, output };
+}
+
 /** Ids for the output items of one answer, chosen once so a stream's events and the final object agree. */
 export interface OutputIds {
   message: string;
@@ -52,20 +57,13 @@ export function callItemId(ids: OutputIds, index: number): string {
   return (ids.calls[index] ??= randomId("fc_"));
 }
 
-/** The output items of a finished answer: its text as a message (when it has text), then its calls. */
-export function outputItems(result: GenerationResult, ids: OutputIds): (OutputMessage | OutputFunctionCall)[] {
-  const status = result.finishReason === "length" ? "incomplete" : "completed";
-  const items: (OutputMessage | OutputFunctionCall)[] = [];
-  const calls = result.toolCalls ?? [];
-  if (result.text !== "" || calls.length === 0) items.push(outputMessage(ids.message, result.text, status));
-  calls.forEach((call, index) => items.push(outputFunctionCall(callItemId(ids, index), call, status)));
-  return items;
-}
-
-/** The response object, in any state: `result` absent while in progress or when it failed. */
+/**
+ * The response object, in any state: `result` (the usage) absent while in progress or when it
+ * failed; `output` the items so far (see `ResponseEventStream.output`).
+ */
 export function responseObject(
   head: ResponseHead,
-  state: { status: ResponseStatus; result?: GenerationResult; ids?: OutputIds; error?: { code: string; message: string } },
+  state: { status: ResponseStatus; result?: GenerationResult; output?: OutputItem[]; error?: { code: string; message: string } },
 ): ResponseObject {
   const { request } = head;
   const { result } = state;
@@ -74,13 +72,13 @@ export function responseObject(
     object: "response",
     created_at: head.createdAt,
     status: state.status,
-    background: false,
+    background: request.background === true,
     error: state.error ?? null,
     incomplete_details: state.status === "incomplete" ? { reason: "max_output_tokens" } : null,
     instructions: request.instructions ?? null,
     max_output_tokens: request.max_output_tokens ?? null,
     model: request.model,
-    output: result && state.ids ? outputItems(result, state.ids) : [],
+    output: state.output ?? [],
     parallel_tool_calls: request.parallel_tool_calls ?? true,
     previous_response_id: request.previous_response_id ?? null,
     conversation: head.conversationId ? { id: head.conversationId } : null,
@@ -95,7 +93,7 @@ export function responseObject(
     usage: result
       ? {
           input_tokens: result.promptTokens,
-          input_tokens_details: { cached_tokens: 0 },
+          input_tokens_details: { cached_tokens: result.promptTokensReused ?? 0 },
           output_tokens: result.completionTokens,
           output_tokens_details: { reasoning_tokens: 0 },
           total_tokens: result.promptTokens + result.completionTokens,

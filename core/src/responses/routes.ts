@@ -4,20 +4,27 @@
  * item, and continued with `previous_response_id`.
  */
 import Router from "@koa/router";
-import type { Engine } from "../engine/types.js";
+import type { Engine, GenerationResult, ToolCallDelta } from "../engine/types.js";
 import { ShimmyError } from "../errors.js";
 import type { ShimmyContext, ShimmyState } from "../http/request-context.js";
+import type { Logger } from "../logger.js";
 import { unixSeconds } from "../openai/convert-response.js";
 import { parseStructured } from "../openai/structured.js";
 import { SqliteConversationStore, type ConversationStore } from "../state/conversations-repo.js";
 import { SqliteResponseStore, type ResponseStore, type StoredItem } from "../state/responses-repo.js";
 import { openStateDb, type StateDb } from "../state/state-db.js";
+import { planToolLoop } from "../tools/plan-tool-loop.js";
+import type { PluginToolSource } from "../tools/plugin-tool-source.js";
+import type { DefaultPlugins } from "../tools/select-plugin-tools.js";
+import { runToolLoop } from "../tools/tool-loop.js";
+import type { ToolTraceEntry } from "../tools/tool-trace.js";
 import { answerResponse } from "./answer-response.js";
+import { BackgroundRuns, INTERRUPTED } from "./background-runs.js";
 import { conversationsRouter } from "./conversation-routes.js";
 import { itemsToTurns, toChatFields, toInputItems, toResponsesParam, toSampling } from "./convert-request.js";
 import { parsePageQuery, toListBody } from "./list-query.js";
 import { newOutputIds, newResponseId, type ResponseHead } from "./response-object.js";
-import type { ResponseCreateRequest } from "./types.js";
+import type { ResponseCreateRequest, ResponseObject } from "./types.js";
 import { parseResponseRequest } from "./validate.js";
 
 /** Stored responses live this long, as OpenAI keeps them: 30 days. */
@@ -28,15 +35,23 @@ export interface ResponsesRouterOptions {
   engine: Engine;
   responses: ResponseStore;
   conversations: ConversationStore;
+  /** The runs of `background: true` responses. */
+  runs: BackgroundRuns;
+  /** The installed plugins whose tools a request may get (`plugins`, as on chat completions); none without it. */
+  plugins?: PluginToolSource;
+  /** `defaultPlugins` of config.json: the plugins a request that names none gets. @default none */
+  defaultPlugins?: DefaultPlugins;
   /** Seconds a stored response is kept; null keeps it for good. @default DEFAULT_RESPONSE_TTL_SECONDS */
   ttlSeconds?: number | null;
   /** The clock, in ms since the epoch (tests move it). @default Date.now */
   now?: () => number;
 }
 
+type Generate = (signal: AbortSignal, onText: (text: string) => void, onToolCall: (delta: ToolCallDelta) => void, onTrace: (entries: ToolTraceEntry[]) => void) => Promise<GenerationResult>;
+
 /** The Responses API under `/v1`. */
 export function responsesRouter(options: ResponsesRouterOptions): Router<ShimmyState> {
-  const { engine, responses, conversations } = options;
+  const { engine, responses, conversations, runs } = options;
   const now = () => unixSeconds(options.now?.() ?? Date.now());
   const ttl = options.ttlSeconds === undefined ? DEFAULT_RESPONSE_TTL_SECONDS : options.ttlSeconds;
   const router = new Router<ShimmyState>({ prefix: "/v1/responses" });
@@ -47,39 +62,64 @@ export function responsesRouter(options: ResponsesRouterOptions): Router<ShimmyS
     if (request.previous_response_id && conversationId) {
       throw new ShimmyError("invalid_parameter", "previous_response_id and conversation cannot both be given: a response continues one or the other", { param: "conversation" });
     }
-    const { checkResult, ...structured } = structuredOf(request);
+    const { check, generate } = plan(request, ctx.state.requestId);
     const input = toInputItems(request.input);
     const history = await historyOf(request, conversationId);
+    if (conversationId) checkNewConversationItems(input, history);
     const turns = [...(request.instructions ? [{ role: "system" as const, text: request.instructions }] : []), ...itemsToTurns([...history, ...input])];
     const head: ResponseHead = { id: newResponseId(), createdAt: now(), request, conversationId };
-    const sampling = toSampling(request);
+    /** Keeps the response as it stands: stored (unless `store: false`), and appended to its conversation once it ended well. */
+    const keep = async (response: ResponseObject) => {
+      const output = response.output as unknown as StoredItem[];
+      if (request.store !== false) {
+        await responses.save({
+          id: response.id, createdAt: response.created_at, expiresAt: ttl === null ? null : response.created_at + ttl, model: response.model, status: response.status,
+          previousResponseId: response.previous_response_id, conversationId, body: response, input, output,
+        });
+      }
+      if (conversationId && (response.status === "completed" || response.status === "incomplete")) {
+        await conversations.append(conversationId, [...input, ...output], response.created_at);
+      }
+    };
+    if (request.background === true) {
+      ctx.state.log.model = request.model;
+      ctx.body = await runs.start({ head, ids: newOutputIds(), check, keep, generate: (signal, onText, onToolCall, onTrace) => generate(turns, signal, onText, onToolCall, onTrace) });
+      return;
+    }
     const signal = ctx.state.abort.signal;
     await answerResponse(ctx as ShimmyContext, {
       stream: request.stream === true,
       head,
       ids: newOutputIds(),
-      check: checkResult,
-      generate: (onText, onToolCall) => engine.chat({ model: request.model, turns, ...structured, sampling, signal, onText, onToolCall }),
-      finished: async (response) => {
-        const output = response.output as unknown as StoredItem[];
-        if (request.store !== false) {
-          await responses.save({
-            id: response.id, createdAt: response.created_at, expiresAt: ttl === null ? null : response.created_at + ttl, model: response.model, status: response.status,
-            previousResponseId: response.previous_response_id, conversationId, body: response, input, output,
-          });
-        }
-        if (conversationId) await conversations.append(conversationId, [...input, ...output], response.created_at);
-      },
+      check,
+      generate: (onText, onToolCall, onTrace) => generate(turns, signal, onText, onToolCall, onTrace),
+      finished: keep,
     });
   });
 
   router.get("/:id", async (ctx) => {
-    ctx.body = (await responses.get(ctx.params.id!, now())) ?? notFound(ctx.params.id!, "response_id");
+    const id = ctx.params.id!;
+    ctx.body = runs.snapshot(id) ?? (await responses.get(id, now())) ?? notFound(id, "response_id");
   });
 
   router.delete("/:id", async (ctx) => {
+    // A background response still running stops first, so its end stores nothing.
+    await runs.cancel(ctx.params.id!, false);
     if (!(await responses.delete(ctx.params.id!))) notFound(ctx.params.id!, "response_id");
     ctx.body = { id: ctx.params.id, object: "response", deleted: true };
+  });
+
+  router.post("/:id/cancel", async (ctx) => {
+    const id = ctx.params.id!;
+    const cancelled = await runs.cancel(id);
+    if (cancelled) {
+      ctx.body = cancelled;
+      return;
+    }
+    const stored = ((await responses.get(id, now())) as ResponseObject | null) ?? notFound(id, "response_id");
+    if (!stored.background) throw new ShimmyError("response_not_cancellable", `Response ${id} was not created with background: true; only background responses can be cancelled.`, { param: "response_id" });
+    if (stored.status !== "cancelled") throw new ShimmyError("response_not_cancellable", `Cannot cancel a response that has already finished: ${id} is ${stored.status}.`, { param: "response_id" });
+    ctx.body = stored;
   });
 
   router.get("/:id/input_items", async (ctx) => {
@@ -92,6 +132,37 @@ export function responsesRouter(options: ResponsesRouterOptions): Router<ShimmyS
     }
     ctx.body = toListBody(page);
   });
+
+  /**
+   * How a request is generated: the chat core's checks of its tools and format, and a plain chat or,
+   * when it is offered plugin tools, the server's tool loop (as `/v1/chat/completions` runs it).
+   */
+  function plan(request: ResponseCreateRequest, requestId: string): { check: (result: GenerationResult) => void; generate: (turns: ReturnType<typeof itemsToTurns>, ...rest: Parameters<Generate>) => Promise<GenerationResult> } {
+    const chatFields = toChatFields(request);
+    const loop = planToolLoop(
+      { ...chatFields, plugins: request.plugins ?? null, max_tool_rounds: request.max_tool_rounds ?? null, plugin_tool_choice: request.plugin_tool_choice ?? null },
+      options.plugins,
+      options.defaultPlugins ?? {},
+    );
+    // A tool_choice about plugin tools is the loop's; the client's tools are checked without it.
+    const { checkResult, ...structured } = structuredOf(loop?.toolChoice ? { ...chatFields, tool_choice: undefined } : chatFields);
+    const sampling = toSampling(request);
+    return {
+      check: checkResult,
+      generate: (turns, signal, onText, onToolCall, onTrace) => {
+        if (!loop || !options.plugins) return engine.chat({ model: request.model, turns, ...structured, sampling, signal, onText, onToolCall });
+        const { tools: clientTools = [], toolChoice: clientChoice, ...rest } = structured;
+        const toolChoice = loop.toolChoice ?? clientChoice;
+        return runToolLoop({
+          ...rest,
+          engine, source: options.plugins, model: request.model, signal, requestId, turns, sampling, clientTools,
+          pluginTools: loop.pluginTools, maxRounds: loop.maxRounds, pluginToolChoice: loop.pluginToolChoice,
+          onText, onToolCall, onTrace,
+          ...(toolChoice ? { toolChoice } : {}),
+        });
+      },
+    };
+  }
 
   /** The stored items a request continues: its previous response's chain, or its conversation's items. */
   async function historyOf(request: ResponseCreateRequest, conversationId: string | null): Promise<StoredItem[]> {
@@ -116,30 +187,77 @@ function conversationOf(request: ResponseCreateRequest): string | null {
 }
 
 /** The chat core's checks of tools and format, with errors naming the Responses fields. */
-function structuredOf(request: ResponseCreateRequest): ReturnType<typeof parseStructured> {
+function structuredOf(chatFields: ReturnType<typeof toChatFields>): ReturnType<typeof parseStructured> {
   try {
-    return parseStructured(toChatFields(request));
+    return parseStructured(chatFields);
   } catch (err) {
     if (!(err instanceof ShimmyError)) throw err;
     throw new ShimmyError(err.code, toResponsesParam(err.message), { param: err.param === null ? null : toResponsesParam(err.param) });
   }
 }
 
+/**
+ * Item ids are how a conversation's items are read and deleted, so the input a response appends
+ * may not repeat one (elsewhere a replayed id is just kept, as clients replay their own).
+ */
+function checkNewConversationItems(input: readonly StoredItem[], history: readonly StoredItem[]): void {
+  const taken = new Set(history.map((item) => item.id));
+  input.forEach((item, i) => {
+    if (taken.has(item.id)) throw new ShimmyError("invalid_parameter", `input.${i}.id ${JSON.stringify(item.id)} is already an item of this conversation: leave the id out, or send only the new items`, { param: `input.${i}.id` });
+    taken.add(item.id);
+  });
+}
+
 function notFound(id: string, param: string): never {
   throw new ShimmyError("response_not_found", `Response with id '${id}' not found.`, { param });
 }
 
+/** Options of {@link responsesApi}. */
+export interface ResponsesApiOptions {
+  engine: Engine;
+  /** The state database. @default a private in-memory one (in-process tests of other routes), so `store` still works and is never ignored */
+  state?: StateDb;
+  /** How long a stored response is kept; null keeps it for good. @default DEFAULT_RESPONSE_TTL_SECONDS */
+  ttlSeconds?: number | null;
+  plugins?: PluginToolSource;
+  defaultPlugins?: DefaultPlugins;
+  /** Background responses running at once. @default DEFAULT_MAX_BACKGROUND_RUNS */
+  maxBackgroundRuns?: number;
+  /** Where a background response that could not be kept is reported. */
+  logger?: Logger;
+}
+
+/** The routers of the Responses and Conversations APIs, and how to stop their background runs. */
+export interface ResponsesApi {
+  routers: Router<ShimmyState>[];
+  /** Stops the background runs (each kept `failed`, if the database is still open); call before closing the database. */
+  dispose(): Promise<void>;
+}
+
 /**
  * The routers of the Responses and Conversations APIs ({@link responsesRouter},
- * {@link conversationsRouter}) over the state database's repositories; without one (in-process
- * tests of other routes) over a private in-memory database, so `store` still works and is never ignored.
- *
- * @param ttlSeconds how long a stored response is kept; null keeps it for good.
+ * {@link conversationsRouter}) over the state database's repositories. Background responses a
+ * previous process left running (it stopped or was killed) are marked `failed` first, with why.
  */
-export function responsesApi(engine: Engine, state: StateDb = openStateDb({ file: ":memory:" }), ttlSeconds?: number | null): Router<ShimmyState>[] {
+export function responsesApi(options: ResponsesApiOptions): ResponsesApi {
+  const state = options.state ?? openStateDb({ file: ":memory:" });
   const conversations = new SqliteConversationStore(state.db);
-  return [
-    responsesRouter({ engine, responses: new SqliteResponseStore(state.db), conversations, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) }),
-    conversationsRouter({ conversations }),
-  ];
+  const responses = new SqliteResponseStore(state.db);
+  const interrupted = responses.markUnfinished("failed", INTERRUPTED);
+  if (interrupted.length > 0) options.logger?.warn({ event: "responses_interrupted", ids: interrupted }, `${interrupted.length} background responses were left unfinished by the last run; marked failed`);
+  const runs = new BackgroundRuns({
+    ...(options.maxBackgroundRuns === undefined ? {} : { maxRuns: options.maxBackgroundRuns }),
+    onError: (err, responseId) => options.logger?.warn({ err, responseId }, "keeping a background response failed"),
+  });
+  const { ttlSeconds, plugins, defaultPlugins } = options;
+  return {
+    routers: [
+      responsesRouter({
+        engine: options.engine, responses, conversations, runs,
+        ...(ttlSeconds === undefined ? {} : { ttlSeconds }), ...(plugins ? { plugins } : {}), ...(defaultPlugins ? { defaultPlugins } : {}),
+      }),
+      conversationsRouter({ conversations }),
+    ],
+    dispose: () => runs.dispose(),
+  };
 }

@@ -69,6 +69,14 @@ export interface ResponseCreateRequest {
   store?: boolean | null;
   previous_response_id?: string | null;
   conversation?: string | { id: string } | null;
+  /** Run detached: answered at once as `queued`, read back with GET, stopped with `/cancel`. */
+  background?: boolean | null;
+  /** Shimmy's, as on chat completions: the installed plugins whose tools the server runs (`core/src/tools/`). */
+  plugins?: string[] | "all" | null;
+  /** Shimmy's: rounds of plugin calls the server runs at most. */
+  max_tool_rounds?: number | null;
+  /** Shimmy's: the tool choice of the rounds after the first. */
+  plugin_tool_choice?: "auto" | "required" | null;
 }
 
 /** An output text part. */
@@ -98,8 +106,18 @@ export interface OutputFunctionCall {
   arguments: string;
 }
 
+/** The result of a plugin tool the server ran (a server-side call), after its `function_call` item. */
+export interface OutputFunctionCallOutput {
+  id: string;
+  type: "function_call_output";
+  status: "completed";
+  call_id: string;
+  /** What the model was shown: the tool's result as JSON, or `Error: …`. */
+  output: string;
+}
+
 /** An item of `output`. */
-export type OutputItem = OutputMessage | OutputFunctionCall;
+export type OutputItem = OutputMessage | OutputFunctionCall | OutputFunctionCallOutput;
 
 /** The statuses a response has. */
 export type ResponseStatus = "completed" | "incomplete" | "failed" | "cancelled" | "in_progress" | "queued";

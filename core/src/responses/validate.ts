@@ -6,6 +6,7 @@ import type { SchemaObject } from "ajv";
 import { ShimmyError } from "../errors.js";
 import { MESSAGE_KEYWORD, checkBody, compileBodySchema } from "../http/validate-body.js";
 import { MAX_JSON_DEPTH, exceedsJsonDepth } from "../openai/json-depth.js";
+import { toolLoopProperties } from "../openai/schemas.js";
 import type { ResponseCreateRequest } from "./types.js";
 
 /** The item types `input` may hold. */
@@ -89,6 +90,8 @@ const requestSchema: SchemaObject = {
     store: { type: ["boolean", "null"] },
     previous_response_id: { type: ["string", "null"] },
     conversation: { anyOf: [{ type: "null" }, { type: "string" }, { type: "object", required: ["id"], properties: { id: { type: "string" } } }] },
+    background: { type: ["boolean", "null"] },
+    ...toolLoopProperties,
   },
 };
 
@@ -102,6 +105,11 @@ const validateItem = Object.fromEntries(Object.entries(itemShapes).map(([type, s
  */
 export function parseResponseRequest(body: unknown): ResponseCreateRequest {
   const request = checkBody<ResponseCreateRequest>(validateRequest, body);
+  if (request.background === true) {
+    // OpenAI's rule: a background response is read back later, so it must be stored.
+    if (request.store === false) throw new ShimmyError("invalid_parameter", "background requires store: a background response is read back with GET, so store: false cannot be used with it", { param: "background" });
+    if (request.stream === true) throw new ShimmyError("invalid_parameter", "background with stream is not supported by this server: create it without stream and read it with GET /v1/responses/{id}", { param: "stream" });
+  }
   if (Array.isArray(request.input)) checkInputItems(request.input as unknown as Record<string, unknown>[], "input");
   (request.tools ?? []).forEach((tool, i) => {
     if (exceedsJsonDepth(tool.parameters)) throw tooDeep(`tools.${i}.parameters`);
