@@ -2,7 +2,6 @@
  * `shimmy pull` as users run it: the compiled CLI in a child process, against a fake Hugging Face
  * hub on 127.0.0.1 (HF_ENDPOINT), with HOME, SHIMMY_HOME and HF_HOME in a temporary folder.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,13 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discoverModels } from "../core/src/models/discovery.js";
 import { writeTinyModel } from "../core/src/models/fake-homes.fixture.js";
 import { startFakeHub, type FakeHub } from "../core/src/models/pull/fake-hub.fixture.js";
-import { BIN } from "./helpers/shimmy-process.js";
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runShimmy } from "./helpers/shimmy-cli.js";
 
 let tmp: string;
 let hub: FakeHub;
@@ -38,15 +31,8 @@ afterAll(async () => {
 });
 
 /** Runs `shimmy ARGS…` with only PATH and the temporary homes in its environment. */
-function shimmy(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const homes = { HOME: tmp, SHIMMY_HOME: path.join(tmp, ".shimmy"), HF_HOME: path.join(tmp, "hf"), HF_ENDPOINT: hub.url };
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...homes, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== "number") return reject(error);
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
+const shimmy = (args: string[], env: Record<string, string> = {}) =>
+  runShimmy(args, { env: { HOME: tmp, SHIMMY_HOME: path.join(tmp, ".shimmy"), HF_HOME: path.join(tmp, "hf"), HF_ENDPOINT: hub.url, ...env } });
 
 describe("shimmy pull (compiled CLI)", () => {
   it("is listed in shimmy --help", async () => {

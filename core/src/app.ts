@@ -20,6 +20,9 @@ import type { Logger } from "./logger.js";
 import { healthRouter } from "./http/health.js";
 import { openAIRouter } from "./openai/routes.js";
 import { adminModelsRouter } from "./admin/models-routes.js";
+import { adminPullRouter, type PullSettings } from "./admin/pull-route.js";
+import { hubCache, hubSettingsFromEnv, shimmyHome } from "./config/environment.js";
+import { pulledRecordPath } from "./models/pull/pulled-record.js";
 import { adminPluginsRouter } from "./admin/plugins-routes.js";
 import type { InstalledPlugins } from "./plugins/installed-plugins.js";
 import { pluginIo } from "./plugins/io-watch.js";
@@ -51,6 +54,8 @@ export interface AppOptions {
   state?: StateDb;
   /** Seconds a stored response is kept; null keeps it for good. @default 30 days */
   responseTtlSeconds?: number | null;
+  /** Where `POST /api/models/pull` pulls to and from. @default from `process.env`, as `shimmy pull` reads it */
+  pull?: PullSettings;
 }
 
 /** The Koa application, and what its routes hold open beyond a request (MCP subscription streams). */
@@ -72,14 +77,24 @@ export function createApp(options: AppOptions): ShimmyApp {
   app.use(apiKeyCheck(options.apiKey ?? null));
   app.use(jsonBody(options.maxBodyBytes));
   const mcp = mcpRouter({ plugins: options.plugins, logger: options.logger });
+  const responses = responsesApi({
+    engine: options.engine, plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {}, logger: options.logger,
+    ...(options.state ? { state: options.state } : {}), ...(options.responseTtlSeconds === undefined ? {} : { ttlSeconds: options.responseTtlSeconds }),
+  });
   const routers = [
     healthRouter(options.engine, () => options.plugins.health(), [() => pluginIo.stuck()]),
     openAIRouter(options.engine, { plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {} }),
     adminModelsRouter(options),
+    adminPullRouter({ engine: options.engine, rediscover: options.rediscover, settings: options.pull ?? defaultPullSettings() }),
     adminPluginsRouter(options.plugins),
     mcp.router,
-    ...responsesApi(options.engine, options.state, options.responseTtlSeconds),
+    ...responses.routers,
   ];
   for (const router of routers) app.use(router.routes());
-  return Object.assign(app, { dispose: () => mcp.dispose() });
+  return Object.assign(app, { dispose: async () => void (await Promise.all([mcp.dispose(), responses.dispose()])) });
+}
+
+/** The pull settings of this process's environment, as `shimmy pull` reads them. */
+function defaultPullSettings(): PullSettings {
+  return { hubCache: hubCache(), ...hubSettingsFromEnv(process.env), recordFile: pulledRecordPath(shimmyHome()) };
 }

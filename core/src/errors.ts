@@ -85,6 +85,26 @@ export const ERROR_CATALOG = {
     type: "invalid_request_error",
     description: "No conversation has that id (or it has no item of that id); `param` says which field named it.",
   },
+  response_not_cancellable: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "`POST /v1/responses/{id}/cancel` named a response that was not created with `background: true`, or one that already finished.",
+  },
+  hub_repo_not_found: {
+    status: 404,
+    type: "not_found_error",
+    description: "`POST /api/models/pull` named a Hugging Face repository the hub does not have (or a private one, and the server has no `HF_TOKEN`).",
+  },
+  hub_file_not_found: {
+    status: 404,
+    type: "not_found_error",
+    description: "`POST /api/models/pull`: the repository has no GGUF model, or none of the asked quantization; the message lists those it has.",
+  },
+  hub_gated: {
+    status: 403,
+    type: "invalid_request_error",
+    description: "`POST /api/models/pull` named a gated model: accept its licence on the model page, then start the server with `HF_TOKEN` set to an access token of that account.",
+  },
   plugin_not_found: {
     status: 404,
     type: "not_found_error",
@@ -104,6 +124,11 @@ export const ERROR_CATALOG = {
     status: 409,
     type: "invalid_request_error",
     description: "The plugin is disabled, or it could not be loaded (for example its plugin.wasm changed after install, or it did not finish instantiating within the start deadline), or it was marked failed after its instances kept failing to start; the message says why and what to run.",
+  },
+  pull_in_progress: {
+    status: 409,
+    type: "invalid_request_error",
+    description: "Another pull (through the API or `shimmy pull`) is downloading the same file; wait for it to finish, or retry later.",
   },
   request_too_large: {
     status: 413,
@@ -148,6 +173,24 @@ export const ERROR_CATALOG = {
     status: 504,
     type: "server_error",
     description: "A plugin tool ran past its manifest's `timeoutMs` and was stopped.",
+    expose: true,
+  },
+  pull_failed: {
+    status: 502,
+    type: "server_error",
+    description: "A pull's download failed (the hub answered an error, the connection was cut, or the file's sha256 did not match); the message says which, and running the pull again resumes it.",
+    expose: true,
+  },
+  hub_timeout: {
+    status: 504,
+    type: "server_error",
+    description: "The Hugging Face hub did not answer a pull in time; running the pull again resumes it.",
+    expose: true,
+  },
+  disk_full: {
+    status: 507,
+    type: "server_error",
+    description: "The disk filled up during a pull; the partial file is kept, so free some space and pull again to resume.",
     expose: true,
   },
   internal_error: {

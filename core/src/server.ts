@@ -6,13 +6,16 @@ import { createApp } from "./app.js";
 import { bindListener } from "./http/listen.js";
 import { isLoopbackAddress } from "./http/loopback.js";
 import type { DefaultPlugins, ServeConfig } from "./config/index.js";
+import { hubCache, hubSettingsFromEnv } from "./config/environment.js";
 import { checkGpuSetting } from "./engine/gpu-check.js";
+import { pulledRecordPath } from "./models/pull/pulled-record.js";
 import { LlamaEngine } from "./engine/llama-engine.js";
 import type { Logger } from "./logger.js";
 import { parseKeepAlive, parseRetention } from "./config/duration.js";
 import { InstalledPlugins } from "./plugins/installed-plugins.js";
 import { RescanLoop } from "./rescan-loop.js";
 import { storeLayout } from "./plugins/store/layout.js";
+import { CORE_VERSION } from "./version.js";
 import { startResponseSweep } from "./state/response-sweep.js";
 import { SqliteResponseStore } from "./state/responses-repo.js";
 import { openStateDb, stateDbPath } from "./state/state-db.js";
@@ -85,12 +88,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     apiKey: config.apiKey,
     state,
     responseTtlSeconds: ttlMs === null ? null : Math.ceil(ttlMs / 1000),
+    // Into the hub cache discovery scans, from the environment it reads.
+    pull: { hubCache: hubCache(discovery.env, discovery.cwd), ...hubSettingsFromEnv(discovery.env), recordFile: pulledRecordPath(home) },
   });
   warnIfExposed(config, logger);
   listener.serve(app.callback());
   const url = formatUrl(listener.address);
   await plugins.start([{ host: config.host, port: listener.address.port }]);
-  logger.info({ event: "listening", url, models: found.models.filter((m) => !m.invalidReason).map((m) => m.id) }, `listening on ${url}`);
+  logger.info(listeningRecord(url, found.models, plugins), `listening on ${url}`);
   return running(url, listener.server, () => app.dispose(), async () => {
     // Not awaited: a rescan stuck on a hung network mount must not hold up the shutdown.
     void models.dispose();
@@ -98,6 +103,27 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     sweep.stop();
     state.dispose();
   });
+}
+
+/**
+ * The `listening` record: the URL, the servable models with how many came from each source, and the
+ * plugins; `--log-format text` writes it as the start-up banner.
+ */
+function listeningRecord(url: string, models: readonly DiscoveredModel[], plugins: InstalledPlugins): Record<string, unknown> {
+  const servable = models.filter((m) => !m.invalidReason);
+  const sources: Record<string, number> = {};
+  for (const model of servable) sources[model.source] = (sources[model.source] ?? 0) + 1;
+  return {
+    event: "listening",
+    url,
+    version: CORE_VERSION,
+    models: servable.map((m) => m.id),
+    // For the banner's `shimmy run MODEL`, which needs a model that chats.
+    chatModel: servable.find((m) => m.capabilities.includes("chat"))?.id,
+    sources,
+    unusable: models.length - servable.length,
+    plugins: plugins.list().map((p) => ({ name: p.name, version: p.version, status: p.status })),
+  };
 }
 
 /** What discovery is told, once: the same options serve the first scan and every rescan. */

@@ -6,8 +6,11 @@ const USAGE = `Usage: shimmy <command> [options]
 
 Commands:
   serve      Serve GGUF models over an OpenAI-compatible API (shimmy serve --help)
+  run        Chat with a model in the terminal, or answer one prompt (shimmy run --help)
   models     List, discover, load and unload the models of a running server (shimmy models --help)
   pull       Download a GGUF model from Hugging Face (shimmy pull --help)
+  show       Print a model's architecture, size, quantization and chat template (shimmy show --help)
+  rm         Delete a model that shimmy pull downloaded (shimmy rm --help)
   plugin     Install, configure, list and remove plugins (shimmy plugin --help)
   mcp        Serve the plugins' tools over MCP on stdio, for MCP clients (shimmy mcp --help)
   db         Back up the state database (shimmy db --help)
@@ -30,10 +33,16 @@ export async function main(argv: string[]): Promise<number> {
       case "serve":
         await (await import("./serve.js")).serveCommand(rest);
         return 0;
+      case "run":
+        return await (await import("./run.js")).runCommand(rest);
       case "models":
         return await (await import("./models.js")).modelsCommand(rest);
       case "pull":
         return await (await import("./pull.js")).pullCommand(rest);
+      case "show":
+        return await (await import("./show.js")).showCommand(rest);
+      case "rm":
+        return await (await import("./rm.js")).rmCommand(rest);
       case "plugin":
       case "plugins":
         return await (await import("./plugin.js")).pluginCommand(rest);

@@ -4,8 +4,9 @@
  * path, alone, to stdout (for scripts). Exit codes: 0 pulled, 1 the pull failed, 2 a usage mistake.
  */
 import { parseArgs } from "node:util";
-import { hubCache, hubSettingsFromEnv, type ShimmyEnv } from "../config/environment.js";
+import { hubCache, hubSettingsFromEnv, shimmyHome, type ShimmyEnv } from "../config/environment.js";
 import { PullError, pullModel, type PullEvent, type PullPlan } from "../models/pull/index.js";
+import { pulledRecordPath } from "../models/pull/pulled-record.js";
 import { formatBytes, formatDuration } from "./format.js";
 import { createProgress, type Progress, type ProgressStream } from "./progress.js";
 
@@ -87,6 +88,8 @@ export async function pullCommand(argv: string[], io: PullIO = processIO()): Pro
       hubCache: hubCache(io.env, io.cwd),
       endpoint,
       token,
+      // What this pull downloads, `shimmy rm` may delete.
+      recordFile: pulledRecordPath(shimmyHome(io.env, io.cwd)),
       onEvent: (event) => {
         if (quiet) return;
         if (event.type === "plan") {

@@ -7,11 +7,11 @@
  * Written on `node:http` rather than `fetch`: its streams are what keep a loopback download near
  * curl's speed, and its socket timeout is the idle limit a download of any length needs.
  */
-import { createHash, type Hash } from "node:crypto";
 import fs from "node:fs";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { pipeline } from "node:stream/promises";
+import { Sha256Worker } from "./hash-worker.js";
 import { hubFailure } from "./hub-api.js";
 import { PullError } from "./pull-error.js";
 
@@ -90,10 +90,13 @@ async function open(options: DownloadOptions, range: number): Promise<{ res: Inc
 }
 
 /** Hashes the first `bytes` bytes of `file` (what an interrupted pull left), bounded by `bytes`. */
-async function hashPrefix(file: string, bytes: number, hash: Hash): Promise<void> {
+async function hashPrefix(file: string, bytes: number, hash: Sha256Worker): Promise<void> {
   if (bytes === 0) return;
-  await pipeline(fs.createReadStream(file, { start: 0, end: bytes - 1 }), async function* (source) {
-    for await (const chunk of source) hash.update(chunk as Buffer);
+  await pipeline(fs.createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 }), async function* (source) {
+    for await (const chunk of source) {
+      hash.update(chunk as Buffer);
+      await hash.drained();
+    }
   });
 }
 
@@ -116,53 +119,73 @@ function transferFailure(err: unknown, options: DownloadOptions, written: number
   return new PullError("download_failed", `the download of ${options.repo} stopped after ${written} of ${options.size} bytes (${(err as Error).message}); run the pull again to resume`, { cause: err });
 }
 
-// Bytes are written to the file in blocks of about this size: few writes, bounded memory.
-const WRITE_BLOCK_BYTES = 1 << 20;
+// While one write is on its way to the disk, what arrives meanwhile is kept for the next one; past
+// this many bytes waiting, reading pauses until the write is done (memory stays bounded).
+const MAX_PENDING_BYTES = 16 << 20;
 
 /**
  * Appends the body of `res` to the partial file (which holds `have` bytes), hashing it as it goes,
- * until the file holds all `options.size` bytes. Every byte received is on disk before an error is
- * reported, so a cut connection loses no progress: a write stream in a pipeline would drop what it
- * still buffered when the response failed.
+ * until the file holds all `options.size` bytes. One write is in flight at a time, carrying every
+ * chunk that arrived since the last one (`writev`, no copy), so the network, the hash and the disk
+ * work side by side. Every byte received is on disk before an error is reported, so a cut connection
+ * loses no progress: a write stream in a pipeline would drop what it still buffered when the
+ * response failed.
  */
-async function writeBody(res: IncomingMessage, options: DownloadOptions, have: number, hash: Hash): Promise<void> {
+async function writeBody(res: IncomingMessage, options: DownloadOptions, have: number, hash: Sha256Worker): Promise<void> {
   let written = have;
   let received = have;
-  let block: Buffer[] = [];
-  let blockBytes = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let writing: Promise<void> | null = null;
+  let writeFailure: unknown = null;
   const file = await fs.promises.open(options.partialPath, have > 0 ? "a" : "w").catch((err) => {
     throw transferFailure(err, options, written);
   });
-  const flush = async () => {
-    if (blockBytes === 0) return;
-    const data = block.length === 1 ? block[0]! : Buffer.concat(block, blockBytes);
-    block = [];
-    blockBytes = 0;
-    await file.write(data);
-    written += data.length;
-    options.onBytes?.(written);
+  const drain = async () => {
+    while (pendingBytes > 0 && writeFailure === null) {
+      const data = pending;
+      const bytes = pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+      await file.writev(data);
+      written += bytes;
+      options.onBytes?.(written);
+    }
+  };
+  const startWrite = () => {
+    writing ??= drain().catch((err: unknown) => { writeFailure = err; }).finally(() => { writing = null; });
   };
   try {
     let failure: unknown = null;
     try {
       for await (const chunk of res as AsyncIterable<Buffer>) {
+        if (writeFailure !== null) break;
         received += chunk.length;
         if (received > options.size) throw new PullError("download_failed", `${options.repo} sent more than the ${options.size} bytes the hub lists`);
         hash.update(chunk);
-        block.push(chunk);
-        blockBytes += chunk.length;
-        if (blockBytes >= WRITE_BLOCK_BYTES) await flush();
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        startWrite();
+        if (pendingBytes >= MAX_PENDING_BYTES) await writing;
+        await hash.drained();
       }
     } catch (err) {
       failure = err;
     }
     // What arrived before a failure is kept too (a failed write is its own failure).
-    if (!(failure instanceof PullError)) await flush();
+    if (failure instanceof PullError) {
+      pending = [];
+      pendingBytes = 0;
+    }
+    await writing;
+    if (writeFailure === null && !(failure instanceof PullError)) await drain().catch((err: unknown) => { writeFailure = err; });
+    if (writeFailure !== null) throw writeFailure;
     if (failure !== null) throw failure;
     if (written !== options.size) throw new Error("the connection closed early");
   } catch (err) {
     throw transferFailure(err, options, written);
   } finally {
+    res.destroy();
     await file.close();
   }
 }
@@ -176,34 +199,39 @@ async function writeBody(res: IncomingMessage, options: DownloadOptions, have: n
 export async function downloadFile(options: DownloadOptions): Promise<DownloadResult> {
   let have = await partialBytes(options.partialPath, options.size);
   const resumedFrom = have;
-  let hash = createHash("sha256");
+  let hash = new Sha256Worker();
   let commit: string | null = null;
-  if (have < options.size) {
-    await hashPrefix(options.partialPath, have, hash);
-    let { res, commit: seen } = await open(options, have).catch((err) => { throw transferFailure(err, options, have); });
-    commit = seen;
-    const contentRange = /^bytes (\d+)-/.exec(header(res, "content-range") ?? "");
-    // A server that ignores Range sends the whole file (200): start again from its first byte.
-    if (have > 0 && !(res.statusCode === 206 && Number(contentRange?.[1]) === have)) {
-      if (res.statusCode === 416 || res.statusCode === 206) {
-        res.destroy();
-        ({ res, commit: seen } = await open(options, 0).catch((err) => { throw transferFailure(err, options, 0); }));
+  try {
+    if (have < options.size) {
+      await hashPrefix(options.partialPath, have, hash);
+      let { res, commit: seen } = await open(options, have).catch((err) => { throw transferFailure(err, options, have); });
+      commit = seen;
+      const contentRange = /^bytes (\d+)-/.exec(header(res, "content-range") ?? "");
+      // A server that ignores Range sends the whole file (200): start again from its first byte.
+      if (have > 0 && !(res.statusCode === 206 && Number(contentRange?.[1]) === have)) {
+        if (res.statusCode === 416 || res.statusCode === 206) {
+          res.destroy();
+          ({ res, commit: seen } = await open(options, 0).catch((err) => { throw transferFailure(err, options, 0); }));
+        }
+        have = 0;
+        await hash.dispose();
+        hash = new Sha256Worker();
       }
-      have = 0;
-      hash = createHash("sha256");
+      if (res.statusCode !== 200 && res.statusCode !== 206) {
+        res.resume();
+        throw hubFailure(res.statusCode ?? 0, header(res, "x-error-code"), options.repo, { endpoint: options.hubOrigin, token: options.token });
+      }
+      await writeBody(res, options, have, hash);
+    } else {
+      await hashPrefix(options.partialPath, have, hash);
     }
-    if (res.statusCode !== 200 && res.statusCode !== 206) {
-      res.resume();
-      throw hubFailure(res.statusCode ?? 0, header(res, "x-error-code"), options.repo, { endpoint: options.hubOrigin, token: options.token });
+    const actual = await hash.digest();
+    if (actual !== options.sha256) {
+      await fs.promises.rm(options.partialPath, { force: true });
+      throw new PullError("checksum_mismatch", `${options.repo}: the downloaded file's sha256 is ${actual}, not the ${options.sha256} the hub lists; it was removed`);
     }
-    await writeBody(res, options, have, hash);
-  } else {
-    await hashPrefix(options.partialPath, have, hash);
-  }
-  const actual = hash.digest("hex");
-  if (actual !== options.sha256) {
-    await fs.promises.rm(options.partialPath, { force: true });
-    throw new PullError("checksum_mismatch", `${options.repo}: the downloaded file's sha256 is ${actual}, not the ${options.sha256} the hub lists; it was removed`);
+  } finally {
+    await hash.dispose();
   }
   return { commit, resumedFrom };
 }

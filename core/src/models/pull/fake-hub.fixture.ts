@@ -20,6 +20,9 @@ export interface FakeRepo {
   /** Cut the connection of the next N downloads after this many body bytes. */
   cutAfterBytes?: number;
   cuts?: number;
+  /** Hold the next N downloads after this many body bytes, until {@link FakeHub.release}. */
+  stallAfterBytes?: number;
+  stalls?: number;
 }
 
 /** A running fake hub. */
@@ -30,16 +33,29 @@ export interface FakeHub {
   ranges: Array<string | null>;
   /** `Authorization` headers the CDN path received (the token must stay with the hub). */
   cdnAuthorization: Array<string | null>;
+  /** Resolves once `count` downloads in all have been held at `stallAfterBytes` (their bytes handed to the socket). @default 1 */
+  stalled(count?: number): Promise<void>;
+  /** Sends the rest of every held download. */
+  release(): void;
   close(): Promise<void>;
 }
 
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+// Each file is hashed once, not on every tree and resolve request (a benchmark serves hundreds of MB).
+const hashes = new WeakMap<Buffer, string>();
+function sha256(data: Buffer): string {
+  let hash = hashes.get(data);
+  if (hash === undefined) hashes.set(data, (hash = createHash("sha256").update(data).digest("hex")));
+  return hash;
+}
 
 /** Starts a fake hub serving `repos` (`org/name` → repo); `token` opens gated repos. */
 export async function startFakeHub(repos: Record<string, FakeRepo>, token = "hf_test"): Promise<FakeHub> {
   const commit = "0123456789abcdef0123456789abcdef01234567";
   const ranges: Array<string | null> = [];
   const cdnAuthorization: Array<string | null> = [];
+  const held: Array<() => void> = [];
+  let stallCount = 0;
+  const stallWaiters: Array<{ count: number; wake: () => void }> = [];
   const notFound = (res: http.ServerResponse) => {
     res.writeHead(404, { "content-type": "application/json", "x-error-code": "RepoNotFound" });
     res.end(JSON.stringify({ error: "Repository not found" }));
@@ -103,12 +119,26 @@ export async function startFakeHub(repos: Record<string, FakeRepo>, token = "hf_
       res.write(body.subarray(0, repo.cutAfterBytes), () => res.socket?.end());
       return;
     }
+    if (repo.stallAfterBytes !== undefined && (repo.stalls ?? 0) > 0) {
+      repo.stalls! -= 1;
+      const cut = repo.stallAfterBytes;
+      res.write(body.subarray(0, cut), () => {
+        stallCount += 1;
+        for (const waiter of stallWaiters.splice(0)) if (stallCount >= waiter.count) waiter.wake(); else stallWaiters.push(waiter);
+      });
+      held.push(() => res.end(body.subarray(cut)));
+      return;
+    }
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`, commit, ranges, cdnAuthorization,
+    stalled: (count = 1) => new Promise((wake) => (stallCount >= count ? wake() : stallWaiters.push({ count, wake }))),
+    release: () => {
+      for (const send of held.splice(0)) send();
+    },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -13,7 +13,8 @@ export type PullErrorCode =
   | "checksum_mismatch"
   | "download_failed"
   | "timeout"
-  | "disk_full";
+  | "disk_full"
+  | "busy";
 
 /**
  * A pull that cannot go on; the message says what to do.

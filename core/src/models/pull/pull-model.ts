@@ -4,12 +4,15 @@
  * them. Plan, download, commit: nothing is linked before every file is verified.
  */
 import fs from "node:fs/promises";
+// The lock alone, not the SDK index: that loads the plugin toolchain, ~0.4 s of every `shimmy pull`.
+import { acquirePidLock, PidLockHeldError, type PidLock } from "@shimmy/plugin-sdk/pid-lock";
 import { HubApi, modelPage } from "./hub-api.js";
 import { HubCacheRepo } from "./hub-cache.js";
 import { downloadFile } from "./download.js";
 import { parseModelRef } from "./model-ref.js";
 import { pickGguf, type HubFile } from "./pick-file.js";
 import { PullError } from "./pull-error.js";
+import { recordPulled } from "./pulled-record.js";
 import { TransferRate } from "./transfer-rate.js";
 
 /** What will be downloaded, known before the first byte. */
@@ -53,6 +56,8 @@ export interface PullOptions {
   progressIntervalMs?: number;
   /** The clock, for tests. */
   now?: () => number;
+  /** `pulled-record.ts`'s file: each file this pull downloads is added to it, for `shimmy rm`. */
+  recordFile?: string;
 }
 
 /** What a pull left in the cache. */
@@ -94,51 +99,77 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   for (const [i, file] of picked.files.entries()) {
     presentBytes += present[i] ? file.size : await partialSize(cache.partialPath(file.sha256), file.size);
   }
-  const plan: PullPlan = { repo, quant: picked.quant, files: picked.files, totalBytes: picked.totalBytes, license: licenseOf(info.cardData?.license), page, presentBytes };
-  options.onEvent?.({ type: "plan", plan });
-
-  const now = options.now ?? Date.now;
-  const rate = new TransferRate(plan.totalBytes);
-  const interval = options.progressIntervalMs ?? 100;
-  let lastEventAt = -Infinity;
-  let commit: string | null = null;
-  let done = 0;
-  for (const [i, file] of picked.files.entries()) {
-    if (present[i]) {
-      done += file.size;
-      continue;
+  // Each file to download is locked before the plan is announced: a second pull of the same file,
+  // from this process or another, is refused at once rather than writing the same partial file.
+  const locks: PidLock[] = [];
+  try {
+    for (const [i, file] of picked.files.entries()) {
+      if (!present[i]) locks.push(await lockPartial(cache, file.sha256, repo));
     }
-    const emit = (bytes: number, force: boolean) => {
-      const at = now();
-      const sample = rate.sample(done + bytes, at);
-      if (!force && at - lastEventAt < interval) return;
-      lastEventAt = at;
-      options.onEvent?.({ type: "progress", file: file.path, bytes: done + bytes, totalBytes: plan.totalBytes, ...sample });
-    };
-    const result = await downloadFile({
-      url: `${options.endpoint}/${repo}/resolve/main/${file.path.split("/").map(encodeURIComponent).join("/")}`,
-      hubOrigin: new URL(options.endpoint).origin,
-      token: options.token,
-      repo,
-      partialPath: await cache.preparePartial(file.sha256),
-      size: file.size,
-      sha256: file.sha256,
-      onBytes: (bytes) => emit(bytes, false),
-      signal: options.signal,
-      idleTimeoutMs: options.idleTimeoutMs,
-    });
-    await cache.completeBlob(file.sha256);
-    emit(file.size, true);
-    options.onEvent?.({ type: "verified", file: file.path });
-    commit ??= result.commit;
-    done += file.size;
+    const plan: PullPlan = { repo, quant: picked.quant, files: picked.files, totalBytes: picked.totalBytes, license: licenseOf(info.cardData?.license), page, presentBytes };
+    options.onEvent?.({ type: "plan", plan });
+
+    const now = options.now ?? Date.now;
+    const rate = new TransferRate(plan.totalBytes);
+    const interval = options.progressIntervalMs ?? 100;
+    let lastEventAt = -Infinity;
+    let commit: string | null = null;
+    let done = 0;
+    for (const [i, file] of picked.files.entries()) {
+      if (present[i]) {
+        done += file.size;
+        continue;
+      }
+      const emit = (bytes: number, force: boolean) => {
+        const at = now();
+        const sample = rate.sample(done + bytes, at);
+        if (!force && at - lastEventAt < interval) return;
+        lastEventAt = at;
+        options.onEvent?.({ type: "progress", file: file.path, bytes: done + bytes, totalBytes: plan.totalBytes, ...sample });
+      };
+      const result = await downloadFile({
+        url: `${options.endpoint}/${repo}/resolve/main/${file.path.split("/").map(encodeURIComponent).join("/")}`,
+        hubOrigin: new URL(options.endpoint).origin,
+        token: options.token,
+        repo,
+        partialPath: await cache.preparePartial(file.sha256),
+        size: file.size,
+        sha256: file.sha256,
+        onBytes: (bytes) => emit(bytes, false),
+        signal: options.signal,
+        idleTimeoutMs: options.idleTimeoutMs,
+      });
+      await cache.completeBlob(file.sha256);
+      emit(file.size, true);
+      options.onEvent?.({ type: "verified", file: file.path });
+      commit ??= result.commit;
+      done += file.size;
+    }
+    commit ??= info.sha ?? null;
+    if (!commit || !/^[0-9a-f]{40}$/.test(commit)) {
+      throw new PullError("download_failed", `${options.endpoint} named no commit for ${repo} (no X-Repo-Commit header, no sha in its model info)`);
+    }
+    const paths = await cache.commit(commit, picked.files);
+    if (options.recordFile) {
+      const pulledAt = new Date().toISOString();
+      await recordPulled(options.recordFile, picked.files.flatMap((file, i) => present[i] ? [] : [{ repo, commit: commit!, file: file.path, sha256: file.sha256, size: file.size, path: paths[i]!, pulledAt }]));
+    }
+    return { plan, paths, commit, alreadyPresent: present.every(Boolean) };
+  } finally {
+    await Promise.all(locks.map((lock) => lock.release()));
   }
-  commit ??= info.sha ?? null;
-  if (!commit || !/^[0-9a-f]{40}$/.test(commit)) {
-    throw new PullError("download_failed", `${options.endpoint} named no commit for ${repo} (no X-Repo-Commit header, no sha in its model info)`);
+}
+
+/** Takes `blobs/SHA256.lock`, the right to write that file's partial download. */
+async function lockPartial(cache: HubCacheRepo, sha256: string, repo: string): Promise<PidLock> {
+  await cache.preparePartial(sha256);
+  try {
+    return await acquirePidLock(`${cache.blobPath(sha256)}.lock`);
+  } catch (err) {
+    if (!(err instanceof PidLockHeldError)) throw err;
+    const who = err.holder === process.pid ? "this process" : err.holder === null ? "another process" : `process ${err.holder}`;
+    throw new PullError("busy", `${repo} is already being pulled by ${who}; wait for that pull to finish (it resumes from the same partial file if stopped)`, { cause: err });
   }
-  const paths = await cache.commit(commit, picked.files);
-  return { plan, paths, commit, alreadyPresent: present.every(Boolean) };
 }
 
 /** Bytes a cut pull left in a partial file (0 when there is none, or it is too long to be one). */
