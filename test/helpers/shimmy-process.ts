@@ -38,7 +38,7 @@ export interface StartShimmyOptions {
   /** Working directory; `./models` there is served when no `--model` is given. */
   cwd?: string;
   env?: Record<string, string>;
-  /** Bound on the start, in ms. */
+  /** Bound on the start, in ms. @default 90000 */
   timeoutMs?: number;
 }
 
@@ -72,8 +72,11 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
   });
 
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // A start probe-loads each model in a child process: on two cores, with the suite's other files
+  // starting their own servers and CLIs at the same moment, one start was seen to take over 30 s.
+  const timeoutMs = options.timeoutMs ?? 90_000;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`shimmy did not listen within ${options.timeoutMs ?? 30_000} ms: ${JSON.stringify(logs.slice(-5))}`)), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => reject(new Error(`shimmy did not listen within ${timeoutMs} ms: ${JSON.stringify(logs.slice(-5))}`)), timeoutMs);
     const lines = readline.createInterface({ input: child.stdout! });
     lines.once("line", (line) => {
       clearTimeout(timer);
