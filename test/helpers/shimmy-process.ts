@@ -72,8 +72,8 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
   });
 
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  // A start probe-loads each model in a child process: on two cores, with the suite's other files
-  // starting their own servers and CLIs at the same moment, one start was seen to take over 30 s.
+  // A start loads and tests llama.cpp's binary (node-llama-cpp's getLlama): on two cores, with the
+  // suite's other files starting their own servers and CLIs at the same moment, one took over 30 s.
   const timeoutMs = options.timeoutMs ?? 90_000;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`shimmy did not listen within ${timeoutMs} ms: ${JSON.stringify(logs.slice(-5))}`)), timeoutMs);
