@@ -10,7 +10,7 @@ import { DEFAULT_SERVER_URL, serverTarget } from "../config/environment.js";
 import { ApiClient, ApiError, ConnectionError } from "./api-client.js";
 import { formatLoadResult, formatModelsTable, formatPsTable } from "./format.js";
 import { createProgress, type ProgressStream } from "./progress.js";
-import { UsageError } from "./usage-error.js";
+import { checkServerUrl, UsageError } from "./usage-error.js";
 
 /** Where a command reads its environment and writes; `process`'s by default, fakes in tests. */
 export interface CliIO {
@@ -146,13 +146,7 @@ function parseInvocation(name: SubcommandName, argv: string[], env: CliIO["env"]
     throw new UsageError(spec.takesId ? "expects one model ID" : `takes no arguments, got "${parsed.positionals.join(" ")}"`);
   }
   const { url, apiKey } = serverTarget({ url: values.url as string | undefined, apiKey: values["api-key"] as string | undefined }, env);
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
-  }
-  if (protocol !== "http:" && protocol !== "https:") throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
+  checkServerUrl(url);
 
   const rawKeepAlive = values["keep-alive"] as string | undefined;
   if (rawKeepAlive !== undefined && !isKeepAlive(rawKeepAlive)) {

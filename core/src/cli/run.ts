@@ -14,7 +14,7 @@ import { ApiClient, ApiError, ConnectionError, type ChatMessage } from "./api-cl
 import { ChatRepl, type CompletionSource } from "./chat-repl.js";
 import { createProgress } from "./progress.js";
 import { RUN_HISTORY_FILE, readRunHistory, writeRunHistory } from "./run-history.js";
-import { UsageError } from "./usage-error.js";
+import { checkServerUrl, UsageError } from "./usage-error.js";
 
 /** Where `shimmy run` reads and writes; `process`'s by default. */
 export interface RunIO {
@@ -137,13 +137,7 @@ function parseInvocation(argv: readonly string[], env: RunIO["env"]): Invocation
   const [model, ...words] = parsed.positionals;
   if (model === undefined || model.trim() === "") throw new UsageError("expects a MODEL");
   const { url, apiKey } = serverTarget({ url: values.url, apiKey: values["api-key"] }, env);
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
-  }
-  if (protocol !== "http:" && protocol !== "https:") throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
+  checkServerUrl(url);
   const sampling: Invocation["sampling"] = {};
   const maxTokens = parseNumber("--max-tokens", values["max-tokens"], true, 1);
   const temperature = parseNumber("--temperature", values.temperature, false, 0);

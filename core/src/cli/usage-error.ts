@@ -15,3 +15,17 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
+
+/**
+ * Checks the server URL a client command was given (`--url`, else `SHIMMY_URL`).
+ * @throws UsageError unless it is an http:// or https:// URL.
+ */
+export function checkServerUrl(url: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = "";
+  }
+  if (protocol !== "http:" && protocol !== "https:") throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
+}
