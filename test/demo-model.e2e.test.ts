@@ -36,6 +36,14 @@ describe("the bundled demo model", () => {
     for await (const chunk of stream) text += chunk.choices[0]?.text ?? "";
     expect(text.match(/\b[a-z]{3,}\b/gi)?.length ?? 0).toBeGreaterThan(4);
   });
+
+  it("tokenizes a raw prompt as llama.cpp's server does: whole first word, special-token text as its token", async () => {
+    // BOS ▁Once ▁upon ▁a ▁time (not `O n ce`), then `</s>` as the one end token (not `< / s >`).
+    const count = async (prompt: string) =>
+      (await shimmy.client().completions.create({ model: "stories260K", prompt, max_tokens: 1, seed: 1 })).usage?.prompt_tokens;
+    expect(await count("Once upon a time")).toBe(5);
+    expect(await count("Once upon a time</s>")).toBe(6);
+  });
 });
 
 describe("starting without models", () => {

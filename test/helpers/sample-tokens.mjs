@@ -17,7 +17,7 @@ const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
 
 function promptTokens(job) {
   if (job.prompt !== undefined) {
-    const input = model.tokenize(job.prompt, false, bos != null ? "trimLeadingSpace" : undefined);
+    const input = model.tokenize(job.prompt, true);
     return bos != null ? [bos, ...input] : input;
   }
   const { contextText } = wrapper.generateContextState({ chatHistory: [{ type: "user", text: job.chat }, { type: "model", response: [] }] });

@@ -259,7 +259,9 @@ export class LoadedModel {
   async complete(request: CompletionRequest): Promise<GenerationResult> {
     const { tokens: special } = this.model;
     const bos = special.shouldPrependBosToken ? special.bos : null;
-    const input = this.model.tokenize(request.prompt, false, bos != null ? "trimLeadingSpace" : undefined);
+    // As llama.cpp's server tokenizes a prompt: special-token text (`</s>`, `<|fim_prefix|>`) becomes
+    // its token, and the first word keeps its leading-space marker (`▁Once`, not `O n ce`).
+    const input = this.model.tokenize(request.prompt, true);
     const promptTokens = bos != null ? [bos, ...input] : input;
     const maxTokens = this.maxTokensFor(promptTokens.length, request, "prompt");
     return this.withSlot(request, promptTokens, async (sequence) => {

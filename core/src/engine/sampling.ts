@@ -1,4 +1,5 @@
 /** Maps wire-neutral sampling settings onto node-llama-cpp's generation options. */
+import { randomInt } from "node:crypto";
 import { TokenBias, type LlamaModel, type LLamaChatGenerateResponseOptions, type Token } from "node-llama-cpp";
 import type { SamplingParams } from "./types.js";
 
@@ -34,7 +35,10 @@ export function toLlamaSampling(params: SamplingParams, model: LlamaModel): Llam
     topK: params.topK ?? DEFAULT_SAMPLING.topK,
     topP: params.topP ?? DEFAULT_SAMPLING.topP,
     minP: params.minP ?? DEFAULT_SAMPLING.minP,
-    seed: params.seed,
+    // Without a seed node-llama-cpp seeds with the current second, so the same request sent twice
+    // within a second (a retry, a "regenerate", n parallel users) got the same answer; llama.cpp's
+    // server draws a fresh seed instead, and so do we.
+    seed: params.seed ?? randomInt(0, 0xffff_ffff),
     // OpenAI has no multiplicative repeat penalty; only the two additive ones, when asked for.
     repeatPenalty:
       presencePenalty === 0 && frequencyPenalty === 0
