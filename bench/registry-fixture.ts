@@ -52,6 +52,23 @@ export function benchSpecs(count: number): BenchSpec[] {
   }));
 }
 
+/** One search the benches time: its kind, its text, and the first result asked for. */
+export type BenchQuery = [kind: string, text: string, from?: number];
+
+/** The queries over {@link benchSpecs}' `count` packages, by kind: what a user types into `shimmy plugin search` or the web page. */
+export function benchQueries(count: number): BenchQuery[] {
+  const specs = benchSpecs(count);
+  const out: BenchQuery[] = [];
+  for (let i = 0; i < 8; i += 1) {
+    const a = WORDS[(i * 7) % WORDS.length]!;
+    const b = WORDS[(i * 13 + 3) % WORDS.length]!;
+    out.push(["one word", a], ["two words", `${a} ${b}`], ["word prefix", a.slice(0, 3)], ["exact name", specs[(i * 1237) % count]!.name]);
+    out.push(["keywords:", `keywords:${b}`], ["no match", `zz${a}qq`], ["page 5 of one word", a, 20 * 5]);
+  }
+  out.push(["everything", ""], ["author:", "author:alice"]);
+  return out;
+}
+
 /** The bundled `time` plugin's files, by path under `package/`. */
 export function templateFiles(): Record<string, Buffer> {
   return unpack(path.join(ROOT, "core/bundled-plugins/time-1.0.0.tgz"));

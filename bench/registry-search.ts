@@ -9,7 +9,11 @@
  * manifest, sha512 integrity, sha1, a signature by the registry's own key), but without the publish
  * checks: those cost ~50 ms a package, measured by `bench/registry-publish.ts`. `--publish` instead
  * publishes every one through `PUT /NAME` with 4 publishers (minutes).
+ *
+ * Beside the latencies, `registryCpuMsPerRequest`: the CPU time the registry process spent per
+ * search (from /proc, Linux only), which a loaded machine inflates far less than wall time.
  */
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -18,8 +22,8 @@ import { parseArgs } from "node:util";
 import { loadSigner } from "../registry-server/src/signatures.js";
 import { DiskStorage } from "../registry-server/src/storage/disk-storage.js";
 import type { PackageRecord } from "../registry-server/src/storage/storage.js";
-import { startRegistryProcess, writeTokenFile } from "../registry-server/test/helpers.js";
-import { benchPackages, benchSpecs, benchTarball, publishAll, templateFiles, WORDS } from "./registry-fixture.js";
+import { startRegistryProcess, writeTokenFile, type RegistryProcess } from "../registry-server/test/helpers.js";
+import { benchPackages, benchQueries, benchSpecs, benchTarball, publishAll, templateFiles } from "./registry-fixture.js";
 import { percentile } from "./stats.js";
 
 const { values } = parseArgs({ options: { packages: { type: "string", default: "10000" }, rounds: { type: "string", default: "20" }, publish: { type: "boolean", default: false } } });
@@ -69,27 +73,29 @@ async function seed(dataDir: string): Promise<void> {
   }
 }
 
-/** The queries, by kind: what a user types into `shimmy plugin search` or the web page. */
-function queries(): [kind: string, text: string, size?: number][] {
-  const specs = benchSpecs(count);
-  const out: [string, string, number?][] = [];
-  for (let i = 0; i < 8; i += 1) {
-    const a = WORDS[(i * 7) % WORDS.length]!;
-    const b = WORDS[(i * 13 + 3) % WORDS.length]!;
-    out.push(["one word", a], ["two words", `${a} ${b}`], ["word prefix", a.slice(0, 3)], ["exact name", specs[(i * 1237) % count]!.name]);
-    out.push(["keywords:", `keywords:${b}`], ["no match", `zz${a}qq`], ["page 5 of one word", a, 20 * 5]);
+/** User plus system CPU time of process `pid` so far, in ms; undefined without /proc. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    // Fields 14 and 15 of /proc/PID/stat, counted from after the command name's closing parenthesis.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
+    return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1000;
+  } catch {
+    return undefined;
   }
-  out.push(["everything", ""], ["author:", "author:alice"]);
-  return out;
 }
 
-/** Runs every query `rounds` times (after two warm-up rounds) against `url`; figures in ms. */
-async function measure(url: string) {
+/** Runs every query `rounds` times (after two warm-up rounds) against `registry`; figures in ms. */
+async function measure(registry: RegistryProcess) {
+  const url = registry.url;
   const byKind = new Map<string, number[]>();
   const all: number[] = [];
+  const queries = benchQueries(count);
   let hits = 0;
+  let cpuAtStart: number | undefined;
   for (let round = -2; round < rounds; round += 1) {
-    for (const [kind, text, from] of queries()) {
+    if (round === 0) cpuAtStart = cpuMs(registry.child.pid);
+    for (const [kind, text, from] of queries) {
       const started = performance.now();
       const response = await fetch(`${url}/-/v1/search?text=${encodeURIComponent(text)}&size=20${from ? `&from=${from}` : ""}`);
       const body = (await response.json()) as { total: number };
@@ -101,9 +107,11 @@ async function measure(url: string) {
       byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
     }
   }
+  const cpuAtEnd = cpuMs(registry.child.pid);
   const ms = (v: number) => Math.round(v * 100) / 100;
   return {
     requests: all.length,
+    ...(cpuAtStart !== undefined && cpuAtEnd !== undefined ? { registryCpuMsPerRequest: ms((cpuAtEnd - cpuAtStart) / all.length) } : {}),
     meanHits: Math.round(hits / all.length),
     p50: ms(percentile(all, 50)),
     p95: ms(percentile(all, 95)),
@@ -126,11 +134,11 @@ try {
     let afterPublishes;
     if (values.publish) {
       loadMs = await publishAll(registry.url, benchPackages(count), 4);
-      afterPublishes = await measure(registry.url);
+      afterPublishes = await measure(registry);
       await registry.stop();
       registry = await startRegistryProcess({ dataDir, tokenFile });
     }
-    const figures = await measure(registry.url);
+    const figures = await measure(registry);
     process.stdout.write(
       JSON.stringify({
         bench: "registry-search",

@@ -2,12 +2,14 @@
  * `GET /-/v1/search`: npm's response shape (`objects`, `total`, `time`) over the package records,
  * plus each plugin's capability kinds and permissions so a client can show what a plugin is and
  * reaches before installing it. A {@link SearchIndex} keeps what a query compares (lowercased
- * name, description, keywords) per package, updated at each publish, in name order: a query is
- * one pass of plain string tests, and only the page it returns is built into response objects.
+ * name, description, keywords, owner) per package, updated at each publish, in name order and cut
+ * into {@link SearchBlock}s whose fields are scanned as flat strings: a query is a few `indexOf`
+ * passes per block, and only the page it returns is built into response objects.
  */
 import { scopeOf } from "./names.js";
 import { latestVersion } from "./resolve.js";
-import type { PackageRecord, VersionRecord } from "./storage/storage.js";
+import { MAX_BLOCK_ENTRIES, queryTerms, SearchBlock, scoreScratch, type SearchEntry } from "./search-block.js";
+import type { PackageRecord } from "./storage/storage.js";
 
 /** The query: `text` (words; `keywords:a,b` and `author:NAME` as npm's qualifiers), and paging. */
 export interface SearchQuery {
@@ -51,44 +53,12 @@ function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
-/** What a query reads of one package, made once per publish rather than once per query. */
-interface SearchEntry {
-  record: PackageRecord;
-  latest: VersionRecord;
-  description: string;
-  keywords: string[];
-  /** Lowercased: what terms are compared with. */
-  lower: { name: string; description: string; keywords: string[] };
-}
-
 function entryOf(record: PackageRecord): SearchEntry | null {
   const latest = latestVersion(record);
   if (!latest) return null;
   const description = typeof latest.packageJson.description === "string" ? latest.packageJson.description : "";
   const keywords = strings(latest.packageJson.keywords);
   return { record, latest, description, keywords, lower: { name: record.name.toLowerCase(), description: description.toLowerCase(), keywords: keywords.map((k) => k.toLowerCase()) } };
-}
-
-/** How well one package matches every term; 0 when a term matches nothing. */
-function relevance(entry: SearchEntry, terms: string[]): number {
-  const { name, description, keywords } = entry.lower;
-  let score = 0;
-  for (const term of terms) {
-    let best = 0;
-    if (term.startsWith("keywords:")) {
-      const wanted = term.slice("keywords:".length).split(",").filter(Boolean);
-      best = wanted.some((k) => keywords.includes(k)) ? 1 : 0;
-    } else if (term.startsWith("author:") || term.startsWith("maintainer:")) {
-      best = entry.record.owner === term.slice(term.indexOf(":") + 1) ? 1 : 0;
-    } else if (name === term) best = 4;
-    else if (name.includes(term)) best = 2;
-    else if (keywords.includes(term)) best = 1.5;
-    else if (keywords.some((k) => k.includes(term))) best = 1;
-    else if (description.includes(term)) best = 0.5;
-    if (best === 0) return 0;
-    score += best;
-  }
-  return terms.length === 0 ? 1 : score;
 }
 
 function searchObject(entry: SearchEntry, score: number, top: number, baseUrl: string): SearchObject {
@@ -117,39 +87,77 @@ function searchObject(entry: SearchEntry, score: number, top: number, baseUrl: s
 /** Code-unit order: npm names are lowercase ASCII, and `localeCompare` cost most of a query. */
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * Positions of `scores` from the highest score to the lowest, equal scores in their order: what a
+ * stable sort gives, in linear time, since a query's scores take few distinct values.
+ */
+function rankOrder(scores: readonly number[]): Int32Array {
+  const distinct = [...new Set(scores)].sort((a, b) => b - a);
+  const rank = new Map(distinct.map((score, r) => [score, r]));
+  const next = new Int32Array(distinct.length + 1); // first position of each rank, then a cursor
+  for (const score of scores) next[rank.get(score)! + 1]! += 1;
+  for (let r = 1; r <= distinct.length; r += 1) next[r]! += next[r - 1]!;
+  const order = new Int32Array(scores.length);
+  scores.forEach((score, i) => {
+    order[next[rank.get(score)!]!++] = i;
+  });
+  return order;
+}
+
 /** Every package's search entry, in name order; {@link SearchIndex.set} after each change of a record. */
 export class SearchIndex {
-  private readonly entries: SearchEntry[] = [];
+  /** Consecutive runs of entries in name order: each block's names come before the next block's. */
+  private readonly blocks: SearchBlock[] = [];
 
   /** Adds `record`, or replaces the entry of its name (a publish or a deprecation changed it). */
   set(record: PackageRecord): void {
     const entry = entryOf(record);
+    // The first block whose last name is not before `record.name`, else the last block.
     let low = 0;
-    let high = this.entries.length;
+    let high = this.blocks.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (byName(this.entries[mid]!.record.name, record.name) < 0) low = mid + 1;
+      const entries = this.blocks[mid]!.entries;
+      if (byName(entries[entries.length - 1]!.record.name, record.name) < 0) low = mid + 1;
       else high = mid;
     }
-    const found = this.entries[low]?.record.name === record.name;
-    if (entry) this.entries.splice(low, found ? 1 : 0, entry);
-    else if (found) this.entries.splice(low, 1);
+    const b = Math.min(low, this.blocks.length - 1);
+    const block = this.blocks[b];
+    if (!block) {
+      if (entry) this.blocks.push(new SearchBlock([entry]));
+      return;
+    }
+    const entries = block.entries;
+    low = 0;
+    high = entries.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (byName(entries[mid]!.record.name, record.name) < 0) low = mid + 1;
+      else high = mid;
+    }
+    const found = entries[low]?.record.name === record.name;
+    if (entry) entries.splice(low, found ? 1 : 0, entry);
+    else if (found) entries.splice(low, 1);
+    else return;
+    block.changed();
+    if (entries.length === 0) this.blocks.splice(b, 1);
+    else if (entries.length > MAX_BLOCK_ENTRIES) this.blocks.splice(b + 1, 0, block.split());
   }
 
   /** Searches every package; links point at `baseUrl`. Ranked by relevance, then name. */
   search(query: SearchQuery, baseUrl: string, now = new Date()): SearchResult {
-    const terms = query.text.toLowerCase().split(/\s+/).filter(Boolean);
+    const terms = queryTerms(query.text);
     const size = Math.min(Math.max(query.size ?? 20, 0), 250);
     const from = Math.max(query.from ?? 0, 0);
-    const hits: { entry: SearchEntry; score: number }[] = [];
-    for (const entry of this.entries) {
-      const score = relevance(entry, terms);
-      if (score > 0) hits.push({ entry, score });
-    }
-    // A stable sort of entries already in name order: ties stay by name.
-    hits.sort((a, b) => b.score - a.score);
-    const top = hits[0]?.score ?? 1;
-    return { objects: hits.slice(from, from + size).map((hit) => searchObject(hit.entry, hit.score, top, baseUrl)), total: hits.length, time: now.toUTCString() };
+    const hits: SearchEntry[] = [];
+    const scores: number[] = [];
+    const scratch = scoreScratch();
+    for (const block of this.blocks) block.collect(terms, scratch, hits, scores);
+    // Hits come in name order, so ranking by score alone keeps ties by name.
+    const order = rankOrder(scores);
+    const top = order.length > 0 ? scores[order[0]!]! : 1;
+    const page = Array.from(order.subarray(from, from + size), (i) => searchObject(hits[i]!, scores[i]!, top, baseUrl));
+    return { objects: page, total: hits.length, time: now.toUTCString() };
   }
 }
 
