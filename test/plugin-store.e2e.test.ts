@@ -90,7 +90,7 @@ describe("shimmy plugin install", () => {
 
   it("lists and describes what is installed, as text and JSON", async () => {
     const list = await pluginCli(shimmy.home, ["list"]);
-    expect(list.stdout).toMatch(/^NAME\s+VERSION\s+STATE\s+TOOLS\ncalculator\s+1\.0\.0\s+enabled\s+calculate\n$/);
+    expect(list.stdout).toMatch(/^NAME\s+VERSION\s+STATE\s+TOOLS\s+STEPS\ncalculator\s+1\.0\.0\s+enabled\s+calculate\s+-\n$/);
     const json = JSON.parse((await pluginCli(shimmy.home, ["list", "--json"])).stdout);
     expect(json).toMatchObject([{ name: "calculator", version: "1.0.0", enabled: true, tools: ["calculate"] }]);
     const info = await pluginCli(shimmy.home, ["info", "calculator"]);
@@ -411,7 +411,7 @@ describe("plugins that hang or flood (issue 18)", () => {
     const health = await adminApi(server.url, "/health");
     expect(health.json.plugins).toEqual({ ready: 1, failed: [{ name: "time-bomb", error: expect.stringContaining("did not finish instantiating") }] });
     // The CLI reads the store, and the server's record of what it cannot run beside it.
-    expect((await pluginCli(home, ["list"])).stdout).toMatch(/\ntime-bomb\s+1\.0\.0\s+error\s+ok,trap,loop\n/);
+    expect((await pluginCli(home, ["list"])).stdout).toMatch(/\ntime-bomb\s+1\.0\.0\s+error\s+ok,trap,loop\s+-\n/);
     const listed = JSON.parse((await pluginCli(home, ["list", "--json"])).stdout) as { name: string; status?: string; error?: string }[];
     expect(listed.find((p) => p.name === "time-bomb")).toMatchObject({ status: "error", error: expect.stringContaining("did not finish instantiating") });
     expect(listed.find((p) => p.name === "calculator")?.status).toBeUndefined();

@@ -1,8 +1,9 @@
 /**
  * Builds the Koa application. The middleware order is listed here once:
  * request context (id, abort on disconnect), request log, error rendering, Host check, Origin
- * check with CORS, API key, JSON body parsing, then the routers. Everything that refuses a
- * request runs before the body is read and before any handler.
+ * check with CORS, the web page's static files (web/web-page.ts says why they need no key), API key,
+ * JSON body parsing, then the routers. Everything that refuses a request runs before the body is
+ * read and before any handler.
  */
 import Koa from "koa";
 import type { DefaultPlugins } from "./config/default-plugins.js";
@@ -24,10 +25,14 @@ import { adminPullRouter, type PullSettings } from "./admin/pull-route.js";
 import { hubCache, hubSettingsFromEnv, shimmyHome } from "./config/environment.js";
 import { pulledRecordPath } from "./models/pull/pulled-record.js";
 import { adminPluginsRouter } from "./admin/plugins-routes.js";
+import { adminPluginEnableRouter } from "./admin/plugin-enable-route.js";
+import type { StoreLayout } from "./plugins/store/layout.js";
+import { webPageRouter } from "./web/web-page.js";
 import type { InstalledPlugins } from "./plugins/installed-plugins.js";
 import { pluginIo } from "./plugins/io-watch.js";
 import { mcpRouter } from "./mcp/mcp-router.js";
 import { responsesApi } from "./responses/routes.js";
+import { workflowsApi } from "./admin/workflows-api.js";
 import type { StateDb } from "./state/state-db.js";
 
 /** Options of {@link createApp}. */
@@ -44,7 +49,7 @@ export interface AppOptions {
   allowedHosts?: readonly string[];
   /** Browser origins allowed besides the defaults. */
   corsOrigins?: readonly string[];
-  /** The key every route but /health needs, when set. */
+  /** The key every route but /health and the web page's files needs, when set. */
   apiKey?: string | null;
   /** The installed plugins (`/api/plugins`, `/api/tools/call`, and the tools chat requests get). */
   plugins: InstalledPlugins;
@@ -56,12 +61,16 @@ export interface AppOptions {
   responseTtlSeconds?: number | null;
   /** Where `POST /api/models/pull` pulls to and from. @default from `process.env`, as `shimmy pull` reads it */
   pull?: PullSettings;
+  /** The plugin store `plugins` come from: `POST /api/plugins/enable` and `/disable` change it. @default those routes are absent */
+  pluginStore?: StoreLayout;
 }
 
 /** The Koa application, and what its routes hold open beyond a request (MCP subscription streams). */
 export type ShimmyApp = Koa<ShimmyState> & {
   /** Ends what the routes hold open, so that a shutdown's drain need not wait it out. */
   dispose(): Promise<void>;
+  /** Goes on with the workflow runs a previous process left unfinished (call once the plugins have loaded); their ids. */
+  resumeWorkflows(): Promise<string[]>;
 };
 
 /** The HTTP application, ready for `app.callback()`. */
@@ -74,6 +83,7 @@ export function createApp(options: AppOptions): ShimmyApp {
   app.use(errorHandler(options.logger));
   app.use(hostCheck({ listenHost: options.listenHost, loopback: isLoopbackAddress(options.listenHost), allowedHosts: options.allowedHosts ?? [] }));
   app.use(originCheck({ corsOrigins: options.corsOrigins ?? [] }));
+  app.use(webPageRouter().routes());
   app.use(apiKeyCheck(options.apiKey ?? null));
   app.use(jsonBody(options.maxBodyBytes));
   const mcp = mcpRouter({ plugins: options.plugins, logger: options.logger });
@@ -81,17 +91,25 @@ export function createApp(options: AppOptions): ShimmyApp {
     engine: options.engine, plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {}, logger: options.logger,
     ...(options.state ? { state: options.state } : {}), ...(options.responseTtlSeconds === undefined ? {} : { ttlSeconds: options.responseTtlSeconds }),
   });
+  const workflows = workflowsApi({
+    engine: options.engine, plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {}, logger: options.logger, ...(options.state ? { state: options.state } : {}),
+  });
   const routers = [
     healthRouter(options.engine, () => options.plugins.health(), [() => pluginIo.stuck()]),
     openAIRouter(options.engine, { plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {} }),
     adminModelsRouter(options),
     adminPullRouter({ engine: options.engine, rediscover: options.rediscover, settings: options.pull ?? defaultPullSettings() }),
     adminPluginsRouter(options.plugins),
+    ...(options.pluginStore ? [adminPluginEnableRouter({ plugins: options.plugins, layout: options.pluginStore })] : []),
     mcp.router,
     ...responses.routers,
+    ...workflows.routers,
   ];
   for (const router of routers) app.use(router.routes());
-  return Object.assign(app, { dispose: async () => void (await Promise.all([mcp.dispose(), responses.dispose()])) });
+  return Object.assign(app, {
+    dispose: async () => void (await Promise.all([mcp.dispose(), responses.dispose(), workflows.dispose()])),
+    resumeWorkflows: () => workflows.resume(),
+  });
 }
 
 /** The pull settings of this process's environment, as `shimmy pull` reads them. */

@@ -120,6 +120,16 @@ export const ERROR_CATALOG = {
     type: "invalid_request_error",
     description: "Two or more plugins have a tool of that name; the message lists them; name one in `plugin`.",
   },
+  step_not_found: {
+    status: 404,
+    type: "not_found_error",
+    description: "No installed plugin has a workflow step of that name (a capability of kind `step`); `GET /api/plugins` lists each plugin's steps.",
+  },
+  ambiguous_step: {
+    status: 409,
+    type: "invalid_request_error",
+    description: "Two or more plugins have a workflow step of that name; the message lists them; name one in `plugin`.",
+  },
   plugin_unavailable: {
     status: 409,
     type: "invalid_request_error",
@@ -129,6 +139,46 @@ export const ERROR_CATALOG = {
     status: 409,
     type: "invalid_request_error",
     description: "Another pull (through the API or `shimmy pull`) is downloading the same file; wait for it to finish, or retry later.",
+  },
+  workflow_invalid: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "The workflow document breaks a rule: its shape, an unknown `uses`, a reference to a step that does not exist or comes later without `needs`, a cycle (the message names its steps), or an expression that does not parse or is not allowed; `param` is the JSON path of the fault.",
+  },
+  workflow_not_found: {
+    status: 404,
+    type: "not_found_error",
+    description: "No saved workflow has that name (or that version); `GET /api/workflows` lists them.",
+  },
+  workflow_version_exists: {
+    status: 409,
+    type: "invalid_request_error",
+    description: "`POST /api/workflows` gave a `version` that is already saved with a different document; leave `version` out to save the next one.",
+  },
+  workflow_run_not_found: {
+    status: 404,
+    type: "not_found_error",
+    description: "No workflow run has that id; `GET /api/workflow-runs` lists them.",
+  },
+  workflow_run_finished: {
+    status: 409,
+    type: "invalid_request_error",
+    description: "`POST /api/workflow-runs/{id}/cancel` named a run that has already finished; the message says how.",
+  },
+  idempotency_key_reused: {
+    status: 409,
+    type: "invalid_request_error",
+    description: "The `Idempotency-Key` header was first sent with another workflow or input; a key returns the run it first created, for the same request only.",
+  },
+  workflow_expression_failed: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "In a workflow run's `error`: a `${{ }}` expression failed while the run resolved a step's arguments (a type error, or past the evaluation bounds of time, depth or size).",
+  },
+  workflow_depth_exceeded: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "In a workflow run's `error`: `workflow` steps nested deeper than the server allows (a workflow that runs itself, directly or not).",
   },
   request_too_large: {
     status: 413,
@@ -173,6 +223,30 @@ export const ERROR_CATALOG = {
     status: 504,
     type: "server_error",
     description: "A plugin tool ran past its manifest's `timeoutMs` and was stopped.",
+    expose: true,
+  },
+  step_failed: {
+    status: 502,
+    type: "server_error",
+    description: "A plugin's workflow step failed: the plugin reported an error or trapped, its output was not JSON or broke the step's `output` schema, or it went past a limit of its manifest; the message says which.",
+    expose: true,
+  },
+  step_timeout: {
+    status: 504,
+    type: "server_error",
+    description: "A plugin's workflow step ran past its manifest's `timeoutMs` and was stopped.",
+    expose: true,
+  },
+  workflow_step_timeout: {
+    status: 504,
+    type: "server_error",
+    description: "In a workflow run's `error`: a step's attempt ran past its `timeoutMs` (and its retries, if any, did too); the step was stopped.",
+    expose: true,
+  },
+  workflow_timeout: {
+    status: 504,
+    type: "server_error",
+    description: "In a workflow run's `error`: the run ran past the document's `timeoutMs`; its steps in flight were stopped.",
     expose: true,
   },
   pull_failed: {

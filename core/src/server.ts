@@ -68,7 +68,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   warnIfNoModels(found.models, discovery.cwd, logger);
   const engine = await startEngine(config, found, home, logger).catch(listener.abandon);
   const models = watchModels(discovery, engine, logger);
-  const plugins = new InstalledPlugins({ layout: storeLayout(home), logger });
+  const pluginStore = storeLayout(home);
+  const plugins = new InstalledPlugins({ layout: pluginStore, logger });
   const ttlMs = parseRetention(config.responseTtl, "--response-ttl");
   const sweep = startResponseSweep({
     responses: new SqliteResponseStore(state.db),
@@ -77,6 +78,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   const app = createApp({
     plugins,
+    pluginStore,
     defaultPlugins: options.defaultPlugins ?? {},
     engine,
     rediscover: () => models.request(),
@@ -95,6 +97,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   listener.serve(app.callback());
   const url = formatUrl(listener.address);
   await plugins.start([{ host: config.host, port: listener.address.port }]);
+  // After the plugins: a resumed run's next step may be a tool or a plugin step.
+  await app.resumeWorkflows().catch((err: unknown) => logger.error({ err }, "resuming the unfinished workflow runs failed"));
   logger.info(listeningRecord(url, found.models, plugins), `listening on ${url}`);
   return running(url, listener.server, () => app.dispose(), async () => {
     // Not awaited: a rescan stuck on a hung network mount must not hold up the shutdown.

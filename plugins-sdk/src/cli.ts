@@ -2,7 +2,7 @@
 /**
  * `shimmy-plugin`: the plugin author's command line.
  *
- *   shimmy-plugin init NAME [--dir DIR]          a new plugin folder with one tool and an example
+ *   shimmy-plugin init NAME [--dir DIR] [--kind tool|step]  a new plugin folder with one tool (or step) and examples
  *   shimmy-plugin build [DIR]                    compile DIR (default: the current folder) to DIR/plugin.wasm
  *   shimmy-plugin test [DIR] [--config K=V]...   build, then run the manifest's examples in the real host
  *   shimmy-plugin pack [DIR] [--out FILE] [--json]  build, then write NAME-VERSION.tgz in npm's layout
@@ -14,7 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPlugin, PluginBuildError } from "./build.js";
 import { formatExamples, runExamples } from "./examples.js";
-import { initPlugin, PluginInitError } from "./init.js";
+import { INIT_KINDS, initPlugin, PluginInitError, type InitKind } from "./init.js";
 import { CredentialsError, DEFAULT_REGISTRY, resolveRegistry, resolveToken, shimmyHome, type RegistryEnv } from "./credentials.js";
 import { loginRegistry } from "./login.js";
 import { packPlugin } from "./pack.js";
@@ -24,10 +24,11 @@ import { RegistryRequestError } from "./registry-client.js";
 const USAGE = `Usage: shimmy-plugin <command> [options]
 
 Commands:
-  init NAME [--dir DIR]
+  init NAME [--dir DIR] [--kind tool|step]
                 Create a plugin NAME (npm's name rules, optionally @owner/name) in DIR
                 (default: ./NAME, without the scope): a manifest with one tool and an example,
                 assembly/index.ts, README.md and .gitignore. DIR must be absent or empty.
+                --kind step writes a workflow step plugin instead (one step and its examples).
   build [DIR]   Validate DIR/shimmy-plugin.json and compile DIR/assembly/index.ts to
                 DIR/plugin.wasm (DIR defaults to the current folder); prints its path and sha256.
   test [DIR] [--config KEY=VALUE]...
@@ -85,7 +86,7 @@ const COMMANDS = new Set(["init", "build", "test", "pack", "publish", "login"]);
 
 /** Per command: options taking a value (repeatable) and flags. */
 const OPTIONS: Record<string, { values: string[]; flags: string[] }> = {
-  init: { values: ["--dir"], flags: [] },
+  init: { values: ["--dir", "--kind"], flags: [] },
   build: { values: [], flags: [] },
   test: { values: ["--config"], flags: [] },
   pack: { values: ["--out"], flags: ["--json"] },
@@ -164,7 +165,12 @@ export async function runCli(args: string[], io: CliIO = DEFAULT_IO): Promise<nu
           return 2;
         }
         const dirs = values.get("--dir") ?? [];
-        const { dir, files } = await initPlugin(name, dirs.length > 0 ? { dir: dirs[dirs.length - 1]! } : {});
+        const kind = last("--kind") ?? "tool";
+        if (!(INIT_KINDS as readonly string[]).includes(kind)) {
+          io.stderr(`shimmy-plugin init: --kind takes ${INIT_KINDS.join(" or ")}, not ${JSON.stringify(kind)}\n\n${USAGE}`);
+          return 2;
+        }
+        const { dir, files } = await initPlugin(name, { ...(dirs.length > 0 ? { dir: dirs[dirs.length - 1]! } : {}), kind: kind as InitKind });
         io.stdout(`${dir}\n${files.map((f) => `  ${f}\n`).join("")}Next: shimmy-plugin test ${dir}\n`);
         return 0;
       }

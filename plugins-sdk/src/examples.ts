@@ -1,8 +1,9 @@
 /**
  * `runExamples`: what `shimmy-plugin test` does. Builds the plugin, loads it in the real host
  * (`@shimmy/core/plugins`, imported at run time by name: the core depends on this package, so this
- * package cannot depend on the core statically), and calls every tool example of the manifest,
- * comparing the output with the expected one when the example gives it.
+ * package cannot depend on the core statically), and calls every example of the manifest (a tool's
+ * or a step's, each checked by the host against its schemas as a server checks it), comparing the
+ * output with the expected one when the example gives it.
  */
 import { promises as fs } from "node:fs";
 import os from "node:os";
@@ -19,6 +20,7 @@ interface HostLogger {
 }
 interface LoadedHost {
   callTool(toolName: string, input: unknown): Promise<unknown>;
+  callStep(stepName: string, input: unknown): Promise<unknown>;
   dispose(): Promise<void>;
 }
 interface CorePlugins {
@@ -49,13 +51,16 @@ export async function importHost(): Promise<CorePlugins> {
 
 /** The outcome of one example. */
 export interface ExampleResult {
-  tool: string;
+  /** What the example calls: a tool or a step. */
+  kind: "tool" | "step";
+  /** The tool's or step's name. */
+  name: string;
   description?: string;
   input: unknown;
   ok: boolean;
   /** The expected output, when the example gives one. */
   expected?: unknown;
-  /** What the tool returned, when it returned. */
+  /** What the tool or step returned, when it returned. */
   got?: unknown;
   /** The call's failure: `code` is a PluginCallError code, or "error". */
   error?: { code: string; message: string };
@@ -90,10 +95,13 @@ export async function runExamples(dir: string, options: RunExamplesOptions = {})
     const results: ExampleResult[] = [];
     try {
       for (const example of manifest.examples ?? []) {
-        const base = { tool: example.tool, input: example.input, ...(example.description === undefined ? {} : { description: example.description }) };
+        // validateManifest made sure each example names exactly one of a tool and a step.
+        const kind = example.step === undefined ? "tool" : "step";
+        const name = (example.step ?? example.tool)!;
+        const base = { kind, name, input: example.input, ...(example.description === undefined ? {} : { description: example.description }) } as const;
         const expectsOutput = example.output !== undefined;
         try {
-          const got = await host.callTool(example.tool, example.input);
+          const got = await (kind === "step" ? host.callStep(name, example.input) : host.callTool(name, example.input));
           const ok = !expectsOutput || isDeepStrictEqual(got, example.output);
           results.push({ ...base, ok, got, ...(expectsOutput ? { expected: example.output } : {}) });
         } catch (error) {
@@ -110,11 +118,11 @@ export async function runExamples(dir: string, options: RunExamplesOptions = {})
   }
 }
 
-/** The report's lines: `ok TOOL INPUT`, or `FAIL TOOL INPUT` and indented details. */
+/** The report's lines: `ok TOOL INPUT` (`ok step STEP INPUT`), or `FAIL …` and indented details. */
 export function formatExamples(report: ExamplesReport): string {
   const out: string[] = [];
   for (const r of report.results) {
-    const head = `${r.ok ? "ok" : "FAIL"} ${r.tool} ${JSON.stringify(r.input)}${r.description ? ` (${r.description})` : ""}`;
+    const head = `${r.ok ? "ok" : "FAIL"} ${r.kind === "step" ? "step " : ""}${r.name} ${JSON.stringify(r.input)}${r.description ? ` (${r.description})` : ""}`;
     out.push(head);
     if (r.ok) continue;
     if (r.error) {

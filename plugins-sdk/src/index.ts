@@ -17,6 +17,7 @@ export {
   type ManifestValidation,
   type PluginLimits,
   type PluginManifest,
+  type PluginExample,
   type PluginManifestFile,
   type PluginPermissions,
   type RouterCapability,

@@ -1,7 +1,13 @@
 /**
  * `initPlugin`: writes a new plugin folder from `templates/init` (a manifest with one tool, `greet`,
- * and an example; `assembly/index.ts`; `README.md`; `.gitignore`) that builds and passes
- * `shimmy-plugin test` as it is.
+ * and an example; `assembly/index.ts`; `README.md`; `.gitignore`; a private `package.json`) that
+ * builds and passes `shimmy-plugin test` as it is. With `kind: "step"` the manifest, the code and
+ * the README come from `templates/init/step` instead: one workflow step, `count_words`, and its examples.
+ *
+ * The `package.json` is for development only: it names this SDK as a devDependency, so `npm install`
+ * puts it in `node_modules/`, where the manifest's `$schema` points (an editor checks and completes
+ * the manifest from it) and where `npx shimmy-plugin` finds its command. `pack` never reads it: the
+ * package's own `package.json` is written from the manifest.
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
@@ -24,6 +30,22 @@ export class PluginInitError extends Error {
 export interface InitOptions {
   /** The folder to create; `./NAME` (the part after the scope, for `@owner/name`) unless given. */
   dir?: string;
+  /** What the plugin's one capability is: a tool (for models) or a workflow step. @default "tool" */
+  kind?: InitKind;
+}
+
+/** The kinds of plugin `init` writes. */
+export const INIT_KINDS = ["tool", "step"] as const;
+
+/** A kind of plugin `init` writes. */
+export type InitKind = (typeof INIT_KINDS)[number];
+
+/** The templates a step plugin has of its own, in `templates/init/step`; it shares the others. */
+const STEP_TEMPLATES = new Set(["shimmy-plugin.json.tmpl", "index.ts.tmpl", "README.md.tmpl"]);
+
+/** The path of `template` for a plugin of `kind`. */
+function templatePath(kind: InitKind, template: string): string {
+  return kind === "step" && STEP_TEMPLATES.has(template) ? path.join(TEMPLATES, "step", template) : path.join(TEMPLATES, template);
 }
 
 export interface InitResult {
@@ -39,7 +61,14 @@ const FILES: [template: string, target: string][] = [
   ["index.ts.tmpl", path.join("assembly", "index.ts")],
   ["README.md.tmpl", "README.md"],
   ["gitignore.tmpl", ".gitignore"],
+  ["package.json.tmpl", "package.json"],
 ];
+
+/** This SDK's version: the devDependency the new plugin's `package.json` asks for. */
+async function sdkVersion(): Promise<string> {
+  const pkg = JSON.parse(await fs.readFile(path.join(SDK_ROOT, "package.json"), "utf8")) as { version: string };
+  return pkg.version;
+}
 
 function render(template: string, vars: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => vars[key] ?? whole);
@@ -49,7 +78,8 @@ function render(template: string, vars: Record<string, string>): string {
 export async function initPlugin(name: string, options: InitOptions = {}): Promise<InitResult> {
   // JSON-escape the name before it goes into the manifest; a name that needs escaping is refused below anyway.
   const jsonName = JSON.stringify(name).slice(1, -1);
-  const manifestText = render(await fs.readFile(path.join(TEMPLATES, "shimmy-plugin.json.tmpl"), "utf8"), { name: jsonName });
+  const kind = options.kind ?? "tool";
+  const manifestText = render(await fs.readFile(templatePath(kind, "shimmy-plugin.json.tmpl"), "utf8"), { name: jsonName });
   const result = validateManifest(JSON.parse(manifestText));
   if (!result.ok) {
     const nameErrors = result.errors.filter((e) => e.path === "name" || e.path.startsWith("name."));
@@ -67,10 +97,10 @@ export async function initPlugin(name: string, options: InitOptions = {}): Promi
   }
   if (entries !== undefined && entries.length > 0) throw new PluginInitError(`${dir} exists and is not empty`);
 
-  const vars = { name, tarball: tarballName(name, result.manifest.version) };
+  const vars = { name, tarball: tarballName(name, result.manifest.version), sdkVersion: await sdkVersion() };
   await fs.mkdir(path.join(dir, "assembly"), { recursive: true });
   for (const [template, target] of FILES) {
-    const text = target === "shimmy-plugin.json" ? manifestText : render(await fs.readFile(path.join(TEMPLATES, template), "utf8"), vars);
+    const text = target === "shimmy-plugin.json" ? manifestText : render(await fs.readFile(templatePath(kind, template), "utf8"), vars);
     await fs.writeFile(path.join(dir, target), text, { flag: "wx" });
   }
   return { dir, files: FILES.map(([, target]) => target.split(path.sep).join("/")) };

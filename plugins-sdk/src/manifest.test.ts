@@ -30,7 +30,7 @@ function valid(): Record<string, any> {
         inputSchema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", properties: { query: { type: "string" } }, required: ["query"] },
         annotations: { readOnlyHint: true, openWorldHint: true },
       },
-      { kind: "step", export: "summarize", name: "calculator", input: { type: "string" }, output: true },
+      { kind: "step", export: "summarize", name: "calculator", input: { type: "string" }, output: true, annotations: { idempotentHint: true, readOnlyHint: true } },
       { kind: "router", export: "route", name: "by-length" },
       { kind: "embedder", export: "embed", name: "hash-embed", dimensions: 384 },
     ],
@@ -190,14 +190,32 @@ describe("validateManifest: each rule, at its path", () => {
     expect(errorsOf((m) => delete m.capabilities[4].dimensions)).toEqual([{ path: "capabilities.4.dimensions", message: "is required" }]);
     expect(pathsOf((m) => (m.capabilities[4].dimensions = 0))).toEqual(["capabilities.4.dimensions"]);
     expect(pathsOf((m) => delete m.capabilities[2].output)).toEqual(["capabilities.2.output"]);
+    expect(pathsOf((m) => (m.capabilities[2].annotations.retryHint = true))).toEqual(["capabilities.2.annotations.retryHint"]);
   });
 
   it("refuses an example naming an unknown tool, or whose input or output cannot match", () => {
     expect(errorsOf((m) => (m.examples[1].tool = "search"))).toEqual([{ path: "examples.1.tool", message: 'names no declared tool ("search")' }]);
-    // A router is not a tool: examples run tools only.
+    // A router is not a tool: examples run tools and steps only.
     expect(pathsOf((m) => (m.examples[1].tool = "by-length"))).toEqual(["examples.1.tool"]);
     expect(pathsOf((m) => (m.examples[0].input = { expr: "1" }))).toEqual(["examples.0.input"]);
     expect(pathsOf((m) => (m.examples[0].output = { value: "3" }))).toEqual(["examples.0.output"]);
+  });
+
+  it("checks a step's example against the step's input and output schemas, apart from the tool of the same name", () => {
+    const withStep = (example: Record<string, unknown>) => (m: Record<string, any>) => {
+      m.capabilities[2].output = { type: "array" };
+      m.examples.push(example);
+    };
+    const manifest = valid();
+    withStep({ step: "calculator", input: "a text", output: ["a"] })(manifest);
+    expect(validateManifest(manifest)).toMatchObject({ ok: true });
+    // The step "calculator" takes a string, the tool "calculator" an object: each example is checked against its own kind.
+    expect(errorsOf(withStep({ step: "calculator", input: { expression: "1" } }))).toEqual([{ path: "examples.2.input", message: "does not match the step's input schema" }]);
+    expect(errorsOf(withStep({ step: "calculator", input: "x", output: "y" }))).toEqual([{ path: "examples.2.output", message: "does not match the step's output schema" }]);
+    expect(errorsOf(withStep({ step: "web_search", input: "x" }))).toEqual([{ path: "examples.2.step", message: 'names no declared step ("web_search")' }]);
+    expect(errorsOf(withStep({ tool: "calculator", step: "calculator", input: "x" }))).toEqual([{ path: "examples.2", message: 'must name exactly one of "tool" and "step"' }]);
+    expect(errorsOf(withStep({ input: "x" }))).toEqual([{ path: "examples.2", message: 'must name exactly one of "tool" and "step"' }]);
+    expect(pathsOf(withStep({ step: "bad name", input: "x" }))).toEqual(["examples.2.step"]);
   });
 
   it("refuses a template naming an undeclared config key", () => {

@@ -45,7 +45,10 @@ export interface ToolCapability {
   annotations?: ToolAnnotations;
 }
 
-/** A workflow step (adapter in a later issue). */
+/**
+ * A workflow step: JSON in, JSON out like a tool, but called by a workflow's `step` (never offered
+ * to a model), with its `input` and `output` checked against these schemas by the host.
+ */
 export interface StepCapability {
   kind: "step";
   export: string;
@@ -53,6 +56,8 @@ export interface StepCapability {
   description?: string;
   input: JsonSchema;
   output: JsonSchema;
+  /** MCP's hints, as a tool's: `idempotentHint` tells whether running it again (a resumed workflow may) does harm. */
+  annotations?: ToolAnnotations;
 }
 
 /** A model router (adapter in a later issue). */
@@ -88,13 +93,17 @@ export interface PluginLimits {
   maxResponseBytes: number;
 }
 
-/** One sample call of a tool. */
-export interface ToolExample {
-  tool: string;
+/** One sample call of a tool or a step: exactly one of `tool` and `step` names it. */
+export interface PluginExample {
+  tool?: string;
+  step?: string;
   description?: string;
   input: unknown;
   output?: unknown;
 }
+
+/** The name {@link PluginExample} had when examples could only call tools. */
+export type ToolExample = PluginExample;
 
 /** The config schema: an object schema whose properties are the settings. */
 export interface ConfigSchema {
@@ -117,7 +126,7 @@ export interface PluginManifest {
   permissions?: PluginPermissions;
   limits: PluginLimits;
   config?: ConfigSchema;
-  examples?: ToolExample[];
+  examples?: PluginExample[];
 }
 
 /** The manifest as written in `shimmy-plugin.json`: limits may be partial or absent. */
@@ -236,6 +245,12 @@ function checkEmbeddedSchema(schema: JsonSchema, path: string, errors: ManifestE
   }
 }
 
+/** A capability's compiled input and output schemas; undefined where absent or not compilable. */
+interface SchemaChecks {
+  input: ((value: unknown) => boolean) | undefined;
+  output: ((value: unknown) => boolean) | undefined;
+}
+
 const TEMPLATE = /\{config\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** The rules a JSON Schema cannot state; run only on a manifest whose shape is already valid. */
@@ -246,39 +261,47 @@ function checkSemantics(manifest: PluginManifest): ManifestError[] {
   if (semver.validRange(manifest.shimmy) === null) errors.push({ path: "shimmy", message: "is not a valid semver range" });
 
   const seen = new Map<string, number>();
-  const tools = new Map<string, ToolCapability>();
   manifest.capabilities.forEach((capability, index) => {
     const key = `${capability.kind}:${capability.name}`;
     const first = seen.get(key);
     if (first !== undefined) {
       errors.push({ path: `capabilities.${index}.name`, message: `duplicates the ${capability.kind} name "${capability.name}" of capabilities.${first}` });
     } else seen.set(key, index);
-    if (capability.kind === "tool") tools.set(capability.name, capability);
   });
 
-  const validators = new Map<string, { input?: (value: unknown) => boolean; output?: (value: unknown) => boolean }>();
+  // Validators of the tools' and steps' schemas, by "kind:name", for checking the examples.
+  const validators = new Map<string, SchemaChecks>();
   manifest.capabilities.forEach((capability, index) => {
     const at = `capabilities.${index}`;
+    const key = `${capability.kind}:${capability.name}`;
+    let checks: SchemaChecks | undefined;
     if (capability.kind === "tool") {
       const input = checkEmbeddedSchema(capability.inputSchema, `${at}.inputSchema`, errors);
       const output = capability.outputSchema && checkEmbeddedSchema(capability.outputSchema, `${at}.outputSchema`, errors);
-      if (!validators.has(capability.name)) validators.set(capability.name, { input, output });
+      checks = { input, output };
     } else if (capability.kind === "step") {
-      checkEmbeddedSchema(capability.input, `${at}.input`, errors);
-      checkEmbeddedSchema(capability.output, `${at}.output`, errors);
+      checks = { input: checkEmbeddedSchema(capability.input, `${at}.input`, errors), output: checkEmbeddedSchema(capability.output, `${at}.output`, errors) };
     }
+    if (checks && !validators.has(key)) validators.set(key, checks);
   });
   if (manifest.config) checkEmbeddedSchema(manifest.config, "config", errors);
 
   // Examples are run by `shimmy-plugin test`: catch one that can never pass before it is published.
   manifest.examples?.forEach((example, index) => {
-    const check = validators.get(example.tool);
-    if (!tools.has(example.tool)) {
-      errors.push({ path: `examples.${index}.tool`, message: `names no declared tool ("${example.tool}")` });
-    } else if (check?.input && !check.input(example.input)) {
-      errors.push({ path: `examples.${index}.input`, message: "does not match the tool's inputSchema" });
-    } else if (example.output !== undefined && check?.output && !check.output(example.output)) {
-      errors.push({ path: `examples.${index}.output`, message: "does not match the tool's outputSchema" });
+    if ((example.tool === undefined) === (example.step === undefined)) {
+      errors.push({ path: `examples.${index}`, message: 'must name exactly one of "tool" and "step"' });
+      return;
+    }
+    const kind = example.tool !== undefined ? "tool" : "step";
+    const name = (example.tool ?? example.step)!;
+    const schemas = kind === "tool" ? { input: "inputSchema", output: "outputSchema" } : { input: "input schema", output: "output schema" };
+    const check = validators.get(`${kind}:${name}`);
+    if (!check) {
+      errors.push({ path: `examples.${index}.${kind}`, message: `names no declared ${kind} ("${name}")` });
+    } else if (check.input && !check.input(example.input)) {
+      errors.push({ path: `examples.${index}.input`, message: `does not match the ${kind}'s ${schemas.input}` });
+    } else if (example.output !== undefined && check.output && !check.output(example.output)) {
+      errors.push({ path: `examples.${index}.output`, message: `does not match the ${kind}'s ${schemas.output}` });
     }
   });
 

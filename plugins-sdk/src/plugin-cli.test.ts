@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./run-cli.fixture.js";
 import { tarballName } from "./pack.js";
 
-const CALCULATOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../plugins/calculator");
+const SDK_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CALCULATOR = path.resolve(SDK_ROOT, "../plugins/calculator");
 
 async function copyPlugin(from: string, to: string): Promise<void> {
   await fs.mkdir(path.join(to, "assembly"), { recursive: true });
@@ -57,7 +58,7 @@ describe("shimmy-plugin init, test and pack", () => {
     expect(init.err).toBe("");
     expect(init.code).toBe(0);
     expect(init.out.split("\n")[0]).toBe(dir);
-    expect((await fs.readdir(dir)).sort()).toEqual([".gitignore", "README.md", "assembly", "shimmy-plugin.json"]);
+    expect((await fs.readdir(dir)).sort()).toEqual([".gitignore", "README.md", "assembly", "package.json", "shimmy-plugin.json"]);
     expect(await fs.readFile(path.join(dir, ".gitignore"), "utf8")).toMatch(/^plugin\.wasm$/m);
     const manifest = JSON.parse(await fs.readFile(path.join(dir, "shimmy-plugin.json"), "utf8")) as { name: string; version: string };
     expect(manifest.name).toBe("@acme/hello-plugin");
@@ -92,6 +93,53 @@ describe("shimmy-plugin init, test and pack", () => {
     expect(second.code).toBe(0);
     expect(second.out).toBe(`${out}\nintegrity ${packed.integrity}\nwasm sha256 ${packed.wasmSha256}\nsize ${packed.size}\n`);
     expect(await fs.readdir(path.join(tmp, "out"))).toEqual(["again.tgz"]);
+  });
+
+  it("init's $schema resolves once npm install has put the SDK in node_modules", async () => {
+    const dir = path.join(tmp, "schema-plugin");
+    expect((await run(["init", "schema-plugin", "--dir", dir])).code).toBe(0);
+    const devPackage = JSON.parse(await fs.readFile(path.join(dir, "package.json"), "utf8")) as { private: boolean; devDependencies: Record<string, string> };
+    const sdkPackage = JSON.parse(await fs.readFile(path.join(SDK_ROOT, "package.json"), "utf8")) as { name: string; version: string; files: string[] };
+    expect(devPackage.private).toBe(true);
+    expect(devPackage.devDependencies).toEqual({ [sdkPackage.name]: `^${sdkPackage.version}` });
+    // What npm install (or npm link) leaves: node_modules/@shimmy/plugin-sdk, the published files of this package.
+    expect(sdkPackage.files).toContain("schema");
+    await fs.mkdir(path.join(dir, "node_modules", "@shimmy"), { recursive: true });
+    await fs.symlink(SDK_ROOT, path.join(dir, "node_modules", sdkPackage.name), "dir");
+
+    const manifest = JSON.parse(await fs.readFile(path.join(dir, "shimmy-plugin.json"), "utf8")) as { $schema: string };
+    const schema = JSON.parse(await fs.readFile(path.resolve(dir, manifest.$schema), "utf8")) as { title: string };
+    expect(schema).toEqual(JSON.parse(await fs.readFile(path.join(SDK_ROOT, "schema", "shimmy-plugin.schema.json"), "utf8")));
+    expect(schema.title).toMatch(/shimmy-plugin\.json/);
+    // The folder still builds and tests with node_modules in it.
+    expect((await run(["test", dir])).code).toBe(0);
+  });
+
+  it("init --kind step creates a workflow step plugin whose examples test runs, failures included", async () => {
+    const dir = path.join(tmp, "step-plugin");
+    const init = await run(["init", "step-plugin", "--dir", dir, "--kind", "step"]);
+    expect(init.err).toBe("");
+    expect(init.code).toBe(0);
+    const file = path.join(dir, "shimmy-plugin.json");
+    const manifest = JSON.parse(await fs.readFile(file, "utf8")) as { capabilities: { kind: string; name: string }[]; examples: Record<string, unknown>[] };
+    expect(manifest.capabilities.map((c) => `${c.kind} ${c.name}`)).toEqual(["step count_words"]);
+    expect(await fs.readFile(path.join(dir, "README.md"), "utf8")).toMatch(/^## Step `count_words`$/m);
+
+    const test = await run(["test", dir]);
+    expect(test.err).toBe("");
+    expect(test.code).toBe(0);
+    expect(test.out).toMatch(/^ok step count_words \{"text":"one two three\\nfour {2}five"\} \(two lines, five words\)$/m);
+    expect(test.out).toMatch(/2 of 2 examples passed/);
+
+    // A wrong expected output fails, as a tool's does; the host checked the step's output against its schema.
+    manifest.examples = [{ step: "count_words", input: { text: "a b" }, output: { words: 3, lines: 1 } }];
+    await fs.writeFile(file, JSON.stringify(manifest));
+    const failing = await run(["test", dir]);
+    expect(failing.code).toBe(1);
+    expect(failing.out.split("\n").slice(0, 3)).toEqual(['FAIL step count_words {"text":"a b"}', '  expected {"words":3,"lines":1}', '  got      {"words":2,"lines":1}']);
+
+    expect((await run(["init", "bad-kind", "--dir", path.join(tmp, "bad-kind"), "--kind", "router"])).code).toBe(2);
+    await expect(fs.access(path.join(tmp, "bad-kind"))).rejects.toThrow();
   });
 
   it("test runs the calculator's examples", async () => {

@@ -40,6 +40,8 @@ export interface StartShimmyOptions {
   env?: Record<string, string>;
   /** Bound on the start, in ms. @default 90000 */
   timeoutMs?: number;
+  /** An installed `shimmy` to run (test/packaging.e2e.test.ts); else the clone's launcher, under this Node. */
+  command?: string;
 }
 
 /** Starts `shimmy serve` and resolves once it listens. */
@@ -48,7 +50,7 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
   const args = ["serve", ...(options.args ?? [])];
   if (!args.includes("--port")) args.push("--port", "0");
   if (!args.includes("--threads")) args.push("--threads", "1");
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(options.command ?? process.execPath, options.command ? args : [BIN, ...args], {
     cwd: options.cwd ?? home,
     env: {
       PATH: process.env.PATH ?? "",

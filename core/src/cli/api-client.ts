@@ -1,6 +1,6 @@
 /**
- * A small client for a running Shimmy's admin API (`/api/models…`, `/api/plugins`), used by
- * `shimmy models` and by `shimmy plugin` (which waits for a server to apply its change).
+ * A small client for a running Shimmy's admin API (`/api/models…`, `/api/plugins`, `/api/workflows…`),
+ * used by `shimmy models`, `shimmy workflow` and `shimmy plugin` (which waits for a server to apply its change).
  *
  * It turns every failure into one of two errors the CLI can explain: {@link ApiError} (the server
  * answered with an error) and {@link ConnectionError} (no usable answer: nothing listening, a
@@ -227,6 +227,35 @@ export class ApiClient {
       }
       throw new ApiError("the server ended the load stream before the model was loaded", response.status, "invalid_response");
     } catch (err) {
+      throw this.mapFailure(err, timer);
+    } finally {
+      timer.clear();
+    }
+  }
+
+  /** Any JSON route (`/api/workflows…`): the answer's JSON; an error answer throws {@link ApiError}. */
+  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.json<T>(method, path, body);
+  }
+
+  /**
+   * A route that answers with server-sent events: yields each event's JSON until `[DONE]` or the end
+   * of the stream. Only the answer's start is timed: the stream may then stay silent as long as the
+   * work takes. Aborting `signal` ends it quietly; an error answer before the stream throws {@link ApiError}.
+   */
+  async *events(method: string, path: string, body: unknown, signal?: AbortSignal): AsyncGenerator<unknown> {
+    const timer = new IdleTimer(this.timeoutMs);
+    try {
+      const response = await this.send(method, path, body, timer, "text/event-stream", signal ? AbortSignal.any([timer.signal, signal]) : timer.signal);
+      timer.clear();
+      for await (const data of readSseData(response.body!)) {
+        if (data === "[DONE]") return;
+        const event = parseJson(data);
+        if (event === undefined) throw new ApiError(`the server sent an event that is not JSON: ${snippet(data)}`, response.status, "invalid_response");
+        yield event;
+      }
+    } catch (err) {
+      if (signal?.aborted && !timer.timedOut) return;
       throw this.mapFailure(err, timer);
     } finally {
       timer.clear();

@@ -12,6 +12,7 @@ Commands:
   show       Print a model's architecture, size, quantization and chat template (shimmy show --help)
   rm         Delete a model that shimmy pull downloaded (shimmy rm --help)
   plugin     Install, configure, list and remove plugins (shimmy plugin --help)
+  workflow   Run workflows on a running server and look at their runs (shimmy workflow --help)
   mcp        Serve the plugins' tools over MCP on stdio, for MCP clients (shimmy mcp --help)
   db         Back up the state database (shimmy db --help)
   conversations  List, show and remove stored conversations (shimmy conversations --help)
@@ -46,6 +47,9 @@ export async function main(argv: string[]): Promise<number> {
       case "plugin":
       case "plugins":
         return await (await import("./plugin.js")).pluginCommand(rest);
+      case "workflow":
+      case "workflows":
+        return await (await import("./workflow.js")).workflowCommand(rest);
       case "mcp":
         return await (await import("./mcp.js")).mcpCommand(rest);
       case "db":

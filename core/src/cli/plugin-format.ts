@@ -1,5 +1,5 @@
 /** The human output of `shimmy plugin`: plans, permissions, limits, installed plugins. */
-import { HOST_LIMITS, instanceMemory, LIMIT_DEFAULTS, type PluginLimits } from "@shimmy/plugin-sdk";
+import { HOST_LIMITS, instanceMemory, LIMIT_DEFAULTS, type PluginLimits, type PluginManifest } from "@shimmy/plugin-sdk";
 import type { InstallPlan } from "../plugins/store/install.js";
 import type { GrantedPermissions } from "../plugins/store/lock-file.js";
 import type { ResolvedPermissions } from "../plugins/store/permissions.js";
@@ -41,13 +41,30 @@ export function formatLimits(limits: PluginLimits): string[] {
   return lines.length > 0 ? ["It asks for more than the default limits:", ...lines] : [];
 }
 
+/** The names of the `kind` capabilities of a manifest, in manifest order. */
+export function capabilityNames(manifest: PluginManifest | null | undefined, kind: "tool" | "step"): string[] {
+  return (manifest?.capabilities ?? []).filter((c) => c.kind === kind).map((c) => c.name);
+}
+
+/** A manifest's tools and workflow steps, one line each under a heading, as `info` shows them. */
+export function capabilityLines(manifest: PluginManifest): string[] {
+  const lines: string[] = [];
+  for (const [kind, heading] of [["tool", "Tools:"], ["step", "Workflow steps:"]] as const) {
+    const shown = manifest.capabilities.filter((c) => c.kind === kind);
+    if (shown.length) lines.push(heading, ...shown.map((c) => `  ${c.name}${"title" in c && c.title ? ` (${c.title})` : ""}: ${c.description}`));
+  }
+  return lines;
+}
+
 /** What an install would do, as shown before asking. */
 export function formatPlan(plan: InstallPlan): string {
   const m = plan.manifest;
-  const tools = m.capabilities.filter((c) => c.kind === "tool").map((c) => c.name);
+  const tools = capabilityNames(m, "tool");
+  const steps = capabilityNames(m, "step");
   return [
     `${m.name} ${m.version}: ${m.description}`,
     ...(tools.length ? [`Tools: ${tools.join(", ")}`] : []),
+    ...(steps.length ? [`Workflow steps: ${steps.join(", ")}`] : []),
     ...(plan.previous ? [`Replaces the installed ${plan.previous.version}.`] : []),
     "It may reach:",
     ...formatPermissions(plan.permissions.granted, plan.permissions.unset, m.name),
@@ -67,10 +84,7 @@ export function formatInfo(p: InstalledPlugin): string {
     ...(p.entry.registry ? [`Registry ${p.entry.registry.url}, updates within ${p.entry.registry.range}${p.entry.registry.keyid ? `, signed by ${p.entry.registry.keyid}` : ""}`] : []),
     `Integrity ${p.entry.integrity}`,
   ];
-  if (m) {
-    lines.push("Tools:");
-    for (const c of m.capabilities) if (c.kind === "tool") lines.push(`  ${c.name}${c.title ? ` (${c.title})` : ""}: ${c.description}`);
-  }
+  if (m) lines.push(...capabilityLines(m));
   lines.push("Granted:", ...formatPermissions(p.entry.permissions, [], p.name));
   const settings = Object.entries(p.entry.config).map(([k, v]) => `  ${k} = ${typeof v === "string" ? v : JSON.stringify(v)}`);
   const secrets = p.secretsSet.map((k) => `  ${k} = (secret, set)`);
@@ -86,9 +100,10 @@ export function formatList(plugins: InstalledPlugin[]): string {
     p.name,
     p.entry.version,
     p.loadError ? "error" : p.entry.enabled ? "enabled" : "disabled", // error: the running server cannot run it
-    (p.manifest?.capabilities ?? []).filter((c) => c.kind === "tool").map((c) => c.name).join(",") || "-",
+    capabilityNames(p.manifest, "tool").join(",") || "-",
+    capabilityNames(p.manifest, "step").join(",") || "-",
   ]);
-  return renderTable(["NAME", "VERSION", "STATE", "TOOLS"], rows);
+  return renderTable(["NAME", "VERSION", "STATE", "TOOLS", "STEPS"], rows);
 }
 
 /** `shimmy plugin list --json` of one plugin. */
@@ -97,7 +112,8 @@ export function listJson(p: InstalledPlugin): Record<string, unknown> {
     name: p.name,
     ...p.entry,
     description: p.manifest?.description ?? null,
-    tools: (p.manifest?.capabilities ?? []).filter((c) => c.kind === "tool").map((c) => c.name),
+    tools: capabilityNames(p.manifest, "tool"),
+    steps: capabilityNames(p.manifest, "step"),
     secrets_set: p.secretsSet,
     missing_config: p.missingConfig,
     ...(p.problem ? { problem: p.problem } : {}),

@@ -17,7 +17,7 @@ import type { SearchHit } from "../registry/registry-client.js";
 import { clientFor, lookupPackument, resolvePlugin } from "../registry/resolve-plugin.js";
 import { CORE_VERSION } from "../version.js";
 import { installResolved, settingsOf, type PluginContext } from "./plugin-add.js";
-import { formatLimits, formatPermissions } from "./plugin-format.js";
+import { capabilityLines, formatLimits, formatPermissions } from "./plugin-format.js";
 import { renderTable } from "./table.js";
 
 /** The bundled plugins whose name, description or keywords hold every word of `text`. */
@@ -85,8 +85,7 @@ export async function registryInfoCommand(ctx: PluginContext, specText: string):
     `Signed    ${version.dist.signatures?.length ? version.dist.signatures.map((s) => s.keyid).join(", ") : source === BUNDLED_REGISTRY ? "bundled (integrity pinned)" : "no"}`,
   ];
   if (manifest) {
-    lines.push(`Shimmy    ${manifest.shimmy}${picked.supportsCore ? "" : ` (not this one, ${CORE_VERSION})`}`, "Tools:");
-    for (const c of manifest.capabilities) if (c.kind === "tool") lines.push(`  ${c.name}${c.title ? ` (${c.title})` : ""}: ${c.description}`);
+    lines.push(`Shimmy    ${manifest.shimmy}${picked.supportsCore ? "" : ` (not this one, ${CORE_VERSION})`}`, ...capabilityLines(manifest));
     const permissions = resolvePermissions(manifest, {}, ctx.layout.userHome);
     lines.push("It may reach:", ...formatPermissions(permissions.granted, permissions.unset, spec.name), ...formatLimits(manifest.limits));
   } else {

@@ -246,7 +246,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   {
     key: "apiKey", flag: "api-key", env: "SHIMMY_API_KEY", type: "string", valueName: "KEY", secret: true,
     defaultText: "none",
-    description: "Require `Authorization: Bearer KEY` on every route but /health. A secret: not read from config.json, but from the flag, the variable or apiKey in $SHIMMY_HOME/secrets.json.",
+    description: "Require `Authorization: Bearer KEY` on every route but /health and the web page's static files. A secret: not read from config.json, but from the flag, the variable or apiKey in $SHIMMY_HOME/secrets.json.",
   },
   {
     key: "dbSynchronous", flag: "db-synchronous", env: "SHIMMY_DB_SYNCHRONOUS", type: "string", valueName: "MODE", choices: DB_SYNCHRONOUS,

@@ -40,6 +40,7 @@ describe("formatBanner", () => {
         "  llama.cpp: cpu, 1 thread",
         "  try: curl http://127.0.0.1:11435/v1/models",
         "    or npx shimmy run b",
+        "    or open http://127.0.0.1:11435/ in a browser",
         "",
       ].join("\n"),
     );
@@ -64,6 +65,7 @@ describe("formatBanner", () => {
         "  plugins: none",
         "  try: \u001b[1mcurl http://127.0.0.1:8080/v1/models\u001b[22m",
         "    or \u001b[1mnpx shimmy run b --url http://127.0.0.1:8080\u001b[22m",
+        "    or open \u001b[36mhttp://127.0.0.1:8080/\u001b[39m in a browser",
         "",
       ].join("\n"),
     );
@@ -92,6 +94,7 @@ describe("TextLogStream", () => {
         "  llama.cpp: cpu, 2 threads",
         "  try: curl http://127.0.0.1:11435/v1/models",
         "    or npx shimmy run b",
+        "    or open http://127.0.0.1:11435/ in a browser",
         "plugins: calculator",
         "200 GET /v1/models 2ms",
         "not json",

@@ -32,6 +32,7 @@ const SOURCE_LABELS: Record<string, string> = {
   ollama: "Ollama",
   lmstudio: "LM Studio",
   "llama.cpp": "llama.cpp cache",
+  demo: "demo model",
 };
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
@@ -65,6 +66,8 @@ export function formatBanner(info: BannerInfo, p: Paint): string {
   // `shimmy run` finds the default address by itself; any other needs --url.
   const url = info.url === DEFAULT_SERVER_URL ? "" : ` --url ${info.url}`;
   if (info.chatModel) lines.push(`    or ${p.bold(`npx shimmy run ${info.chatModel}${url}`)}`);
+  // The web page (web/web-page.ts): a chat, the models and the plugins.
+  if (total > 0) lines.push(`    or open ${p.cyan(`${info.url}/`)} in a browser`);
   return lines.map((line) => `${line}\n`).join("");
 }
 

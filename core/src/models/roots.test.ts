@@ -1,4 +1,8 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { packagedDemoDir } from "./demo-root.js";
 import { modelRoots } from "./roots.js";
 
 const rows = (roots: ReturnType<typeof modelRoots>) => roots.map((r) => `${r.source} ${r.layout} ${r.path}`);
@@ -52,5 +56,27 @@ describe("modelRoots", () => {
   it("scans models/ in SHIMMY_HOME resolved against cwd, else in ~/.shimmy", () => {
     expect(rows(modelRoots({ env: { SHIMMY_HOME: "rel" }, cwd: "/w" }))).toContain("shimmy files /w/rel/models");
     expect(rows(modelRoots({ env: { HOME: "/h" }, cwd: "/w" }))).toContain("shimmy files /h/.shimmy/models");
+  });
+
+  it("lists an installed package's demo model last, and never with discovery off", () => {
+    expect(rows(modelRoots({ env: {}, cwd: "/w", demoDir: "/pkg/models" }))).toEqual(["local files /w/models", "demo files /pkg/models"]);
+    expect(rows(modelRoots({ env: {}, cwd: "/w", modelFiles: ["/m.gguf"], demoDir: "/pkg/models", discovery: false }))).toEqual(["path file /m.gguf"]);
+  });
+});
+
+describe("packagedDemoDir", () => {
+  it("is the package's models/ when installed, and null in a source checkout or without the folder", () => {
+    const pkg = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-demo-root-"));
+    try {
+      expect(packagedDemoDir(pkg)).toBeNull();
+      fs.mkdirSync(path.join(pkg, "models"));
+      expect(packagedDemoDir(pkg)).toBe(path.join(pkg, "models"));
+      fs.mkdirSync(path.join(pkg, "src"));
+      expect(packagedDemoDir(pkg)).toBeNull();
+    } finally {
+      fs.rmSync(pkg, { recursive: true, force: true });
+    }
+    // This checkout: the core runs from its sources, so no demo root whatever core/models holds.
+    expect(packagedDemoDir()).toBeNull();
   });
 });

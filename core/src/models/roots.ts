@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { homeFromEnv, hubCacheFromEnv, modelPathsFromEnv, shimmyHomeFromEnv } from "../config/environment.js";
+import { packagedDemoDir } from "./demo-root.js";
 import type { ModelSource } from "./types.js";
 
 /** How a root's files are laid out, which decides how they are listed and named. */
@@ -44,6 +45,8 @@ export interface RootOptions {
   discovery?: boolean;
   /** The platform's path-list separator for `SHIMMY_MODEL_PATHS`; `path.delimiter` by default. */
   delimiter?: string;
+  /** The folder of the demo model that ships in an installed package; null for none. @default packagedDemoDir() */
+  demoDir?: string | null;
 }
 
 const nonEmpty = (v: string | undefined): v is string => typeof v === "string" && v.trim() !== "";
@@ -57,7 +60,8 @@ function first(cwd: string, ...candidates: Array<string | null>): string | null 
 /**
  * The roots to scan, in order: `--model` files, then (unless `discovery` is false)
  * `SHIMMY_MODEL_PATHS`, `--models-dir`, `./models`, `$SHIMMY_HOME/models`, the Hugging Face cache,
- * Ollama, LM Studio and llama.cpp's cache. A folder named twice is kept at its first place.
+ * Ollama, LM Studio, llama.cpp's cache and, last, the demo model of an installed package (demo-root.ts).
+ * A folder named twice is kept at its first place.
  * Roots that do not exist are listed too (discovery finds nothing there; the watcher waits for them).
  */
 export function modelRoots(options: RootOptions): ModelRoot[] {
@@ -85,6 +89,7 @@ export function modelRoots(options: RootOptions): ModelRoot[] {
       nonEmpty(env.LLAMA_CACHE) ? env.LLAMA_CACHE : null,
       xdgCache ? path.join(xdgCache, "llama.cpp") : null,
       inHome(".cache", "llama.cpp")));
+    add("demo", "files", options.demoDir === undefined ? packagedDemoDir() : options.demoDir);
   }
   const seen = new Set<string>();
   return roots.filter((root) => {

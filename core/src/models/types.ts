@@ -4,7 +4,7 @@
  */
 
 /** Where a model was found. */
-export type ModelSource = "path" | "models-dir" | "local" | "shimmy" | "huggingface" | "ollama" | "lmstudio" | "llama.cpp";
+export type ModelSource = "path" | "models-dir" | "local" | "shimmy" | "huggingface" | "ollama" | "lmstudio" | "llama.cpp" | "demo";
 
 /** What a model can be used for. */
 export type ModelCapability = "chat" | "completion" | "embedding";

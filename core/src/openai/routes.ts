@@ -5,17 +5,16 @@ import type { Engine } from "../engine/types.js";
 import { ShimmyError } from "../errors.js";
 import type { ShimmyContext, ShimmyState } from "../http/request-context.js";
 import { answer } from "./answer.js";
+import { planChatGeneration } from "./chat-generation.js";
 import { toChatTurns, toPrompt, toSamplingParams, wantsStream, wantsUsageChunk } from "./convert-request.js";
 import { chatCompletionResponse, completionResponse, newCompletionId, unixSeconds } from "./convert-response.js";
 import { embeddingResponse, parseEmbeddingRequest, singleInputError } from "./embeddings.js";
 import { modelList, modelObject } from "./models.js";
 import { createChatStream, createCompletionStream } from "./sse.js";
-import { parseStructured } from "./structured.js";
 import { parseChatCompletionRequest, parseCompletionRequest } from "./validate.js";
 import type { PluginToolSource } from "../tools/plugin-tool-source.js";
-import { planToolLoop } from "../tools/plan-tool-loop.js";
 import type { DefaultPlugins } from "../tools/select-plugin-tools.js";
-import { runToolLoop, toolTraceField } from "../tools/tool-loop.js";
+import { toolTraceField } from "../tools/tool-loop.js";
 
 /** Ollama's `keep_alive`, which local clients also send to OpenAI routes; absent leaves the model's own. */
 function keepAliveOf(body: unknown): KeepAlive | undefined {
@@ -66,31 +65,20 @@ export function openAIRouter(engine: Engine, options: OpenAIRouterOptions = {}):
     const request = parseChatCompletionRequest(ctx.state.body);
     const keepAlive = keepAliveOf(ctx.state.body);
     const turns = toChatTurns(request.messages);
-    const loop = planToolLoop(request, options.plugins, options.defaultPlugins ?? {});
-    // A tool_choice about plugin tools is the loop's; the client's tools are checked without it.
-    const { checkResult, ...structured } = parseStructured(loop?.toolChoice ? { ...request, tool_choice: undefined } : request);
+    const generation = planChatGeneration(request, {
+      engine, requestId: ctx.state.requestId,
+      ...(options.plugins ? { plugins: options.plugins } : {}), ...(options.defaultPlugins ? { defaultPlugins: options.defaultPlugins } : {}),
+      ...(keepAlive === undefined ? {} : { keepAlive }),
+    });
     const meta = { id: newCompletionId("chatcmpl"), created: unixSeconds(), model: request.model };
     const signal = ctx.state.abort.signal;
-    const sampling = toSamplingParams(request);
     await answer(ctx as ShimmyContext, {
       model: request.model,
       stream: wantsStream(request),
       events: createChatStream({ ...meta, includeUsage: wantsUsageChunk(request) }),
       render: (result) => ({ ...chatCompletionResponse({ ...meta, result }), ...toolTraceField(result) }),
-      check: checkResult,
-      generate: (onText, onToolCall, onTrace) => {
-        if (!loop || !options.plugins) return engine.chat({ model: request.model, turns, ...structured, sampling, signal, onText, onToolCall, keepAlive });
-        const { tools: clientTools = [], toolChoice: clientChoice, ...rest } = structured;
-        const toolChoice = loop.toolChoice ?? clientChoice;
-        return runToolLoop({
-          ...rest,
-          engine, source: options.plugins, model: request.model, signal, requestId: ctx.state.requestId, turns, sampling, clientTools,
-          pluginTools: loop.pluginTools, maxRounds: loop.maxRounds, pluginToolChoice: loop.pluginToolChoice,
-          onText, onToolCall, onTrace,
-          ...(keepAlive === undefined ? {} : { keepAlive }),
-          ...(toolChoice ? { toolChoice } : {}),
-        });
-      },
+      check: generation.check,
+      generate: (onText, onToolCall, onTrace) => generation.generate(turns, signal, { onText, onToolCall, onTrace }),
     });
   });
 

@@ -7,7 +7,7 @@ import { HOST_LIMITS, instanceMemory } from "@shimmy/plugin-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PluginHost, workerCaps, type PluginHostOptions } from "./host.js";
 import { checkModule } from "./module-check.js";
-import { compileTestPlugin, testManifest, testTool } from "./test-plugins.fixture.js";
+import { compileTestPlugin, testManifest, testStep, testTool } from "./test-plugins.fixture.js";
 import { WORKER_RESOURCE_LIMITS, WorkerInstance } from "./worker-instance.js";
 
 let work: string;
@@ -151,6 +151,51 @@ describe("PluginHost: calls and limits", () => {
     setTimeout(() => controller.abort(), 100);
     await expect(call).rejects.toMatchObject({ code: "aborted" });
     await expect(host.callTool("ok", {})).resolves.toEqual({ value: 1 });
+  });
+});
+
+describe("PluginHost: workflow steps", () => {
+  // The echo export serves as a step under several schemas: what differs is only what the host checks.
+  const echoSteps = [
+    testStep("lines", { export: "echo", input: { type: "array", items: { type: "string" }, maxItems: 3 }, output: { type: "array", items: { type: "string" } } }),
+    testStep("anything", { export: "echo" }),
+    testStep("to_text", { export: "echo", output: { type: "string" } }),
+  ];
+
+  it("calls a step with any JSON input, checks both schemas, and writes its audit line", async () => {
+    const host = await load({ manifest: manifest("steps", [tool("echo", { export: "echo" }), ...echoSteps]), wasm: wasm.echo!, poolSize: 1 });
+    expect(host.stepNames).toEqual(["lines", "anything", "to_text"]);
+    expect(host.toolNames).toEqual(["echo"]);
+    await expect(host.callStep("lines", ["grüße", "世界"], { requestId: "req_step" })).resolves.toEqual(["grüße", "世界"]);
+    expect(logLines.find((l) => l.requestId === "req_step")).toMatchObject({ event: "plugin_call", plugin: "steps", step: "lines", outcome: "ok", bytesIn: Buffer.byteLength('["grüße","世界"]') });
+    await expect(host.callStep("anything", "plain text")).resolves.toBe("plain text");
+    await expect(host.callStep("anything", null)).resolves.toBeNull();
+    await expect(host.callStep("to_text", "ok")).resolves.toBe("ok");
+
+    await expect(host.callStep("lines", ["a", "b", "c", "d"])).rejects.toMatchObject({ code: "invalid_input", message: expect.stringContaining("input schema") });
+    await expect(host.callStep("anything", undefined)).rejects.toMatchObject({ code: "invalid_input", message: expect.stringContaining("missing") });
+    await expect(host.callStep("to_text", { not: "text" })).rejects.toMatchObject({ code: "invalid_output", message: expect.stringContaining("output schema") });
+    // Tools and steps are looked up apart: neither answers for the other.
+    await expect(host.callStep("echo", {})).rejects.toMatchObject({ code: "unknown_step" });
+    await expect(host.callTool("lines", {})).rejects.toMatchObject({ code: "unknown_tool" });
+    await expect(host.callStep("anything", "x".repeat(64 * 1024))).rejects.toMatchObject({ code: "payload_too_large" });
+  });
+
+  it("holds a step to timeoutMs and cancels it through the signal, as a tool", async () => {
+    const m = manifest("step-spin", [testStep("spin", { export: "loop" }), testStep("fine", { export: "ok", output: VALUE_SCHEMA })], { limits: { memoryMaxPages: 64, timeoutMs: 1000, maxResponseBytes: 64 * 1024 } });
+    const host = await load({ manifest: m, wasm: wasm.misbehave!, poolSize: 1 });
+    const started = Date.now();
+    await expect(host.callStep("spin", {})).rejects.toMatchObject({ code: "timeout" });
+    expect(Date.now() - started).toBeLessThan(6000);
+    const controller = new AbortController();
+    const call = host.callStep("spin", {}, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await expect(call).rejects.toMatchObject({ code: "aborted" });
+    await expect(host.callStep("fine", {})).resolves.toEqual({ value: 1 });
+  });
+
+  it("refuses to load a step whose export the module lacks", async () => {
+    await expect(load({ manifest: manifest("nostep", [testStep("missing")]), wasm: wasm.echo! })).rejects.toMatchObject({ code: "invalid_module", message: expect.stringContaining('step "missing"') });
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * `PluginHost`: one loaded plugin, its tools callable as JSON in, JSON out, with every limit of the
- * manifest enforced by the host itself (the Extism Node SDK enforces none of them, notes-extism.md).
+ * `PluginHost`: one loaded plugin, its tools and workflow steps callable as JSON in, JSON out, with
+ * every limit of the manifest enforced by the host itself (the Extism Node SDK enforces none of
+ * them, notes-extism.md).
  *
  * Design: each pooled instance is its own `worker_threads` Worker (worker-instance.ts), its V8 heap
  * bounded by `resourceLimits`, running Extism in foreground mode (plugin-worker.ts). Wasm never runs
@@ -28,7 +29,7 @@
  * - the worker's heap: WORKER_RESOURCE_LIMITS (64 MiB old generation); a worker that passes it dies,
  *   its call fails with `memory_limit` and the pool replaces it.
  */
-import { HOST_LIMITS, type PluginManifest, type ToolCapability } from "@shimmy/plugin-sdk";
+import { HOST_LIMITS, type PluginManifest } from "@shimmy/plugin-sdk";
 import type { ValidateFunction } from "ajv";
 import { ajvErrorsText } from "../schema/ajv-errors.js";
 import { compileInDialect } from "../schema/dialect.js";
@@ -81,7 +82,7 @@ export interface PluginHostOptions {
   onFailed?(reason: string): void;
 }
 
-/** Per-call options of {@link PluginHost.callTool}. */
+/** Per-call options of {@link PluginHost.callTool} and {@link PluginHost.callStep}. */
 export interface CallToolOptions {
   /** Cancels the call; a running call's instance is terminated and replaced. */
   signal?: AbortSignal;
@@ -89,11 +90,21 @@ export interface CallToolOptions {
   requestId?: string;
 }
 
-interface Tool {
-  capability: ToolCapability;
+/** What the host can call: a tool or a workflow step. */
+type CallableKind = "tool" | "step";
+
+/** A tool or a step, ready to call: its export and its compiled schemas. */
+interface Callable {
+  export: string;
   validateInput: ValidateFunction;
   validateOutput: ValidateFunction | null;
 }
+
+/** How messages name each kind's schemas (a tool's are MCP's `inputSchema`/`outputSchema`). */
+const SCHEMA_NAMES: Record<CallableKind, { input: string; output: string }> = {
+  tool: { input: "inputSchema", output: "outputSchema" },
+  step: { input: "input schema", output: "output schema" },
+};
 
 /** The caps an instance's worker enforces, from the manifest's limits (see the module comment). */
 export function workerCaps(limits: PluginManifest["limits"]): WorkerCaps {
@@ -121,17 +132,17 @@ function extismConfig(config: Record<string, unknown>, maxBytes: number): Record
   return out;
 }
 
-/** A loaded plugin: a checked, compiled module and a pool of instances running its tools. */
+/** A loaded plugin: a checked, compiled module and a pool of instances running its tools and steps. */
 export class PluginHost {
   private readonly name: string;
-  private readonly tools: Map<string, Tool>;
+  private readonly callables: Record<CallableKind, Map<string, Callable>>;
   private readonly pool: InstancePool;
   private readonly limits: PluginManifest["limits"];
   private readonly logger: PluginHostLogger;
 
-  private constructor(manifest: PluginManifest, tools: Map<string, Tool>, pool: InstancePool, logger: PluginHostLogger) {
+  private constructor(manifest: PluginManifest, callables: Record<CallableKind, Map<string, Callable>>, pool: InstancePool, logger: PluginHostLogger) {
     this.name = manifest.name;
-    this.tools = tools;
+    this.callables = callables;
     this.pool = pool;
     this.limits = manifest.limits;
     this.logger = logger;
@@ -139,7 +150,7 @@ export class PluginHost {
 
   /**
    * Checks and compiles the module (memory maximum, imports against permissions, exports), resolves
-   * the grants once, compiles the tool schemas and starts the instance pool.
+   * the grants once, compiles the tool and step schemas and starts the instance pool.
    *
    * @throws {PluginCallError} `memory_limit`, `invalid_module`, `permission_denied` or
    *   `payload_too_large` (config); `start_failed` when an instance traps or runs past
@@ -155,14 +166,17 @@ export class PluginHost {
     const settings = withConfigDefaults(manifest, options.config);
     const defaulted = new Set(Object.keys(settings).filter((key) => !(key in options.config)));
     const config = extismConfig(settings, limits.maxResponseBytes);
-    const tools = new Map<string, Tool>();
+    const callables: Record<CallableKind, Map<string, Callable>> = { tool: new Map(), step: new Map() };
     for (const capability of manifest.capabilities) {
-      if (capability.kind !== "tool") continue;
-      tools.set(capability.name, {
-        capability,
-        validateInput: compileInDialect(capability.inputSchema),
-        validateOutput: capability.outputSchema ? compileInDialect(capability.outputSchema) : null,
-      });
+      if (capability.kind === "tool") {
+        callables.tool.set(capability.name, {
+          export: capability.export,
+          validateInput: compileInDialect(capability.inputSchema),
+          validateOutput: capability.outputSchema ? compileInDialect(capability.outputSchema) : null,
+        });
+      } else if (capability.kind === "step") {
+        callables.step.set(capability.name, { export: capability.export, validateInput: compileInDialect(capability.input), validateOutput: compileInDialect(capability.output) });
+      }
     }
     const net = manifest.permissions?.net ?? [];
     const none = options.grants === "none";
@@ -197,7 +211,7 @@ export class PluginHost {
         options.onFailed?.(reason);
       },
     });
-    return new PluginHost(manifest, tools, pool, logger);
+    return new PluginHost(manifest, callables, pool, logger);
   }
 
   /**
@@ -210,7 +224,12 @@ export class PluginHost {
 
   /** The tools this plugin declares, by name. */
   get toolNames(): string[] {
-    return [...this.tools.keys()];
+    return [...this.callables.tool.keys()];
+  }
+
+  /** The workflow steps this plugin declares, by name. */
+  get stepNames(): string[] {
+    return [...this.callables.step.keys()];
   }
 
   /**
@@ -223,53 +242,72 @@ export class PluginHost {
    *   `closed`, `plugin_error`, `memory_limit` (the call passed an allocation cap; the
    *   instance is replaced), `invalid_output` or `response_too_large`.
    */
-  async callTool(toolName: string, input: unknown, options: CallToolOptions = {}): Promise<unknown> {
+  callTool(toolName: string, input: unknown, options: CallToolOptions = {}): Promise<unknown> {
+    return this.call("tool", toolName, input, options);
+  }
+
+  /**
+   * Calls a workflow step exactly as {@link callTool} calls a tool (same pool, limits, cancel and
+   * audit line): its input, any JSON value, is checked against the step's `input` schema, and its
+   * output against its `output` schema.
+   *
+   * @throws {PluginCallError} `unknown_step`, and the codes of {@link callTool} but `unknown_tool`.
+   * @example
+   * const chunks = await host.callStep("chunk", { text, size: 1000, overlap: 100 }, { signal });
+   */
+  callStep(stepName: string, input: unknown, options: CallToolOptions = {}): Promise<unknown> {
+    return this.call("step", stepName, input, options);
+  }
+
+  private async call(kind: CallableKind, name: string, input: unknown, options: CallToolOptions): Promise<unknown> {
     const started = performance.now();
     let bytesIn = 0;
     let bytesOut = 0;
     let outcome = "ok";
     try {
-      const tool = this.tools.get(toolName);
-      if (!tool) throw new PluginCallError("unknown_tool", `${this.name} has no tool "${toolName}"`);
-      if (!tool.validateInput(input)) {
-        throw new PluginCallError("invalid_input", `the input of ${toolName} does not match its inputSchema: ${ajvErrorsText(tool.validateInput.errors)}`);
+      const callable = this.callables[kind].get(name);
+      if (!callable) throw new PluginCallError(kind === "tool" ? "unknown_tool" : "unknown_step", `${this.name} has no ${kind} "${name}"`);
+      // `undefined` is no JSON: nothing could be sent (a `true` schema would let it through).
+      if (input === undefined) throw new PluginCallError("invalid_input", `the input of ${name} is missing`);
+      if (!callable.validateInput(input)) {
+        throw new PluginCallError("invalid_input", `the input of ${name} does not match its ${SCHEMA_NAMES[kind].input}: ${ajvErrorsText(callable.validateInput.errors)}`);
       }
       const inputBytes = Buffer.from(JSON.stringify(input), "utf8");
       bytesIn = inputBytes.length;
       if (bytesIn > this.limits.maxResponseBytes) {
-        throw new PluginCallError("payload_too_large", `the input of ${toolName} is ${bytesIn} bytes; the cap is ${this.limits.maxResponseBytes}`);
+        throw new PluginCallError("payload_too_large", `the input of ${name} is ${bytesIn} bytes; the cap is ${this.limits.maxResponseBytes}`);
       }
       let output: Uint8Array | null;
       try {
-        output = await this.pool.run(tool.capability.export, inputBytes, { timeoutMs: this.limits.timeoutMs, signal: options.signal });
+        output = await this.pool.run(callable.export, inputBytes, { timeoutMs: this.limits.timeoutMs, signal: options.signal });
       } catch (error) {
         if (!(error instanceof InstanceCallFailure)) throw error;
         const code = error.original instanceof PluginCallError && error.original.code === "memory_limit" ? "memory_limit" : "plugin_error";
-        throw new PluginCallError(code, `${this.name} failed in ${toolName}: ${error.message}`, { cause: error.original });
+        throw new PluginCallError(code, `${this.name} failed in ${name}: ${error.message}`, { cause: error.original });
       }
       bytesOut = output?.length ?? 0;
-      return this.checkOutput(tool, toolName, output);
+      return this.checkOutput(kind, callable, name, output);
     } catch (error) {
       outcome = error instanceof PluginCallError ? error.code : "error";
       throw error;
     } finally {
       const ms = Math.round((performance.now() - started) * 100) / 100;
-      this.logger.info({ event: "plugin_call", ...(options.requestId === undefined ? {} : { requestId: options.requestId }), plugin: this.name, tool: toolName, ms, outcome, bytesIn, bytesOut });
+      this.logger.info({ event: "plugin_call", ...(options.requestId === undefined ? {} : { requestId: options.requestId }), plugin: this.name, [kind]: name, ms, outcome, bytesIn, bytesOut });
     }
   }
 
-  private checkOutput(tool: Tool, toolName: string, output: Uint8Array | null): unknown {
+  private checkOutput(kind: CallableKind, callable: Callable, name: string, output: Uint8Array | null): unknown {
     const cap = this.limits.maxResponseBytes;
-    if (output === null || output.length === 0) throw new PluginCallError("invalid_output", `${toolName} returned no output`);
-    if (output.length > cap) throw new PluginCallError("response_too_large", `${toolName} returned ${output.length} bytes; the cap is ${cap}`);
+    if (output === null || output.length === 0) throw new PluginCallError("invalid_output", `${name} returned no output`);
+    if (output.length > cap) throw new PluginCallError("response_too_large", `${name} returned ${output.length} bytes; the cap is ${cap}`);
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(output));
     } catch {
-      throw new PluginCallError("invalid_output", `${toolName} returned output that is not UTF-8 JSON`);
+      throw new PluginCallError("invalid_output", `${name} returned output that is not UTF-8 JSON`);
     }
-    if (tool.validateOutput && !tool.validateOutput(value)) {
-      throw new PluginCallError("invalid_output", `the output of ${toolName} does not match its outputSchema: ${ajvErrorsText(tool.validateOutput.errors)}`);
+    if (callable.validateOutput && !callable.validateOutput(value)) {
+      throw new PluginCallError("invalid_output", `the output of ${name} does not match its ${SCHEMA_NAMES[kind].output}: ${ajvErrorsText(callable.validateOutput.errors)}`);
     }
     return value;
   }

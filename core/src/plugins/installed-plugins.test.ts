@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { InstalledPlugins } from "./installed-plugins.js";
 import { installedDir, storeLayout, type StoreLayout } from "./store/layout.js";
 import { readLock, writeLock } from "./store/lock-file.js";
-import { compileTestPlugin, installTestPlugin, testManifest, testTool } from "./test-plugins.fixture.js";
+import { compileTestPlugin, installTestPlugin, testManifest, testStep, testTool } from "./test-plugins.fixture.js";
 
 let work: string;
 let echoWasm: Uint8Array;
@@ -60,6 +60,38 @@ describe("InstalledPlugins", () => {
     await expect(plugins.callTool({ name: "echo", arguments: { text: "hi" } }, { requestId: "req_test1" })).resolves.toEqual({ text: "hi" });
     expect(lines.find((l) => l.event === "plugin_call" && l.requestId === "req_test1")).toMatchObject({ plugin: "echo", tool: "echo", outcome: "ok" });
     await expect(plugins.callTool({ name: "echo__echo", arguments: {} })).rejects.toMatchObject({ code: "invalid_parameter", param: "arguments" });
+  });
+
+  it("calls a plugin's workflow steps by name, lists them beside its tools, and answers each failure with its step code", async () => {
+    // The echo export as two steps: one whose output schema any echo meets, one whose output schema none can.
+    const words = { type: "object", properties: { words: { type: "array", items: { type: "string" } } }, required: ["words"], additionalProperties: false };
+    const steps = [testStep("split", { export: "echo", description: "splits", input: words, output: words, annotations: { idempotentHint: true } }), testStep("broken", { export: "echo", output: { type: "string" } })];
+    await installTestPlugin(layout, testManifest("texty", [...ECHO_TOOLS, ...steps]), echoWasm);
+    await installTestPlugin(layout, testManifest("other", [testStep("broken", { export: "echo" })]), echoWasm);
+    await plugins.start([]);
+    const [other, texty] = plugins.list();
+    expect(texty).toMatchObject({ name: "texty", tools: [{ name: "echo" }], steps: [{ name: "split", description: "splits", input: words, output: words, annotations: { idempotentHint: true } }, { name: "broken", description: "broken", input: true, output: { type: "string" } }] });
+    expect(other?.steps).toEqual([{ name: "broken", description: "broken", input: true, output: true }]);
+
+    await expect(plugins.callStep({ name: "split", input: { words: ["a", "b"] } }, { requestId: "req_step1" })).resolves.toEqual({ words: ["a", "b"] });
+    expect(lines.find((l) => l.event === "plugin_call" && l.requestId === "req_step1")).toMatchObject({ plugin: "texty", step: "split", outcome: "ok" });
+    await expect(plugins.callStep({ name: "broken", plugin: "other", input: [1, 2] })).resolves.toEqual([1, 2]);
+
+    const failure = (request: { name: string; plugin?: string; input: unknown }) => plugins.callStep(request).then(() => "ok", (e: { code: string; status: number; param: string | null; message: string }) => e);
+    expect(await failure({ name: "split", input: { words: "a b" } })).toMatchObject({ code: "invalid_parameter", status: 400, param: "input" });
+    expect(await failure({ name: "broken", plugin: "texty", input: 42 })).toMatchObject({ code: "step_failed", status: 502, message: expect.stringContaining("output schema") });
+    expect(await failure({ name: "broken", input: "x" })).toMatchObject({ code: "ambiguous_step", status: 409, param: "plugin", message: expect.stringMatching(/2 plugins have a step named broken: (texty, other|other, texty);/) });
+    expect(await failure({ name: "echo", input: {} })).toMatchObject({ code: "step_not_found", status: 404 });
+    expect(await failure({ name: "split", plugin: "nope", input: {} })).toMatchObject({ code: "plugin_not_found" });
+    // A step is no tool: the tool call path does not find it.
+    await expect(plugins.callTool({ name: "split", arguments: { words: [] } })).rejects.toMatchObject({ code: "tool_not_found" });
+
+    const lock = await readLock(layout);
+    await writeLock(layout, { ...lock, plugins: { ...lock.plugins, texty: { ...lock.plugins.texty!, enabled: false } } });
+    await eventually(() => expect(plugins.list()[1]).toMatchObject({ name: "texty", status: "disabled" }));
+    expect(await failure({ name: "split", input: { words: [] } })).toMatchObject({ code: "plugin_unavailable", message: expect.stringContaining("is disabled") });
+    // With texty disabled, the other plugin's step of the same name is the one.
+    await expect(plugins.callStep({ name: "broken", input: "y" })).resolves.toBe("y");
   });
 
   it("follows the store without being told: a plugin installed, then disabled, after the start", async () => {

@@ -1,18 +1,20 @@
 /**
  * The running server's view of the plugin store: every enabled plugin loaded in a {@link PluginHost},
  * reloaded when `plugins.lock.json` or `secrets.json` changes (the CLI writes them; no restart), and
- * its tools callable by name. A plugin that cannot be loaded (its `plugin.wasm` changed after install,
- * settings that reach more than was approved, instances that do not come up within their start
- * deadline) is listed with the reason and refused when called; so is one whose instances later keep
- * failing to start. Plugins load side by side, and a call never waits for another plugin's load.
+ * its tools and workflow steps callable by name. A plugin that cannot be loaded (its `plugin.wasm`
+ * changed after install, settings that reach more than was approved, instances that do not come up
+ * within their start deadline) is listed with the reason and refused when called; so is one whose
+ * instances later keep failing to start. Plugins load side by side, and a call never waits for
+ * another plugin's load.
  *
  * A facade over one class or function per job: {@link StoreWatcher} (watching), {@link RescanLoop}
  * and {@link syncWithStore} (reloading), {@link PluginLoader} (checks and loads), {@link LoadedPlugins}
- * (the snapshot and tool lookup), plugin-summary.ts (responses), {@link toolCallError} (errors).
+ * (the snapshot, tool and step lookup), plugin-summary.ts (responses), {@link toolCallError} and
+ * {@link stepCallError} (errors).
  */
 import type { PluginHost, PluginHostLogger } from "./host.js";
 import { RescanLoop } from "../rescan-loop.js";
-import { LoadedPlugins, type ToolCallRequest } from "./loaded-plugins.js";
+import { LoadedPlugins, type StepCallRequest, type ToolCallRequest } from "./loaded-plugins.js";
 import { LoadStatusRecorder } from "./load-status-recorder.js";
 import { PluginLoader } from "./plugin-loader.js";
 import { pluginsHealth, pluginStatus, summarizePlugins, type PluginsHealth, type PluginSummary } from "./plugin-summary.js";
@@ -21,10 +23,10 @@ import { storeId, type StoreLayout } from "./store/layout.js";
 import type { FailedPlugin } from "./store/load-status.js";
 import { readCommittedStore, type CommittedStore } from "./store/store-commit.js";
 import { syncWithStore } from "./store-sync.js";
-import { toolCallError } from "./tool-call-error.js";
+import { stepCallError, toolCallError } from "./tool-call-error.js";
 
-export type { PluginSummary, PluginToolSummary, PluginsHealth } from "./plugin-summary.js";
-export type { ToolCallRequest } from "./loaded-plugins.js";
+export type { PluginStepSummary, PluginSummary, PluginToolSummary, PluginsHealth } from "./plugin-summary.js";
+export type { StepCallRequest, ToolCallRequest } from "./loaded-plugins.js";
 
 /** Options of {@link InstalledPlugins}. */
 export interface InstalledPluginsOptions {
@@ -38,13 +40,16 @@ export interface InstalledPluginsOptions {
   maxQueue?: number;
 }
 
-/** Options of one {@link InstalledPlugins.callTool} call. */
+/** Options of one {@link InstalledPlugins.callTool} or {@link InstalledPlugins.callStep} call. */
 export interface ToolCallOptions {
   /** Cancels the call (the client went away); a running call's instance is replaced. */
   signal?: AbortSignal;
   /** The HTTP request behind the call, written on the plugin's audit line. */
   requestId?: string;
 }
+
+/** Options of one {@link InstalledPlugins.callStep} call: the same as a tool call's. */
+export type StepCallOptions = ToolCallOptions;
 
 /** Several change events of one CLI write become one reload. */
 const RELOAD_DEBOUNCE_MS = 50;
@@ -145,7 +150,7 @@ export class InstalledPlugins {
     return { generation: this.plugins.generation, storeId: this.storeId };
   }
 
-  /** Every installed plugin with its tools, permissions and settings, sorted by name. */
+  /** Every installed plugin with its tools, steps, permissions and settings, sorted by name. */
   list(): PluginSummary[] {
     return summarizePlugins(this.plugins);
   }
@@ -170,6 +175,29 @@ export class InstalledPlugins {
       });
     } catch (error) {
       throw toolCallError(error, plugin.name, tool.name);
+    }
+  }
+
+  /**
+   * Calls a workflow step by its name, in `request.plugin` when given, through the same host, pool,
+   * limits, cancel and audit line as a tool; its input is checked against the step's `input` schema
+   * and its output against its `output` schema. Its audit line carries `options.requestId`.
+   *
+   * @throws {ShimmyError} `plugin_not_found`, `step_not_found`, `ambiguous_step` (409, naming the
+   *   plugins), `plugin_unavailable`, `plugin_busy`, `invalid_parameter` (param `input`), `step_failed`
+   *   or `step_timeout`.
+   * @example
+   * const { chunks } = await plugins.callStep({ name: "chunk", plugin: "text", input: { text, size: 1000 } }, { signal, requestId });
+   */
+  async callStep(request: StepCallRequest, options: StepCallOptions = {}): Promise<unknown> {
+    const { plugin, step } = this.plugins.findStep(request);
+    try {
+      return await plugin.host.callStep(step.name, request.input, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+      });
+    } catch (error) {
+      throw stepCallError(error, plugin.name, step.name);
     }
   }
 

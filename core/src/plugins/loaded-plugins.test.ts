@@ -3,14 +3,15 @@ import type { PluginHost } from "./host.js";
 import { LoadedPlugins } from "./loaded-plugins.js";
 import type { PluginLoad } from "./plugin-loader.js";
 import { pluginsHealth, summarizePlugins } from "./plugin-summary.js";
-import { testLockEntry, testManifest, testTool } from "./test-plugins.fixture.js";
+import { testLockEntry, testManifest, testStep, testTool } from "./test-plugins.fixture.js";
 
 const ENTRY = testLockEntry({ config: { region: "eu" } });
 
 /** A loaded plugin whose host is a stand-in: lookup and shaping never call it. */
-function loaded(name: string, tools: string[], failure: string | null = null): PluginLoad {
+function loaded(name: string, tools: string[], failure: string | null = null, steps: string[] = []): PluginLoad {
   const host = { failure } as PluginHost;
-  return { state: "loaded", name, entry: ENTRY, manifest: testManifest(name, tools.map((t) => testTool(t))), host, secretsSet: [], missingConfig: [], fingerprint: name };
+  const capabilities = [...tools.map((t) => testTool(t)), ...steps.map((t) => testStep(t))];
+  return { state: "loaded", name, entry: ENTRY, manifest: testManifest(name, capabilities), host, secretsSet: [], missingConfig: [], fingerprint: name };
 }
 
 function snapshot(...plugins: PluginLoad[]): LoadedPlugins {
@@ -59,6 +60,22 @@ describe("LoadedPlugins.findTool", () => {
   });
 });
 
+describe("LoadedPlugins.findStep", () => {
+  it("finds a step by its name, apart from the tools, and refuses one two enabled plugins have", () => {
+    const plugins = snapshot(loaded("a", ["chunk"], null, ["split"]), loaded("b", [], null, ["split", "chunk"]), { ...disabled, manifest: testManifest("off", [testStep("chunk")]) });
+    expect(plugins.findStep({ name: "chunk" })).toMatchObject({ plugin: { name: "b" }, step: { kind: "step", name: "chunk" } });
+    expect(plugins.findStep({ name: "split", plugin: "a" }).plugin.name).toBe("a");
+    expect(() => plugins.findStep({ name: "split" })).toThrow(expect.objectContaining({ code: "ambiguous_step", param: "plugin", message: expect.stringContaining("a, b") }));
+    expect(() => plugins.findStep({ name: "nope" })).toThrow(expect.objectContaining({ code: "step_not_found", message: expect.stringContaining("no installed plugin has a step named nope") }));
+    expect(() => plugins.findStep({ name: "chunk", plugin: "a" })).toThrow(expect.objectContaining({ code: "step_not_found", message: "a has no step named chunk" }));
+    expect(() => plugins.findStep({ name: "split", plugin: "nope" })).toThrow(expect.objectContaining({ code: "plugin_not_found" }));
+    expect(() => snapshot(loaded("dead", [], "gave up", ["split"])).findStep({ name: "split" })).toThrow(expect.objectContaining({ code: "plugin_unavailable", message: expect.stringContaining("dead is marked failed: gave up") }));
+    // A tool of the step's name is not a step, and the other way round.
+    expect(() => snapshot(loaded("a", ["chunk"])).findStep({ name: "chunk" })).toThrow(expect.objectContaining({ code: "step_not_found" }));
+    expect(() => snapshot(loaded("b", [], null, ["split"])).findTool({ name: "split" })).toThrow(expect.objectContaining({ code: "tool_not_found" }));
+  });
+});
+
 describe("plugin summaries and health", () => {
   it("lists every plugin sorted by name, with its status, error, tools and settings", () => {
     const plugins = snapshot(loaded("zeta", ["echo"]), unloadable, disabled, loaded("dead", [], "gave up"));
@@ -71,6 +88,8 @@ describe("plugin summaries and health", () => {
     ]);
     expect(list[0]).toMatchObject({ description: "", tools: [], secrets_set: ["token"], missing_config: ["key"], config: { region: "eu" } });
     expect(list[3]?.tools).toEqual([{ name: "echo", function_name: "zeta__echo", description: "echo", inputSchema: { type: "object" } }]);
+    expect(list[3]?.steps).toEqual([]);
+    expect(summarizePlugins(snapshot(loaded("texty", [], null, ["split"])))[0]?.steps).toEqual([{ name: "split", description: "split", input: true, output: true }]);
     expect("error" in list[3]!).toBe(false);
   });
 

@@ -1,11 +1,11 @@
 /**
  * One snapshot of what the server has loaded from the plugin store: every installed plugin's
  * {@link PluginLoad}, in lock order, the function names chat requests give their tools, and the
- * lookup of a tool by name. A reload builds a new snapshot and swaps it in whole, so a call never
+ * lookup of a tool or a workflow step by name. A reload builds a new snapshot and swaps it in whole, so a call never
  * sees half of a reload.
  */
-import type { ToolCapability } from "@shimmy/plugin-sdk";
-import { ShimmyError } from "../errors.js";
+import type { StepCapability, ToolCapability } from "@shimmy/plugin-sdk";
+import { ShimmyError, type ErrorCode } from "../errors.js";
 import type { LoadedPlugin, PluginLoad } from "./plugin-loader.js";
 import { assignFunctionNames } from "./tool-names.js";
 
@@ -18,9 +18,24 @@ export interface ToolCallRequest {
   arguments: Record<string, unknown>;
 }
 
+/** A workflow step call, as `InstalledPlugins.callStep` takes it. */
+export interface StepCallRequest {
+  /** The step's name. */
+  name: string;
+  /** The plugin to look in; every plugin when absent. */
+  plugin?: string;
+  /** Any JSON value; checked against the step's `input` schema. */
+  input: unknown;
+}
+
 /** The tools a plugin declares, from its manifest (none when the manifest could not be read). */
 export function toolsOf(plugin: PluginLoad): ToolCapability[] {
   return (plugin.manifest?.capabilities ?? []).filter((c): c is ToolCapability => c.kind === "tool");
+}
+
+/** The workflow steps a plugin declares, from its manifest (none when the manifest could not be read). */
+export function stepsOf(plugin: PluginLoad): StepCapability[] {
+  return (plugin.manifest?.capabilities ?? []).filter((c): c is StepCapability => c.kind === "step");
 }
 
 /** The installed plugins as one reload left them. */
@@ -67,20 +82,44 @@ export class LoadedPlugins {
   findTool(request: Pick<ToolCallRequest, "name" | "plugin">): { plugin: LoadedPlugin; tool: ToolCapability } {
     const toolOf = (p: PluginLoad): ToolCapability | undefined =>
       toolsOf(p).find((c) => c.name === request.name || this.functionNames.get(`${p.name}\n${c.name}`) === request.name);
+    const { plugin, capability } = this.find(request, toolOf, { kind: "tool", notFound: "tool_not_found", ambiguous: "ambiguous_tool", listed: "the tools" });
+    return { plugin, tool: capability };
+  }
+
+  /**
+   * The plugin and workflow step a request names, ready to call: by the step's name, in
+   * `request.plugin` when given; else the one enabled plugin that has it.
+   *
+   * @throws {ShimmyError} `plugin_not_found`, `step_not_found`, `ambiguous_step` (naming the plugins),
+   *   or `plugin_unavailable` (disabled, not loadable, or marked failed).
+   */
+  findStep(request: Pick<StepCallRequest, "name" | "plugin">): { plugin: LoadedPlugin; step: StepCapability } {
+    const stepOf = (p: PluginLoad): StepCapability | undefined => stepsOf(p).find((c) => c.name === request.name);
+    const { plugin, capability } = this.find(request, stepOf, { kind: "step", notFound: "step_not_found", ambiguous: "ambiguous_step", listed: "each plugin's steps" });
+    return { plugin, step: capability };
+  }
+
+  /** The lookup {@link findTool} and {@link findStep} share: `capabilityOf` finds the capability in one plugin. */
+  private find<C>(
+    request: { name: string; plugin?: string | undefined },
+    capabilityOf: (p: PluginLoad) => C | undefined,
+    codes: { kind: string; notFound: ErrorCode; ambiguous: ErrorCode; listed: string },
+  ): { plugin: LoadedPlugin; capability: C } {
+    const { kind, notFound, ambiguous, listed } = codes;
     let target: PluginLoad;
     if (request.plugin !== undefined) {
       const named = this.plugins.get(request.plugin);
       if (!named) throw new ShimmyError("plugin_not_found", `no plugin named ${request.plugin} is installed; GET /api/plugins lists them`, { param: "plugin" });
-      if (!toolOf(named)) throw new ShimmyError("tool_not_found", `${request.plugin} has no tool named ${request.name}`, { param: "name" });
+      if (!capabilityOf(named)) throw new ShimmyError(notFound, `${request.plugin} has no ${kind} named ${request.name}`, { param: "name" });
       target = named;
     } else {
-      const candidates = this.all().filter((p) => toolOf(p) !== undefined);
+      const candidates = this.all().filter((p) => capabilityOf(p) !== undefined);
       const usable = candidates.filter((p) => p.entry.enabled);
       if (usable.length > 1) {
-        throw new ShimmyError("ambiguous_tool", `${usable.length} plugins have a tool named ${request.name}: ${usable.map((p) => p.name).join(", ")}; name one in "plugin"`, { param: "plugin" });
+        throw new ShimmyError(ambiguous, `${usable.length} plugins have a ${kind} named ${request.name}: ${usable.map((p) => p.name).join(", ")}; name one in "plugin"`, { param: "plugin" });
       }
       const only = usable[0] ?? candidates[0];
-      if (!only) throw new ShimmyError("tool_not_found", `no installed plugin has a tool named ${request.name}; GET /api/plugins lists the tools`, { param: "name" });
+      if (!only) throw new ShimmyError(notFound, `no installed plugin has a ${kind} named ${request.name}; GET /api/plugins lists ${listed}`, { param: "name" });
       target = only;
     }
     if (!target.entry.enabled) throw new ShimmyError("plugin_unavailable", `${target.name} is disabled; enable it with: shimmy plugin enable ${target.name}`);
@@ -88,6 +127,6 @@ export class LoadedPlugins {
     if (target.host.failure !== null) {
       throw new ShimmyError("plugin_unavailable", `${target.name} is marked failed: ${target.host.failure}; reinstall it, or disable and enable it to try again`);
     }
-    return { plugin: target, tool: toolOf(target) as ToolCapability };
+    return { plugin: target, capability: capabilityOf(target) as C };
   }
 }

@@ -22,8 +22,9 @@ export type PluginCallErrorCode =
   | "invalid_module" // the wasm binary could not be parsed
   | "memory_limit" // the wasm module's memory limits break the manifest's cap
   | "unknown_tool" // the plugin declares no tool of that name
-  | "invalid_input" // a tool call's input breaks the tool's inputSchema or a host cap
-  | "invalid_output" // the plugin's output is not JSON or breaks the tool's outputSchema
+  | "unknown_step" // the plugin declares no workflow step of that name
+  | "invalid_input" // a call's input breaks the tool's inputSchema (the step's input schema) or a host cap
+  | "invalid_output" // the plugin's output is not JSON or breaks the tool's outputSchema (the step's output schema)
   | "plugin_error" // the plugin failed: an error it set, a trap, or an instance that broke
   | "start_failed" // an instance could not be instantiated (its start function or hs_init trapped or ran past the start deadline)
   | "busy" // the plugin's queue of waiting calls is full

@@ -2,9 +2,9 @@
  * How the loaded plugins are shown: each plugin as `GET /api/plugins` lists it, and the plugins'
  * part of `/health`. Pure: they read a {@link LoadedPlugins} snapshot and change nothing.
  */
-import type { ToolCapability } from "@shimmy/plugin-sdk";
+import type { JsonSchema, ToolCapability } from "@shimmy/plugin-sdk";
 import type { LoadedPlugins } from "./loaded-plugins.js";
-import { toolsOf } from "./loaded-plugins.js";
+import { stepsOf, toolsOf } from "./loaded-plugins.js";
 import type { PluginLoad } from "./plugin-loader.js";
 import type { GrantedPermissions } from "./store/lock-file.js";
 
@@ -20,6 +20,17 @@ export interface PluginToolSummary {
   annotations?: ToolCapability["annotations"];
 }
 
+/** One workflow step of a plugin as `GET /api/plugins` shows it: what a workflow's `step` can call. */
+export interface PluginStepSummary {
+  name: string;
+  description?: string;
+  /** JSON Schema of its input (any JSON value, or `true` for anything). */
+  input: JsonSchema;
+  /** JSON Schema of its output. */
+  output: JsonSchema;
+  annotations?: ToolCapability["annotations"];
+}
+
 /** One plugin as `GET /api/plugins` shows it. */
 export interface PluginSummary {
   name: string;
@@ -30,6 +41,8 @@ export interface PluginSummary {
   status: "ready" | "disabled" | "error";
   error?: string;
   tools: PluginToolSummary[];
+  /** Its workflow steps (capabilities of kind `step`); never offered to models. */
+  steps: PluginStepSummary[];
   permissions: GrantedPermissions;
   /** Non-secret settings; secret ones are only named in `secrets_set`. */
   config: Record<string, unknown>;
@@ -67,7 +80,7 @@ export function pluginsHealth(plugins: LoadedPlugins): PluginsHealth {
   };
 }
 
-/** Every installed plugin with its tools, permissions and settings, sorted by name. */
+/** Every installed plugin with its tools, steps, permissions and settings, sorted by name. */
 export function summarizePlugins(plugins: LoadedPlugins): PluginSummary[] {
   return plugins
     .all()
@@ -88,6 +101,13 @@ export function summarizePlugins(plugins: LoadedPlugins): PluginSummary[] {
           description: c.description,
           inputSchema: c.inputSchema,
           ...(c.outputSchema ? { outputSchema: c.outputSchema } : {}),
+          ...(c.annotations ? { annotations: c.annotations } : {}),
+        })),
+        steps: stepsOf(p).map((c) => ({
+          name: c.name,
+          ...(c.description ? { description: c.description } : {}),
+          input: c.input,
+          output: c.output,
           ...(c.annotations ? { annotations: c.annotations } : {}),
         })),
         permissions: p.entry.permissions,

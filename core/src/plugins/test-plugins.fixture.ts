@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import type { PluginManifest, ToolCapability } from "@shimmy/plugin-sdk";
+import type { Capability, PluginManifest, StepCapability, ToolCapability } from "@shimmy/plugin-sdk";
 import { installedDir, type StoreLayout } from "./store/layout.js";
 import { readLock, writeLock, type LockedPlugin } from "./store/lock-file.js";
 
@@ -33,8 +33,13 @@ export function testTool(name: string, extra: Partial<ToolCapability> = {}): Too
   return { kind: "tool", export: name, name, description: name, inputSchema: { type: "object" }, ...extra };
 }
 
+/** A workflow step capability whose export has its name, taking and returning anything. */
+export function testStep(name: string, extra: Partial<StepCapability> = {}): StepCapability {
+  return { kind: "step", export: name, name, description: name, input: true, output: true, ...extra };
+}
+
 /** A valid manifest of a test plugin, with small limits. */
-export function testManifest(name: string, capabilities: ToolCapability[], extra: Partial<PluginManifest> = {}): PluginManifest {
+export function testManifest(name: string, capabilities: Capability[], extra: Partial<PluginManifest> = {}): PluginManifest {
   return {
     name,
     version: "1.0.0",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ShimmyError } from "../errors.js";
 import { PluginCallError, type PluginCallErrorCode } from "./plugin-call-error.js";
-import { toolCallError } from "./tool-call-error.js";
+import { stepCallError, toolCallError } from "./tool-call-error.js";
 
 const answer = (code: PluginCallErrorCode, message = "went wrong") => toolCallError(new PluginCallError(code, message), "calc", "add") as ShimmyError;
 
@@ -22,6 +22,16 @@ describe("toolCallError", () => {
     expect(answer("unknown_tool")).toMatchObject({ code: "tool_not_found" });
     expect(answer("plugin_error")).toMatchObject({ code: "tool_failed", message: "calc add: went wrong" });
     expect(answer("plugin_error", "calc failed in add: trap")).toMatchObject({ code: "tool_failed", message: "calc failed in add: trap" });
+  });
+
+  it("answers a step's failures with the step codes, and its bad input on param input", () => {
+    const step = (code: PluginCallErrorCode, message = "went wrong") => stepCallError(new PluginCallError(code, message), "text", "chunk") as ShimmyError;
+    expect(step("invalid_input")).toMatchObject({ code: "invalid_parameter", status: 400, param: "input" });
+    expect(step("unknown_step")).toMatchObject({ code: "step_not_found", status: 404 });
+    expect(step("timeout")).toMatchObject({ code: "step_timeout", status: 504, message: "text chunk: went wrong" });
+    expect(step("invalid_output")).toMatchObject({ code: "step_failed", status: 502, message: "text chunk: went wrong" });
+    expect(step("busy")).toMatchObject({ code: "plugin_busy", headers: { "Retry-After": "1" } });
+    expect(step("closed")).toMatchObject({ code: "plugin_unavailable" });
   });
 
   it("returns any other error as it is", () => {

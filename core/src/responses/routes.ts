@@ -4,20 +4,17 @@
  * item, and continued with `previous_response_id`.
  */
 import Router from "@koa/router";
-import type { Engine, GenerationResult, ToolCallDelta } from "../engine/types.js";
+import type { Engine } from "../engine/types.js";
 import { ShimmyError } from "../errors.js";
 import type { ShimmyContext, ShimmyState } from "../http/request-context.js";
 import type { Logger } from "../logger.js";
+import { planChatGeneration, type ChatGeneration } from "../openai/chat-generation.js";
 import { unixSeconds } from "../openai/convert-response.js";
-import { parseStructured } from "../openai/structured.js";
 import { SqliteConversationStore, type ConversationStore } from "../state/conversations-repo.js";
 import { SqliteResponseStore, type ResponseStore, type StoredItem } from "../state/responses-repo.js";
 import { openStateDb, type StateDb } from "../state/state-db.js";
-import { planToolLoop } from "../tools/plan-tool-loop.js";
 import type { PluginToolSource } from "../tools/plugin-tool-source.js";
 import type { DefaultPlugins } from "../tools/select-plugin-tools.js";
-import { runToolLoop } from "../tools/tool-loop.js";
-import type { ToolTraceEntry } from "../tools/tool-trace.js";
 import { answerResponse } from "./answer-response.js";
 import { BackgroundRuns, INTERRUPTED } from "./background-runs.js";
 import { conversationsRouter } from "./conversation-routes.js";
@@ -46,8 +43,6 @@ export interface ResponsesRouterOptions {
   /** The clock, in ms since the epoch (tests move it). @default Date.now */
   now?: () => number;
 }
-
-type Generate = (signal: AbortSignal, onText: (text: string) => void, onToolCall: (delta: ToolCallDelta) => void, onTrace: (entries: ToolTraceEntry[]) => void) => Promise<GenerationResult>;
 
 /** The Responses API under `/v1`. */
 export function responsesRouter(options: ResponsesRouterOptions): Router<ShimmyState> {
@@ -83,7 +78,7 @@ export function responsesRouter(options: ResponsesRouterOptions): Router<ShimmyS
     };
     if (request.background === true) {
       ctx.state.log.model = request.model;
-      ctx.body = await runs.start({ head, ids: newOutputIds(), check, keep, generate: (signal, onText, onToolCall, onTrace) => generate(turns, signal, onText, onToolCall, onTrace) });
+      ctx.body = await runs.start({ head, ids: newOutputIds(), check, keep, generate: (signal, onText, onToolCall, onTrace) => generate(turns, signal, { onText, onToolCall, onTrace }) });
       return;
     }
     const signal = ctx.state.abort.signal;
@@ -92,7 +87,7 @@ export function responsesRouter(options: ResponsesRouterOptions): Router<ShimmyS
       head,
       ids: newOutputIds(),
       check,
-      generate: (onText, onToolCall, onTrace) => generate(turns, signal, onText, onToolCall, onTrace),
+      generate: (onText, onToolCall, onTrace) => generate(turns, signal, { onText, onToolCall, onTrace }),
       finished: keep,
     });
   });
@@ -134,34 +129,16 @@ export function responsesRouter(options: ResponsesRouterOptions): Router<ShimmyS
   });
 
   /**
-   * How a request is generated: the chat core's checks of its tools and format, and a plain chat or,
-   * when it is offered plugin tools, the server's tool loop (as `/v1/chat/completions` runs it).
+   * How a request is generated: the chat core's checks of its tools and format (their refusals in
+   * the Responses API's field names), and a plain chat or, when it is offered plugin tools, the
+   * server's tool loop, as `/v1/chat/completions` runs them.
    */
-  function plan(request: ResponseCreateRequest, requestId: string): { check: (result: GenerationResult) => void; generate: (turns: ReturnType<typeof itemsToTurns>, ...rest: Parameters<Generate>) => Promise<GenerationResult> } {
-    const chatFields = toChatFields(request);
-    const loop = planToolLoop(
-      { ...chatFields, plugins: request.plugins ?? null, max_tool_rounds: request.max_tool_rounds ?? null, plugin_tool_choice: request.plugin_tool_choice ?? null },
-      options.plugins,
-      options.defaultPlugins ?? {},
-    );
-    // A tool_choice about plugin tools is the loop's; the client's tools are checked without it.
-    const { checkResult, ...structured } = structuredOf(loop?.toolChoice ? { ...chatFields, tool_choice: undefined } : chatFields);
-    const sampling = toSampling(request);
-    return {
-      check: checkResult,
-      generate: (turns, signal, onText, onToolCall, onTrace) => {
-        if (!loop || !options.plugins) return engine.chat({ model: request.model, turns, ...structured, sampling, signal, onText, onToolCall });
-        const { tools: clientTools = [], toolChoice: clientChoice, ...rest } = structured;
-        const toolChoice = loop.toolChoice ?? clientChoice;
-        return runToolLoop({
-          ...rest,
-          engine, source: options.plugins, model: request.model, signal, requestId, turns, sampling, clientTools,
-          pluginTools: loop.pluginTools, maxRounds: loop.maxRounds, pluginToolChoice: loop.pluginToolChoice,
-          onText, onToolCall, onTrace,
-          ...(toolChoice ? { toolChoice } : {}),
-        });
-      },
-    };
+  function plan(request: ResponseCreateRequest, requestId: string): ChatGeneration {
+    const chat = { ...toChatFields(request), plugins: request.plugins ?? null, max_tool_rounds: request.max_tool_rounds ?? null, plugin_tool_choice: request.plugin_tool_choice ?? null };
+    return planChatGeneration(chat, {
+      engine, requestId, sampling: toSampling(request), renameError: toResponsesError,
+      ...(options.plugins ? { plugins: options.plugins } : {}), ...(options.defaultPlugins ? { defaultPlugins: options.defaultPlugins } : {}),
+    });
   }
 
   /** The stored items a request continues: its previous response's chain, or its conversation's items. */
@@ -186,14 +163,9 @@ function conversationOf(request: ResponseCreateRequest): string | null {
   return typeof conversation === "string" ? conversation : conversation.id;
 }
 
-/** The chat core's checks of tools and format, with errors naming the Responses fields. */
-function structuredOf(chatFields: ReturnType<typeof toChatFields>): ReturnType<typeof parseStructured> {
-  try {
-    return parseStructured(chatFields);
-  } catch (err) {
-    if (!(err instanceof ShimmyError)) throw err;
-    throw new ShimmyError(err.code, toResponsesParam(err.message), { param: err.param === null ? null : toResponsesParam(err.param) });
-  }
+/** A refusal of the chat core, naming the Responses fields. */
+function toResponsesError(err: ShimmyError): ShimmyError {
+  return new ShimmyError(err.code, toResponsesParam(err.message), { param: err.param === null ? null : toResponsesParam(err.param) });
 }
 
 /**

@@ -59,6 +59,55 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX conversation_items_item_id ON conversation_items (conversation_id, item_id);
     `,
   },
+  {
+    version: 2,
+    name: "workflows, their runs and step attempts",
+    sql: `
+      CREATE TABLE workflows (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        description TEXT,
+        document TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+      CREATE TABLE workflow_runs (
+        id TEXT PRIMARY KEY,
+        position BIGINT NOT NULL UNIQUE,
+        workflow_name TEXT NOT NULL,
+        workflow_version INTEGER,
+        document TEXT NOT NULL,
+        input TEXT NOT NULL,
+        status TEXT NOT NULL,
+        output TEXT,
+        error TEXT,
+        idempotency_key TEXT UNIQUE,
+        request_hash TEXT,
+        parent_run_id TEXT REFERENCES workflow_runs (id) ON DELETE CASCADE,
+        depth INTEGER NOT NULL,
+        created_at BIGINT NOT NULL,
+        started_at BIGINT,
+        finished_at BIGINT
+      );
+      CREATE INDEX workflow_runs_status ON workflow_runs (status);
+      CREATE INDEX workflow_runs_workflow ON workflow_runs (workflow_name, position);
+      CREATE TABLE step_attempts (
+        run_id TEXT NOT NULL REFERENCES workflow_runs (id) ON DELETE CASCADE,
+        step_id TEXT NOT NULL,
+        item_index INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        input TEXT,
+        output TEXT,
+        error TEXT,
+        started_at BIGINT NOT NULL,
+        finished_at BIGINT,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        PRIMARY KEY (run_id, step_id, item_index, attempt)
+      );
+    `,
+  },
 ];
 
 /**

@@ -75,7 +75,7 @@ describe("openStateDb", () => {
       error = err;
     }
     expect(error).toBeInstanceOf(StartupError);
-    expect((error as Error).message).toMatch(/was written by a newer Shimmy .*database schema 99; this Shimmy .* knows up to 1\): upgrade Shimmy/);
+    expect((error as Error).message).toMatch(new RegExp(`was written by a newer Shimmy .*database schema 99; this Shimmy .* knows up to ${MIGRATIONS.at(-1)!.version}\\): upgrade Shimmy`));
   });
 
   it("backs up a database that stays open and written, to a file that opens alone", async () => {
