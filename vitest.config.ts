@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { LongestFirstSequencer } from "./test/longest-first-sequencer.js";
 
 // The suite runs on a 2-core machine: two test files at a time, each end-to-end file starting one
 // server with one llama.cpp thread. Fixture models are written once per run by the global setup.
@@ -11,5 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    // Longest files first, from test/file-durations.json when a fresh clone has no results cache.
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });

@@ -9,14 +9,14 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { packFirstPartyPlugins } from "../scripts/first-party-plugins.js";
 import type { FixtureModels } from "./fixtures/provided.js";
-import { writeBertFixture, writeChatLlamaFixture } from "./fixtures/models.js";
+import { writeBertFixture, writeChatLlamaFixture, writeFimLlamaFixture } from "./fixtures/models.js";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(join(tmpdir(), "shimmy-fixtures-"));
   const removeDir = () => rm(dir, { recursive: true, force: true });
   try {
-    const models: FixtureModels = { dir, chat: join(dir, "chat-llama.gguf"), bert: join(dir, "bert.gguf") };
-    await Promise.all([writeChatLlamaFixture(models.chat), writeBertFixture(models.bert)]);
+    const models: FixtureModels = { dir, chat: join(dir, "chat-llama.gguf"), bert: join(dir, "bert.gguf"), fim: join(dir, "fim-llama.gguf") };
+    await Promise.all([writeChatLlamaFixture(models.chat), writeBertFixture(models.bert), writeFimLlamaFixture(models.fim)]);
     project.provide("fixtureModels", models);
     project.provide("firstPartyPlugins", await packFirstPartyPlugins(dir));
   } catch (error) {

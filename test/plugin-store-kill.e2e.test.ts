@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { packedPlugin } from "../scripts/first-party-plugins.js";
 import { storeLayout } from "../core/src/plugins/store/layout.js";
 import { readCommittedStore } from "../core/src/plugins/store/store-commit.js";
-import { killAtStep, pluginCli } from "./helpers/plugin-cli.js";
+import { killAtStep, pluginCli, pluginCommandHere } from "./helpers/plugin-cli.js";
 import { adminApi, waitForPlugins } from "./helpers/plugins-api.js";
 import { rawTarball } from "./helpers/raw-tar.js";
 import { checkStoreConsistent, readStoreLock, storeLeftovers } from "./helpers/store-check.js";
@@ -25,6 +25,14 @@ let work: string;
 /** The CLI's environment: it waits for this server. */
 let sync: Record<string, string>;
 const cli = (args: string[], env = sync) => pluginCli(home, args, "", 60_000, env);
+/**
+ * A command that only sets the store up for the next kill: the CLI's own code, waiting for the
+ * server as `cli` does, run in this process (no process to boot). What each case checks runs as `cli`.
+ */
+async function setUp(args: string[]): Promise<void> {
+  const run = await pluginCommandHere(home, args, sync);
+  expect(run.code, `shimmy plugin ${args.join(" ")}: ${run.stderr}`).toBe(0);
+}
 const call = (body: unknown) => adminApi(server.url, "/api/tools/call", body);
 const secretsOf = (name: string) => {
   const file = path.join(store, "secrets.json");
@@ -81,8 +89,8 @@ describe("a kill -9 between any two store steps (issue 18)", () => {
     { what: "a reinstall of the same version", before: () => calc100, next: () => calc100, version: "1.0.0" },
   ])("$what: the lock names the old folder or the new one, complete, and the next command clears up", async ({ before, next, version }) => {
     for (const step of INSTALL_STEPS) {
-      if (before) expect((await cli(["install", before(), "--yes"])).code).toBe(0);
-      else if (readStoreLock(store).plugins.calculator) expect((await cli(["remove", "calculator"])).code).toBe(0);
+      if (before) await setUp(["install", before(), "--yes"]);
+      else if (readStoreLock(store).plugins.calculator) await setUp(["remove", "calculator"]);
       const old = readStoreLock(store).plugins.calculator;
 
       await killAtStep(home, ["install", next(), "--yes"], step, sync);
@@ -113,8 +121,8 @@ describe("a kill -9 between any two store steps (issue 18)", () => {
 
   it("remove: the plugin and its secrets are both there or both gone, never one without the other", async () => {
     for (const step of ["remove:journal-written", "remove:secrets-written", "lock:temp-written", "remove:committed", "remove:unlinked"]) {
-      expect((await cli(["install", calcSecret, "--yes"])).code).toBe(0);
-      expect((await cli(["config", "calc-secret", "token=s3cret", "note=kept"])).code).toBe(0);
+      await setUp(["install", calcSecret, "--yes"]);
+      await setUp(["config", "calc-secret", "token=s3cret", "note=kept"]);
 
       await killAtStep(home, ["remove", "calc-secret"], step, sync);
       checkStoreConsistent(store);
@@ -141,9 +149,9 @@ describe("a kill -9 between any two store steps (issue 18)", () => {
   });
 
   it("config: the secret and plain settings change together at the lock's commit", async () => {
-    expect((await cli(["install", calcSecret, "--yes"])).code).toBe(0);
+    await setUp(["install", calcSecret, "--yes"]);
     for (const step of ["config:journal-written", "config:secrets-written", "lock:temp-written", "config:committed"]) {
-      expect((await cli(["config", "calc-secret", "token=old", "note=old"])).code).toBe(0);
+      await setUp(["config", "calc-secret", "token=old", "note=old"]);
 
       await killAtStep(home, ["config", "calc-secret", "token=new", "note=new"], step, sync);
       checkStoreConsistent(store);
@@ -159,11 +167,11 @@ describe("a kill -9 between any two store steps (issue 18)", () => {
       expect(secretsOf("calc-secret"), step).toEqual({ token: want });
       expect(storeLeftovers(store), step).toEqual([]);
     }
-    expect((await cli(["remove", "calc-secret"])).code).toBe(0);
+    await setUp(["remove", "calc-secret"]);
   });
 
   it("clears up temporary files, staging folders and folders no lock entry names at the next command", async () => {
-    expect((await cli(["install", calc100, "--yes"])).code).toBe(0);
+    await setUp(["install", calc100, "--yes"]);
     await killAtStep(home, ["disable", "calculator"], "lock:temp-written", sync);
     expect(fs.readdirSync(store).filter((f) => /^plugins\.lock\.json\.\d+\.[0-9a-f]+\.tmp$/.test(f))).toHaveLength(1);
     fs.mkdirSync(path.join(store, "plugins/.staging/install-old/package"), { recursive: true });

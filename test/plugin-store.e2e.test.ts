@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { packedPlugin } from "../scripts/first-party-plugins.js";
 import type { PluginSummary } from "../core/src/plugins/installed-plugins.js";
-import { pluginCli, spawnPluginCli } from "./helpers/plugin-cli.js";
+import { pluginCli, pluginCommandHere, spawnPluginCli } from "./helpers/plugin-cli.js";
 import { adminApi, waitForPlugins } from "./helpers/plugins-api.js";
 import { gzipWithZeros, rawTarball } from "./helpers/raw-tar.js";
 import { packTestPlugin } from "./helpers/test-plugin-package.js";
@@ -89,13 +89,13 @@ describe("shimmy plugin install", () => {
   });
 
   it("lists and describes what is installed, as text and JSON", async () => {
-    const list = await pluginCli(shimmy.home, ["list"]);
-    expect(list.stdout).toMatch(/^NAME\s+VERSION\s+STATE\s+TOOLS\s+STEPS\ncalculator\s+1\.0\.0\s+enabled\s+calculate\s+-\n$/);
-    const json = JSON.parse((await pluginCli(shimmy.home, ["list", "--json"])).stdout);
+    // Commands that only read: they run side by side (one skips clearing up while another does).
+    const [list, listJson, info, nope] = await Promise.all([["list"], ["list", "--json"], ["info", "calculator"], ["info", "nope"]].map((args) => pluginCli(shimmy.home, args)));
+    expect(list!.stdout).toMatch(/^NAME\s+VERSION\s+STATE\s+TOOLS\s+STEPS\s+EMBEDDERS\ncalculator\s+1\.0\.0\s+enabled\s+calculate\s+-\s+-\n$/);
+    const json = JSON.parse(listJson!.stdout);
     expect(json).toMatchObject([{ name: "calculator", version: "1.0.0", enabled: true, tools: ["calculate"] }]);
-    const info = await pluginCli(shimmy.home, ["info", "calculator"]);
-    expect(info.stdout).toContain("calculate (Calculator): Evaluates an arithmetic expression exactly.");
-    expect((await pluginCli(shimmy.home, ["info", "nope"])).stderr).toContain("no plugin named nope is installed");
+    expect(info!.stdout).toContain("calculate (Calculator): Evaluates an arithmetic expression exactly.");
+    expect(nope!.stderr).toContain("no plugin named nope is installed");
   });
 
   it("answers tool calls that cannot be made in OpenAI's error shape, and keeps serving", async () => {
@@ -316,15 +316,23 @@ describe("plugins that hang or flood (issue 18)", () => {
 
   beforeAll(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-hang-test-"));
-    tgz = {
-      startSpin: await packTestPlugin("start-spin", manifest("start-spin", ["ok"]), dir),
-      initSpin: await packTestPlugin("init-spin", manifest("init-spin", ["ok"]), dir),
-      timeBomb: await packTestPlugin("time-bomb", manifest("time-bomb", ["ok", "trap", "loop"], { config: { type: "object", properties: { bomb_at: { type: "string" } } } }), dir),
-    };
-    server = await startShimmy({ args: ["--model", DEMO_MODEL, "--no-discovery"] });
+    // The server starts while the test plugins compile.
+    const starting = startShimmy({ args: ["--model", DEMO_MODEL, "--no-discovery"] });
+    try {
+      // Packed together: one compiler process for the three.
+      const [startSpin, initSpin, timeBomb] = await Promise.all([
+        packTestPlugin("start-spin", manifest("start-spin", ["ok"]), dir),
+        packTestPlugin("init-spin", manifest("init-spin", ["ok"]), dir),
+        packTestPlugin("time-bomb", manifest("time-bomb", ["ok", "trap", "loop"], { config: { type: "object", properties: { bomb_at: { type: "string" } } } }), dir),
+      ]);
+      tgz = { startSpin, initSpin, timeBomb };
+    } finally {
+      server = await starting;
+    }
     home = server.home;
+    // Set-up, not under test: the install command run in this process.
     for (const file of [packedPlugin(inject("firstPartyPlugins"), "calculator").tgz, tgz.timeBomb]) {
-      const run = await pluginCli(home, ["install", file, "--yes"]);
+      const run = await pluginCommandHere(home, ["install", file, "--yes"]);
       expect(run.code, run.stderr).toBe(0);
     }
     await waitForPlugins(server.url, (p) => p.filter((x) => x.status === "ready").length === 2);
@@ -411,7 +419,7 @@ describe("plugins that hang or flood (issue 18)", () => {
     const health = await adminApi(server.url, "/health");
     expect(health.json.plugins).toEqual({ ready: 1, failed: [{ name: "time-bomb", error: expect.stringContaining("did not finish instantiating") }] });
     // The CLI reads the store, and the server's record of what it cannot run beside it.
-    expect((await pluginCli(home, ["list"])).stdout).toMatch(/\ntime-bomb\s+1\.0\.0\s+error\s+ok,trap,loop\s+-\n/);
+    expect((await pluginCli(home, ["list"])).stdout).toMatch(/\ntime-bomb\s+1\.0\.0\s+error\s+ok,trap,loop\s+-\s+-\n/);
     const listed = JSON.parse((await pluginCli(home, ["list", "--json"])).stdout) as { name: string; status?: string; error?: string }[];
     expect(listed.find((p) => p.name === "time-bomb")).toMatchObject({ status: "error", error: expect.stringContaining("did not finish instantiating") });
     expect(listed.find((p) => p.name === "calculator")?.status).toBeUndefined();

@@ -12,7 +12,7 @@ import type OpenAI from "openai";
 import { packedPlugin } from "../scripts/first-party-plugins.js";
 import type { RoundTrace, ToolCallTrace, ToolTraceEntry } from "../core/src/tools/tool-trace.js";
 import { countTokens } from "./helpers/count-tokens.js";
-import { pluginCli } from "./helpers/plugin-cli.js";
+import { pluginCommandHere } from "./helpers/plugin-cli.js";
 import { waitForPlugins } from "./helpers/plugins-api.js";
 import { startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 import { packTestPlugin } from "./helpers/test-plugin-package.js";
@@ -46,23 +46,31 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(home, ".shimmy"), { recursive: true });
   // Read at start: requests to the fixture that name no plugins get the calculator.
   fs.writeFileSync(path.join(home, ".shimmy/config.json"), JSON.stringify({ defaultPlugins: { "chat-llama": ["calculator"] } }));
-  const bomb = await packTestPlugin(
-    "time-bomb",
-    {
-      name: "bomb", version: "1.0.0", description: "test plugin", shimmy: "*",
-      capabilities: ["ok", "trap", "loop"].map((t) => ({ kind: "tool", name: t, export: t, description: t, inputSchema: EMPTY })),
-      limits: { memoryMaxPages: 64, timeoutMs: 1000, maxResponseBytes: 65536 },
-    } as { name: string; version: string },
-    work,
-  );
-  shimmy = await startShimmy({ args: ["--model", model, "--no-discovery", "--parallel", "2"], env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy") } });
+  // The server starts, and the fixture's tokens are read, while the test plugin compiles.
+  const starting = startShimmy({ args: ["--model", model, "--no-discovery", "--parallel", "2"], env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy") } });
+  const tokenizing = tokenize(model, ["7"]);
+  let bomb: string;
+  try {
+    bomb = await packTestPlugin(
+      "time-bomb",
+      {
+        name: "bomb", version: "1.0.0", description: "test plugin", shimmy: "*",
+        capabilities: ["ok", "trap", "loop"].map((t) => ({ kind: "tool", name: t, export: t, description: t, inputSchema: EMPTY })),
+        limits: { memoryMaxPages: 64, timeoutMs: 1000, maxResponseBytes: 65536 },
+      } as { name: string; version: string },
+      work,
+    );
+  } finally {
+    shimmy = await starting;
+  }
   client = shimmy.client({ timeout: 120_000 });
+  // Set-up, not under test: the install command run in this process.
   for (const tgz of [packedPlugin(inject("firstPartyPlugins"), "calculator").tgz, packedPlugin(inject("firstPartyPlugins"), "http-get").tgz, bomb]) {
-    const run = await pluginCli(home, ["install", tgz, "--yes"]);
+    const run = await pluginCommandHere(home, ["install", tgz, "--yes"]);
     expect(run.code, run.stderr).toBe(0);
   }
   await waitForPlugins(shimmy.url, (p) => p.filter((x) => x.status === "ready").length === 3);
-  const [tokens] = await tokenize(model, ["7"]);
+  const [tokens] = await tokenizing;
   sevens = { [String(tokens?.[0])]: 100 };
 }, 180_000);
 

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { writeTinyModel } from "../core/src/models/fake-homes.fixture.js";
 import { startFakeHub, type FakeHub } from "../core/src/models/pull/fake-hub.fixture.js";
 import { packedPlugin } from "../scripts/first-party-plugins.js";
-import { pluginCli } from "./helpers/plugin-cli.js";
+import { pluginCommandHere } from "./helpers/plugin-cli.js";
 import { adminApi, waitForPlugins } from "./helpers/plugins-api.js";
 import { ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 import { packTestPlugin } from "./helpers/test-plugin-package.js";
@@ -61,27 +61,38 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(home, ".shimmy"), { recursive: true });
   await writeTinyModel(path.join(work, "tiny.gguf"), { tensors: [256 * 1024] });
   hub = await startFakeHub({ "org/tiny-GGUF": { files: { "tiny-Q4_K_M.gguf": fs.readFileSync(path.join(work, "tiny.gguf")) }, license: "apache-2.0", stallAfterBytes: 300_000, stalls: 1 } });
-  const echo = await packTestPlugin(
-    "echo",
-    {
-      name: "hostile", version: "1.0.0", description: "Echoes its arguments back", shimmy: "*",
-      capabilities: [{ kind: "tool", name: "echo", export: "echo", description: "Echoes its text", inputSchema: { type: "object", properties: { text: { enum: [HOSTILE_ARGUMENT] } }, required: ["text"], additionalProperties: false } }],
-      limits: { memoryMaxPages: 64, timeoutMs: 5000, maxResponseBytes: 65536 },
-    } as { name: string; version: string },
-    work,
-  );
   const env = { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy"), HF_HOME: path.join(work, "hf"), HF_ENDPOINT: hub.url };
-  [shimmy, keyed] = await Promise.all([
+  // The servers start while the test plugin compiles.
+  const starting = Promise.all([
     startShimmy({ args: ["--model", STORIES, "--model", inject("fixtureModels").chat], env }),
     startShimmy({ args: ["--model", STORIES, "--no-discovery"], env: { SHIMMY_API_KEY: KEY } }),
   ]);
-  for (const tgz of [packedPlugin(inject("firstPartyPlugins"), "calculator").tgz, echo]) {
-    const run = await pluginCli(home, ["install", tgz, "--yes"]);
-    expect(run.code, run.stderr).toBe(0);
+  let echo: string;
+  try {
+    echo = await packTestPlugin(
+      "echo",
+      {
+        name: "hostile", version: "1.0.0", description: "Echoes its arguments back", shimmy: "*",
+        capabilities: [{ kind: "tool", name: "echo", export: "echo", description: "Echoes its text", inputSchema: { type: "object", properties: { text: { enum: [HOSTILE_ARGUMENT] } }, required: ["text"], additionalProperties: false } }],
+        limits: { memoryMaxPages: 64, timeoutMs: 5000, maxResponseBytes: 65536 },
+      } as { name: string; version: string },
+      work,
+    );
+  } finally {
+    [shimmy, keyed] = await starting;
   }
-  await waitForPlugins(shimmy.url, (p) => p.filter((x) => x.status === "ready").length === 2);
+  // The browser starts while the plugins install (set-up, not under test: the command run in this process).
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  const launching = chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  try {
+    for (const tgz of [packedPlugin(inject("firstPartyPlugins"), "calculator").tgz, echo]) {
+      const run = await pluginCommandHere(home, ["install", tgz, "--yes"]);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    await waitForPlugins(shimmy.url, (p) => p.filter((x) => x.status === "ready").length === 2);
+  } finally {
+    browser = await launching;
+  }
 }, 240_000);
 
 afterAll(async () => {

@@ -2,12 +2,12 @@
  * Builds the Koa application. The middleware order is listed here once:
  * request context (id, abort on disconnect), request log, error rendering, Host check, Origin
  * check with CORS, the web page's static files (web/web-page.ts says why they need no key), API key,
- * JSON body parsing, then the routers. Everything that refuses a request runs before the body is
+ * `/metrics` (a GET with no body), JSON body parsing, route reports (`x-shimmy-model`), then the routers. Everything that refuses a request runs before the body is
  * read and before any handler.
  */
 import Koa from "koa";
 import type { DefaultPlugins } from "./config/default-plugins.js";
-import type { Engine } from "./engine/types.js";
+import type { Engine, UpstreamMemberStatus } from "./engine/types.js";
 import { apiKeyCheck } from "./http/api-key.js";
 import { errorHandler } from "./http/error-handler.js";
 import { hostCheck } from "./http/host-check.js";
@@ -20,6 +20,11 @@ import { requestLog } from "./http/request-log.js";
 import type { Logger } from "./logger.js";
 import { healthRouter } from "./http/health.js";
 import { openAIRouter } from "./openai/routes.js";
+import { anthropicRouter } from "./anthropic/routes.js";
+import { ANTHROPIC_ERROR_SHAPE } from "./anthropic/errors.js";
+import { infillRouter } from "./infill/infill-routes.js";
+import { createAppMetrics, type AppMetrics } from "./metrics/app-metrics.js";
+import { metricsRouter } from "./metrics/metrics-router.js";
 import { adminModelsRouter } from "./admin/models-routes.js";
 import { adminPullRouter, type PullSettings } from "./admin/pull-route.js";
 import { hubCache, hubSettingsFromEnv, shimmyHome } from "./config/environment.js";
@@ -32,8 +37,10 @@ import type { InstalledPlugins } from "./plugins/installed-plugins.js";
 import { pluginIo } from "./plugins/io-watch.js";
 import { mcpRouter } from "./mcp/mcp-router.js";
 import { responsesApi } from "./responses/routes.js";
+import { vectorStoresApi, type VectorStoresSettings } from "./openai/vector-stores-api.js";
 import { workflowsApi } from "./admin/workflows-api.js";
 import type { StateDb } from "./state/state-db.js";
+import { routeReports } from "./routing/routes/route-report.js";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -61,8 +68,12 @@ export interface AppOptions {
   responseTtlSeconds?: number | null;
   /** Where `POST /api/models/pull` pulls to and from. @default from `process.env`, as `shimmy pull` reads it */
   pull?: PullSettings;
+  /** The upstream servers' health, for `/health`: an `upstreams` field, and `degraded` while one fails its check. @default none */
+  upstreamHealth?: { statuses(): readonly UpstreamMemberStatus[]; problems(): string[] };
   /** The plugin store `plugins` come from: `POST /api/plugins/enable` and `/disable` change it. @default those routes are absent */
   pluginStore?: StoreLayout;
+  /** Files and vector stores: where they live, the upload limit, the default embedding model. @default a temporary home */
+  vectorStores?: VectorStoresSettings;
 }
 
 /** The Koa application, and what its routes hold open beyond a request (MCP subscription streams). */
@@ -71,6 +82,8 @@ export type ShimmyApp = Koa<ShimmyState> & {
   dispose(): Promise<void>;
   /** Goes on with the workflow runs a previous process left unfinished (call once the plugins have loaded); their ids. */
   resumeWorkflows(): Promise<string[]>;
+  /** Its Prometheus metrics (`GET /metrics`); another listener's `requestLog` may feed `observeRequest`. */
+  metrics: AppMetrics;
 };
 
 /** The HTTP application, ready for `app.callback()`. */
@@ -78,25 +91,34 @@ export function createApp(options: AppOptions): ShimmyApp {
   const app = new Koa<ShimmyState>();
   // Errors are rendered by errorHandler; Koa's own handler would print stacks to stderr.
   app.silent = true;
+  const metrics = createAppMetrics({ engine: options.engine });
   app.use(requestContext());
-  app.use(requestLog(options.logger));
-  app.use(errorHandler(options.logger));
+  app.use(requestLog(options.logger, metrics.observeRequest));
+  app.use(errorHandler(options.logger, [ANTHROPIC_ERROR_SHAPE]));
   app.use(hostCheck({ listenHost: options.listenHost, loopback: isLoopbackAddress(options.listenHost), allowedHosts: options.allowedHosts ?? [] }));
   app.use(originCheck({ corsOrigins: options.corsOrigins ?? [] }));
   app.use(webPageRouter().routes());
   app.use(apiKeyCheck(options.apiKey ?? null));
+  app.use(metricsRouter(metrics.registry).routes());
   app.use(jsonBody(options.maxBodyBytes));
+  // Names the model a route chose in `x-shimmy-model` and the log line.
+  app.use(routeReports());
   const mcp = mcpRouter({ plugins: options.plugins, logger: options.logger });
+  const vectorStores = vectorStoresApi({
+    engine: options.engine, embedders: options.plugins, logger: options.logger, ...(options.state ? { state: options.state } : {}), ...(options.vectorStores ? { settings: options.vectorStores } : {}),
+  });
   const responses = responsesApi({
-    engine: options.engine, plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {}, logger: options.logger,
+    engine: options.engine, plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {}, logger: options.logger, vectors: vectorStores.vectors,
     ...(options.state ? { state: options.state } : {}), ...(options.responseTtlSeconds === undefined ? {} : { ttlSeconds: options.responseTtlSeconds }),
   });
   const workflows = workflowsApi({
     engine: options.engine, plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {}, logger: options.logger, ...(options.state ? { state: options.state } : {}),
   });
   const routers = [
-    healthRouter(options.engine, () => options.plugins.health(), [() => pluginIo.stuck()]),
-    openAIRouter(options.engine, { plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {} }),
+    healthRouter(options.engine, () => options.plugins.health(), [() => pluginIo.stuck(), ...(options.upstreamHealth ? [options.upstreamHealth.problems] : [])], options.upstreamHealth && (() => ({ upstreams: options.upstreamHealth!.statuses() }))),
+    openAIRouter(options.engine, { plugins: options.plugins, embedders: options.plugins, defaultPlugins: options.defaultPlugins ?? {} }),
+    infillRouter(options.engine),
+    anthropicRouter(options.engine, { plugins: options.plugins, defaultPlugins: options.defaultPlugins ?? {} }),
     adminModelsRouter(options),
     adminPullRouter({ engine: options.engine, rediscover: options.rediscover, settings: options.pull ?? defaultPullSettings() }),
     adminPluginsRouter(options.plugins),
@@ -104,11 +126,13 @@ export function createApp(options: AppOptions): ShimmyApp {
     mcp.router,
     ...responses.routers,
     ...workflows.routers,
+    ...vectorStores.routers,
   ];
   for (const router of routers) app.use(router.routes());
   return Object.assign(app, {
-    dispose: async () => void (await Promise.all([mcp.dispose(), responses.dispose(), workflows.dispose()])),
+    dispose: async () => void (metrics.dispose(), await Promise.all([mcp.dispose(), responses.dispose(), workflows.dispose(), vectorStores.dispose()])),
     resumeWorkflows: () => workflows.resume(),
+    metrics,
   });
 }
 

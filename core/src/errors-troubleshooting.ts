@@ -30,7 +30,7 @@ const GROUPS: readonly Group[] = [
   },
   {
     title: "Models",
-    codes: ["model_not_found", "model_invalid", "model_load_failed", "context_length_exceeded", "embeddings_unsupported", "output_invalid"],
+    codes: ["model_not_found", "model_invalid", "model_load_failed", "context_length_exceeded", "embeddings_unsupported", "model_lacks_infill", "output_invalid"],
   },
   {
     title: "The request itself",
@@ -49,6 +49,10 @@ const GROUPS: readonly Group[] = [
   {
     title: "Stored responses and conversations",
     codes: ["response_not_found", "conversation_not_found", "response_not_cancellable"],
+  },
+  {
+    title: "Files and vector stores",
+    codes: ["file_not_found", "vector_store_not_found", "file_too_large", "unsupported_file", "embedding_model_unavailable"],
   },
   {
     title: "Pulling models",
@@ -70,7 +74,7 @@ const ADVICE: Record<string, Advice> = {
     seen: "`AuthenticationError` in the `openai` SDKs; `WWW-Authenticate: Bearer`",
     fix:
       `Put the server's key (\`--api-key\`, \`SHIMMY_API_KEY\` or \`apiKey\` in \`$SHIMMY_HOME/secrets.json\`) in ${KEY_CLIENTS}: ` +
-      "clients send it as `Authorization: Bearer KEY`. `GET /health` needs no key, so it tells a wrong key from a server that is not there.",
+      "clients send it as `Authorization: Bearer KEY` (Anthropic's SDKs and Claude Code as `x-api-key: KEY`, from `ANTHROPIC_API_KEY`). `GET /health` needs no key, so it tells a wrong key from a server that is not there.",
   },
   forbidden_host: {
     seen: "`PermissionDeniedError`; the message names the `Host` it got",
@@ -108,8 +112,20 @@ const ADVICE: Record<string, Advice> = {
       "Send less (a shorter history, smaller chunks to embed), or start the server with a larger `--ctx-size` " +
       "(tokens per slot, up to the model's trained context).",
   },
+  file_too_large: {
+    fix: "Split the file, or start the server with a larger `--max-file-bytes` (`SHIMMY_MAX_FILE_BYTES`).",
+  },
+  unsupported_file: {
+    fix: "Upload text, Markdown, HTML, JSON, code or a PDF with a text layer ([vector stores](../reference/vector-stores.md)); the extension decides the type.",
+  },
+  embedding_model_unavailable: {
+    fix: "Name an embedding model in `embedding_model`, set `vectorStores.embeddingModel` in config.json, or serve an embedding GGUF (`--model`).",
+  },
   embeddings_unsupported: {
     fix: "Embed with another model: an embedding model (BERT-style encoders such as bge or nomic-embed) or any decoder.",
+  },
+  model_lacks_infill: {
+    fix: "Point code completion at a model trained to fill in the middle (a Qwen2.5-Coder, StarCoder2 or Codestral GGUF); chat models have no FIM tokens.",
   },
   output_invalid: {
     fix: "Retry, or use a schema whose rules the grammar enforces ([JSON Schema support](../reference/json-schema.md)).",

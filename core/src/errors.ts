@@ -50,10 +50,15 @@ export const ERROR_CATALOG = {
     type: "invalid_request_error",
     description: "`POST /v1/embeddings` asked a model that llama.cpp cannot embed with (an encoder-decoder model such as T5).",
   },
+  model_lacks_infill: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "A fill-in-the-middle request (`suffix` on `/v1/completions`, `POST /infill`) asked a model whose vocabulary has no FIM prefix, suffix and middle tokens; use a code model trained for it (Qwen2.5-Coder, CodeLlama, StarCoder2, Codestral).",
+  },
   invalid_api_key: {
     status: 401,
     type: "invalid_request_error",
-    description: "The server runs with `--api-key` and the request has no `Authorization: Bearer KEY` header, or a wrong key.",
+    description: "The server runs with `--api-key` and the request has no `Authorization: Bearer KEY` (or `x-api-key: KEY`) header, or a wrong key.",
   },
   forbidden_host: {
     status: 403,
@@ -84,6 +89,31 @@ export const ERROR_CATALOG = {
     status: 404,
     type: "invalid_request_error",
     description: "No conversation has that id (or it has no item of that id); `param` says which field named it.",
+  },
+  file_not_found: {
+    status: 404,
+    type: "invalid_request_error",
+    description: "No uploaded file has that id (`/v1/files`), or the vector store holds no file of that id; `param` says which field named it.",
+  },
+  vector_store_not_found: {
+    status: 404,
+    type: "invalid_request_error",
+    description: "No vector store has that id; `param` says which field named it.",
+  },
+  file_too_large: {
+    status: 413,
+    type: "invalid_request_error",
+    description: "`POST /v1/files` got a file larger than `--max-file-bytes`.",
+  },
+  unsupported_file: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "A file cannot be read as text for a vector store: an unsupported type (by extension), an empty file, or a PDF with no text layer.",
+  },
+  embedding_model_unavailable: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "A vector store was created with no `embedding_model`, none is configured (`vectorStores.embeddingModel`) and the engine serves no embedding model; or the named one is not an embedding model.",
   },
   response_not_cancellable: {
     status: 400,
@@ -237,6 +267,18 @@ export const ERROR_CATALOG = {
     description: "A plugin's workflow step ran past its manifest's `timeoutMs` and was stopped.",
     expose: true,
   },
+  embedder_failed: {
+    status: 502,
+    type: "server_error",
+    description: "A plugin embedder (a model `PLUGIN/EMBEDDER`) failed: the plugin reported an error (such as its remote endpoint's answer) or trapped, or its output broke the embedder contract (not one vector per text, a vector not `dimensions` numbers long, a number that is not finite); the message says which.",
+    expose: true,
+  },
+  embedder_timeout: {
+    status: 504,
+    type: "server_error",
+    description: "A plugin embedder ran past its manifest's `timeoutMs` and was stopped.",
+    expose: true,
+  },
   workflow_step_timeout: {
     status: 504,
     type: "server_error",
@@ -247,6 +289,12 @@ export const ERROR_CATALOG = {
     status: 504,
     type: "server_error",
     description: "In a workflow run's `error`: the run ran past the document's `timeoutMs`; its steps in flight were stopped.",
+    expose: true,
+  },
+  upstream_unavailable: {
+    status: 502,
+    type: "server_error",
+    description: "A model served by an upstream server (`UPSTREAM/MODEL`, see docs/guides/scale-out.md) could not answer: the upstream refused the connection, answered a 5xx, cut the stream, or (for a pool) every member fails its health check; the message names the upstream.",
     expose: true,
   },
   pull_failed: {
@@ -265,6 +313,12 @@ export const ERROR_CATALOG = {
     status: 507,
     type: "server_error",
     description: "The disk filled up during a pull; the partial file is kept, so free some space and pull again to resume.",
+    expose: true,
+  },
+  not_implemented: {
+    status: 501,
+    type: "invalid_request_error",
+    description: "An Ollama route that manages models Ollama's way (`/api/pull`, `/api/push`, `/api/create`, `/api/copy`, `/api/delete`) on the Ollama listener; the message says what to use instead (`shimmy pull`, `shimmy rm`, an alias in config.json).",
     expose: true,
   },
   internal_error: {

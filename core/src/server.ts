@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createApp } from "./app.js";
+import { defaultEmbeddingModelOf } from "./vectors/vector-stores-config.js";
 import { bindListener } from "./http/listen.js";
 import { isLoopbackAddress } from "./http/loopback.js";
 import type { DefaultPlugins, ServeConfig } from "./config/index.js";
@@ -13,7 +14,13 @@ import { LlamaEngine } from "./engine/llama-engine.js";
 import type { Logger } from "./logger.js";
 import { parseKeepAlive, parseRetention } from "./config/duration.js";
 import { InstalledPlugins } from "./plugins/installed-plugins.js";
+import { readUpstreams } from "./config/upstreams.js";
+import { withUpstreams } from "./routing/upstreams/index.js";
+import { engineChat, pluginRouterCall, RoutedEngine, routesOf } from "./routing/routes/index.js";
+import { readConfigFile } from "./config/config-file.js";
 import { RescanLoop } from "./rescan-loop.js";
+import { createOllamaApp, ollamaPortOf } from "./ollama/ollama-app.js";
+import { bindOllamaListener } from "./ollama/ollama-listener.js";
 import { storeLayout } from "./plugins/store/layout.js";
 import { CORE_VERSION } from "./version.js";
 import { startResponseSweep } from "./state/response-sweep.js";
@@ -25,6 +32,8 @@ import { checkModelFiles, discoverModels, HeaderCache, modelRoots, watchModelRoo
 export interface RunningServer {
   /** `http://HOST:PORT`, with the port actually bound. */
   url: string;
+  /** The Ollama listener's `http://HOST:PORT` (`--ollama-port`, `--ollama-api`); null when it is off. */
+  ollamaUrl: string | null;
   /** Stops accepting, waits up to `graceMs` for requests in flight, then frees every model. */
   close(graceMs?: number): Promise<void>;
 }
@@ -63,13 +72,20 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await checkModelFiles({ files: config.model, cwd: discovery.cwd, env: discovery.env, cache: discovery.cache });
   // Before the port: a database from a newer Shimmy is a mistake to report at once.
   const state = openStateDb({ file: stateDbPath(home), synchronous: config.dbSynchronous });
+  const upstreams = readUpstreams(home);
   const listener = await bindListener({ host: config.host, port: config.port });
+  const ollamaPort = ollamaPortOf(config);
+  const ollamaListener = ollamaPort === null ? null : await bindOllamaListener(config.host, ollamaPort).catch(listener.abandon);
   const found = await discover(discovery, logger);
   warnIfNoModels(found.models, discovery.cwd, logger);
   const engine = await startEngine(config, found, home, logger).catch(listener.abandon);
   const models = watchModels(discovery, engine, logger);
+  // Around the local engine: upstream servers' models (UPSTREAM/MODEL), after their first health check.
+  const scaled = await withUpstreams(engine, { upstreams, logger, queueSize: config.queueSize }).catch(listener.abandon);
   const pluginStore = storeLayout(home);
-  const plugins = new InstalledPlugins({ layout: pluginStore, logger });
+  const plugins = new InstalledPlugins({ layout: pluginStore, logger, chat: engineChat(scaled) });
+  // Outermost: route ids ("auto", config.json's `routes`) pick a model, then reach the engine within.
+  const served = new RoutedEngine({ inner: scaled, routes: routesOf(readConfigFile(home)), callRouter: pluginRouterCall(plugins), logger });
   const ttlMs = parseRetention(config.responseTtl, "--response-ttl");
   const sweep = startResponseSweep({
     responses: new SqliteResponseStore(state.db),
@@ -80,7 +96,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     plugins,
     pluginStore,
     defaultPlugins: options.defaultPlugins ?? {},
-    engine,
+    engine: served,
+    ...(upstreams.length > 0 ? { upstreamHealth: { statuses: () => scaled.upstreamHealth(), problems: () => scaled.upstreamProblems() } } : {}),
     rediscover: () => models.request(),
     logger,
     maxBodyBytes: config.maxBody,
@@ -92,21 +109,33 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     responseTtlSeconds: ttlMs === null ? null : Math.ceil(ttlMs / 1000),
     // Into the hub cache discovery scans, from the environment it reads.
     pull: { hubCache: hubCache(discovery.env, discovery.cwd), ...hubSettingsFromEnv(discovery.env), recordFile: pulledRecordPath(home) },
+    vectorStores: { home, maxFileBytes: config.maxFileBytes, embeddingModel: defaultEmbeddingModelOf(readConfigFile(home)) },
   });
   warnIfExposed(config, logger);
   listener.serve(app.callback());
   const url = formatUrl(listener.address);
-  await plugins.start([{ host: config.host, port: listener.address.port }]);
+  // The same engine, plugin tools and checks, in Ollama's protocol (`ollama/`).
+  ollamaListener?.serve(createOllamaApp({
+    engine: served, logger, maxBodyBytes: config.maxBody, listenHost: config.host, allowedHosts: config.allowedHosts,
+    corsOrigins: config.corsOrigins, apiKey: config.apiKey, plugins, defaultPlugins: options.defaultPlugins ?? {},
+    observeRequest: app.metrics.observeRequest,
+  }).callback());
+  const ollama = ollamaListener ? running(formatUrl(ollamaListener.address), ollamaListener.server, async () => undefined, async () => undefined) : null;
+  await plugins.start([{ host: config.host, port: listener.address.port }, ...(ollamaListener ? [{ host: config.host, port: ollamaListener.address.port }] : [])]);
   // After the plugins: a resumed run's next step may be a tool or a plugin step.
   await app.resumeWorkflows().catch((err: unknown) => logger.error({ err }, "resuming the unfinished workflow runs failed"));
   logger.info(listeningRecord(url, found.models, plugins), `listening on ${url}`);
-  return running(url, listener.server, () => app.dispose(), async () => {
+  if (ollama) logger.info({ event: "ollama_listening", url: ollama.url }, `Ollama API listening on ${ollama.url}`);
+  // The Ollama listener drains alongside the main one, and is closed before the engine is disposed.
+  const main = running(url, listener.server, () => Promise.all([app.dispose(), ollama?.close()]).then(() => undefined), async () => {
+    await ollama?.close();
     // Not awaited: a rescan stuck on a hung network mount must not hold up the shutdown.
     void models.dispose();
-    await Promise.all([plugins.dispose(), engine.dispose()]);
+    await Promise.all([plugins.dispose(), scaled.dispose()]);
     sweep.stop();
     state.dispose();
   });
+  return { ...main, ollamaUrl: ollama?.url ?? null };
 }
 
 /**
@@ -193,7 +222,7 @@ function watchModels(options: DiscoverOptions, engine: LlamaEngine, logger: Logg
  * The running server's handle: `close` stops accepting, ends the streams the routes hold open
  * (`endStreams`), drains for `graceMs`, then runs `dispose`, once.
  */
-function running(url: string, server: Server, endStreams: () => Promise<void>, dispose: () => Promise<void>): RunningServer {
+function running(url: string, server: Server, endStreams: () => Promise<void>, dispose: () => Promise<void>): Omit<RunningServer, "ollamaUrl"> {
   let closing: Promise<void> | undefined;
   return {
     url,

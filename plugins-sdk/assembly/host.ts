@@ -24,6 +24,8 @@ declare function shimmy_fs_list(input: u64): u64;
 declare function shimmy_fs_write(input: u64): u64;
 @external("extism:host/user", "shimmy_now")
 declare function shimmy_now(input: u64): u64;
+@external("extism:host/user", "shimmy_chat")
+declare function shimmy_chat(input: u64): u64;
 
 function toBlock(value: JsonValue): u64 {
   return Memory.allocateString(value.stringify()).offset;
@@ -111,6 +113,20 @@ export function writeFile(path: string, text: string): JsonValue {
 /** `shimmy_now`: `{unix_ms, iso}`. */
 export function now(): JsonValue {
   return fromBlock(shimmy_now(toBlock(JsonValue.makeObject())));
+}
+
+/**
+ * `shimmy_chat`: asks a model named in `permissions.models` for a short answer (greedy sampling).
+ * `messages` is an array of `{role: "system"|"user"|"assistant", content}`; with `labels` (an array
+ * of strings) a grammar forces the answer to be exactly one of them. The reply is `{text}`, or
+ * `{error}`. The call counts against the plugin's own `timeoutMs`.
+ *
+ * @example const reply = chat("qwen2.5:0.5b", messages, 8, labels); const label = reply.getString("text");
+ */
+export function chat(model: string, messages: JsonValue, maxTokens: i32, labels: JsonValue | null = null): JsonValue {
+  const req = JsonValue.makeObject().setString("model", model).set("messages", messages).setInteger("max_tokens", maxTokens);
+  if (labels !== null) req.set("labels", labels);
+  return fromBlock(shimmy_chat(toBlock(req)));
 }
 
 // ---- input and output -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ export { JSON_MAX_DEPTH, JSON_MAX_SAFE_INTEGER, JsonKind, JsonValue, quoteJsonSt
 export { JsonParseResult, parseJson } from "./json-parse";
 
 export {
+  chat,
   collect,
   config,
   configBool,

@@ -2,7 +2,7 @@
 /**
  * `shimmy-plugin`: the plugin author's command line.
  *
- *   shimmy-plugin init NAME [--dir DIR] [--kind tool|step]  a new plugin folder with one tool (or step) and examples
+ *   shimmy-plugin init NAME [--dir DIR] [--kind tool|step|embedder]  a new plugin folder with one tool (or step) and examples
  *   shimmy-plugin build [DIR]                    compile DIR (default: the current folder) to DIR/plugin.wasm
  *   shimmy-plugin test [DIR] [--config K=V]...   build, then run the manifest's examples in the real host
  *   shimmy-plugin pack [DIR] [--out FILE] [--json]  build, then write NAME-VERSION.tgz in npm's layout
@@ -24,11 +24,13 @@ import { RegistryRequestError } from "./registry-client.js";
 const USAGE = `Usage: shimmy-plugin <command> [options]
 
 Commands:
-  init NAME [--dir DIR] [--kind tool|step]
+  init NAME [--dir DIR] [--kind tool|step|embedder]
                 Create a plugin NAME (npm's name rules, optionally @owner/name) in DIR
                 (default: ./NAME, without the scope): a manifest with one tool and an example,
                 assembly/index.ts, README.md and .gitignore. DIR must be absent or empty.
-                --kind step writes a workflow step plugin instead (one step and its examples).
+                --kind step writes a workflow step plugin instead (one step and its examples);
+                --kind embedder an embedder plugin (one embedder, served as NAME/EMBEDDER on
+                /v1/embeddings, and its examples).
   build [DIR]   Validate DIR/shimmy-plugin.json and compile DIR/assembly/index.ts to
                 DIR/plugin.wasm (DIR defaults to the current folder); prints its path and sha256.
   test [DIR] [--config KEY=VALUE]...
@@ -167,7 +169,7 @@ export async function runCli(args: string[], io: CliIO = DEFAULT_IO): Promise<nu
         const dirs = values.get("--dir") ?? [];
         const kind = last("--kind") ?? "tool";
         if (!(INIT_KINDS as readonly string[]).includes(kind)) {
-          io.stderr(`shimmy-plugin init: --kind takes ${INIT_KINDS.join(" or ")}, not ${JSON.stringify(kind)}\n\n${USAGE}`);
+          io.stderr(`shimmy-plugin init: --kind takes ${INIT_KINDS.join(", ")}, not ${JSON.stringify(kind)}\n\n${USAGE}`);
           return 2;
         }
         const { dir, files } = await initPlugin(name, { ...(dirs.length > 0 ? { dir: dirs[dirs.length - 1]! } : {}), kind: kind as InitKind });

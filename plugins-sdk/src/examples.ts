@@ -1,8 +1,8 @@
 /**
  * `runExamples`: what `shimmy-plugin test` does. Builds the plugin, loads it in the real host
  * (`@shimmy/core/plugins`, imported at run time by name: the core depends on this package, so this
- * package cannot depend on the core statically), and calls every example of the manifest (a tool's
- * or a step's, each checked by the host against its schemas as a server checks it), comparing the
+ * package cannot depend on the core statically), and calls every example of the manifest (a tool's,
+ * a step's or an embedder's, each checked by the host as a server checks it), comparing the
  * output with the expected one when the example gives it.
  */
 import { promises as fs } from "node:fs";
@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { buildPlugin } from "./build.js";
-import type { PluginManifest } from "./manifest.js";
+import { exampleKind, type PluginManifest } from "./manifest.js";
 
 /** The slice of `@shimmy/core/plugins` used here, declared locally (no type dependency on the core). */
 interface HostLogger {
@@ -21,6 +21,7 @@ interface HostLogger {
 interface LoadedHost {
   callTool(toolName: string, input: unknown): Promise<unknown>;
   callStep(stepName: string, input: unknown): Promise<unknown>;
+  callEmbedder(name: string, texts: readonly string[]): Promise<{ vectors: Float32Array[]; promptTokens: number }>;
   dispose(): Promise<void>;
 }
 interface CorePlugins {
@@ -51,9 +52,9 @@ export async function importHost(): Promise<CorePlugins> {
 
 /** The outcome of one example. */
 export interface ExampleResult {
-  /** What the example calls: a tool or a step. */
-  kind: "tool" | "step";
-  /** The tool's or step's name. */
+  /** What the example calls: a tool, a step or an embedder. */
+  kind: "tool" | "step" | "embedder";
+  /** The tool's, step's or embedder's name. */
   name: string;
   description?: string;
   input: unknown;
@@ -95,13 +96,13 @@ export async function runExamples(dir: string, options: RunExamplesOptions = {})
     const results: ExampleResult[] = [];
     try {
       for (const example of manifest.examples ?? []) {
-        // validateManifest made sure each example names exactly one of a tool and a step.
-        const kind = example.step === undefined ? "tool" : "step";
-        const name = (example.step ?? example.tool)!;
+        // validateManifest made sure each example names exactly one of a tool, a step and an embedder.
+        const kind = exampleKind(example);
+        const name = (example.step ?? example.tool ?? example.embedder)!;
         const base = { kind, name, input: example.input, ...(example.description === undefined ? {} : { description: example.description }) } as const;
         const expectsOutput = example.output !== undefined;
         try {
-          const got = await (kind === "step" ? host.callStep(name, example.input) : host.callTool(name, example.input));
+          const got = await (kind === "step" ? host.callStep(name, example.input) : kind === "embedder" ? embedderOutput(host, name, example.input) : host.callTool(name, example.input));
           const ok = !expectsOutput || isDeepStrictEqual(got, example.output);
           results.push({ ...base, ok, got, ...(expectsOutput ? { expected: example.output } : {}) });
         } catch (error) {
@@ -118,11 +119,20 @@ export async function runExamples(dir: string, options: RunExamplesOptions = {})
   }
 }
 
+/**
+ * An embedder example's outcome in the embedder's own output shape, `{data: [{embedding}], usage}`,
+ * after the host's checks (one vector per text, `dimensions` finite numbers each).
+ */
+async function embedderOutput(host: LoadedHost, name: string, input: unknown): Promise<unknown> {
+  const { vectors, promptTokens } = await host.callEmbedder(name, (input as { input: string[] }).input);
+  return { data: vectors.map((vector) => ({ embedding: Array.from(vector) })), usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
+}
+
 /** The report's lines: `ok TOOL INPUT` (`ok step STEP INPUT`), or `FAIL …` and indented details. */
 export function formatExamples(report: ExamplesReport): string {
   const out: string[] = [];
   for (const r of report.results) {
-    const head = `${r.ok ? "ok" : "FAIL"} ${r.kind === "step" ? "step " : ""}${r.name} ${JSON.stringify(r.input)}${r.description ? ` (${r.description})` : ""}`;
+    const head = `${r.ok ? "ok" : "FAIL"} ${r.kind === "tool" ? "" : `${r.kind} `}${r.name} ${JSON.stringify(r.input)}${r.description ? ` (${r.description})` : ""}`;
     out.push(head);
     if (r.ok) continue;
     if (r.error) {

@@ -6,6 +6,7 @@ export {
   LIMIT_DEFAULTS,
   MANIFEST_SCHEMA,
   secretConfigKeys,
+  exampleKind,
   supportsCoreVersion,
   validateManifest,
   type Capability,
@@ -26,6 +27,13 @@ export {
   type ToolCapability,
   type ToolExample,
 } from "./manifest.js";
+export {
+  EMBEDDER_MAX_BATCH_DEFAULT,
+  isEmbedderInput,
+  sizeTemplateKey,
+  type EmbedderInput,
+  type EmbedderOutput,
+} from "./embedder-contract.js";
 export { pluginManifestReferenceMarkdown } from "./manifest-reference.js";
 export { HOST_LIMITS, instanceMemory, type InstanceMemory } from "./host-limits.js";
 export {

@@ -2,7 +2,9 @@
  * `initPlugin`: writes a new plugin folder from `templates/init` (a manifest with one tool, `greet`,
  * and an example; `assembly/index.ts`; `README.md`; `.gitignore`; a private `package.json`) that
  * builds and passes `shimmy-plugin test` as it is. With `kind: "step"` the manifest, the code and
- * the README come from `templates/init/step` instead: one workflow step, `count_words`, and its examples.
+ * the README come from `templates/init/step` instead: one workflow step, `count_words`, and its
+ * examples; with `kind: "embedder"`, from `templates/init/embedder`: one embedder, `hashed-words`
+ * (64-number vectors from hashed words, no model and no network), and its examples.
  *
  * The `package.json` is for development only: it names this SDK as a devDependency, so `npm install`
  * puts it in `node_modules/`, where the manifest's `$schema` points (an editor checks and completes
@@ -30,22 +32,22 @@ export class PluginInitError extends Error {
 export interface InitOptions {
   /** The folder to create; `./NAME` (the part after the scope, for `@owner/name`) unless given. */
   dir?: string;
-  /** What the plugin's one capability is: a tool (for models) or a workflow step. @default "tool" */
+  /** What the plugin's one capability is: a tool (for models), a workflow step or an embedder. @default "tool" */
   kind?: InitKind;
 }
 
 /** The kinds of plugin `init` writes. */
-export const INIT_KINDS = ["tool", "step"] as const;
+export const INIT_KINDS = ["tool", "step", "embedder"] as const;
 
 /** A kind of plugin `init` writes. */
 export type InitKind = (typeof INIT_KINDS)[number];
 
-/** The templates a step plugin has of its own, in `templates/init/step`; it shares the others. */
-const STEP_TEMPLATES = new Set(["shimmy-plugin.json.tmpl", "index.ts.tmpl", "README.md.tmpl"]);
+/** The templates a step or embedder plugin has of its own, in `templates/init/KIND`; it shares the others. */
+const KIND_TEMPLATES = new Set(["shimmy-plugin.json.tmpl", "index.ts.tmpl", "README.md.tmpl"]);
 
 /** The path of `template` for a plugin of `kind`. */
 function templatePath(kind: InitKind, template: string): string {
-  return kind === "step" && STEP_TEMPLATES.has(template) ? path.join(TEMPLATES, "step", template) : path.join(TEMPLATES, template);
+  return kind !== "tool" && KIND_TEMPLATES.has(template) ? path.join(TEMPLATES, kind, template) : path.join(TEMPLATES, template);
 }
 
 export interface InitResult {

@@ -112,6 +112,9 @@ describe("validateManifest: valid manifests", () => {
   });
 });
 
+/** The name of the embedder capability of {@link valid}. */
+const m4name = (): string => valid().capabilities[4].name;
+
 describe("validateManifest: each rule, at its path", () => {
   it.each([
     ["uppercase", "Web-Search"],
@@ -213,9 +216,32 @@ describe("validateManifest: each rule, at its path", () => {
     expect(errorsOf(withStep({ step: "calculator", input: { expression: "1" } }))).toEqual([{ path: "examples.2.input", message: "does not match the step's input schema" }]);
     expect(errorsOf(withStep({ step: "calculator", input: "x", output: "y" }))).toEqual([{ path: "examples.2.output", message: "does not match the step's output schema" }]);
     expect(errorsOf(withStep({ step: "web_search", input: "x" }))).toEqual([{ path: "examples.2.step", message: 'names no declared step ("web_search")' }]);
-    expect(errorsOf(withStep({ tool: "calculator", step: "calculator", input: "x" }))).toEqual([{ path: "examples.2", message: 'must name exactly one of "tool" and "step"' }]);
-    expect(errorsOf(withStep({ input: "x" }))).toEqual([{ path: "examples.2", message: 'must name exactly one of "tool" and "step"' }]);
+    expect(errorsOf(withStep({ tool: "calculator", step: "calculator", input: "x" }))).toEqual([{ path: "examples.2", message: 'must name exactly one of "tool", "step" and "embedder"' }]);
+    expect(errorsOf(withStep({ input: "x" }))).toEqual([{ path: "examples.2", message: 'must name exactly one of "tool", "step" and "embedder"' }]);
     expect(pathsOf(withStep({ step: "bad name", input: "x" }))).toEqual(["examples.2.step"]);
+  });
+
+  it("takes an embedder's sizes as numbers or {config.KEY} templates naming an integer setting, and checks its examples", () => {
+    const withEmbedder = (embedder: Record<string, unknown>, example?: Record<string, unknown>) => (m: Record<string, any>) => {
+      Object.assign(m.capabilities[4], embedder);
+      m.config.properties.dims = { type: "integer", default: 768 };
+      if (example) m.examples.push(example);
+    };
+    const manifest = valid();
+    withEmbedder({ dimensions: "{config.dims}", maxInputTokens: 512, maxBatchSize: 8 }, { embedder: m4name(), input: { input: ["a", "b"] } })(manifest);
+    expect(validateManifest(manifest)).toMatchObject({ ok: true });
+    expect(errorsOf(withEmbedder({ dimensions: "{config.nope}" }))).toEqual([{ path: "capabilities.4.dimensions", message: "{config.nope} names no property of config" }]);
+    expect(errorsOf(withEmbedder({ maxInputTokens: "{config.endpoint}" }))).toEqual([
+      { path: "capabilities.4.maxInputTokens", message: '{config.endpoint} must name an integer setting, not "string"' },
+    ]);
+    expect(errorsOf(withEmbedder({ dimensions: "768" }))).toEqual([{ path: "capabilities.4.dimensions", message: "must be a whole number of 1 or more, or a {config.KEY} template" }]);
+    expect(pathsOf(withEmbedder({ maxBatchSize: 4096 }))).toEqual(["capabilities.4.maxBatchSize"]);
+    // An embedder example's input is {input: [text, …]}, at most maxBatchSize texts.
+    expect(errorsOf(withEmbedder({ maxBatchSize: 1 }, { embedder: m4name(), input: { input: ["a", "b"] } }))).toEqual([
+      { path: "examples.2.input", message: 'does not match the embedder\'s input ({"input": [text, …]}, at most maxBatchSize texts)' },
+    ]);
+    expect(pathsOf(withEmbedder({}, { embedder: m4name(), input: ["a"] }))).toEqual(["examples.2.input"]);
+    expect(pathsOf(withEmbedder({}, { embedder: "nope", input: { input: ["a"] } }))).toEqual(["examples.2.embedder"]);
   });
 
   it("refuses a template naming an undeclared config key", () => {

@@ -10,6 +10,7 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import semver from "semver";
 import { compileOnFirstUse } from "./compile-on-first-use.js";
+import { EMBEDDER_MAX_BATCH_DEFAULT, embedderSizeErrors, isEmbedderInput } from "./embedder-contract.js";
 
 /** A JSON Schema as written in a manifest: an object (or, where allowed, a boolean). */
 export type JsonSchema = { [keyword: string]: unknown } | boolean;
@@ -68,14 +69,24 @@ export interface RouterCapability {
   description?: string;
 }
 
-/** An embedding backend (adapter in a later issue). */
+/**
+ * An embedding backend: its export takes `{input: string[]}` (at most `maxBatchSize` texts) and
+ * returns `{data: [{embedding: number[]}], usage?}`, one vector of `dimensions` finite numbers per
+ * text, in order (see {@link EmbedderInput}, {@link EmbedderOutput}).
+ */
 export interface EmbedderCapability {
   kind: "embedder";
   export: string;
   name: string;
   description?: string;
-  dimensions: number;
+  /** The length of every vector: a number, or a `{config.KEY}` template naming an integer setting. */
+  dimensions: number | string;
+  /** The longest text, in the backend's tokens, embedded whole: a number or a `{config.KEY}` template. */
+  maxInputTokens?: number | string;
+  /** Most texts one call takes. @default EMBEDDER_MAX_BATCH_DEFAULT (32) */
+  maxBatchSize?: number;
 }
+
 
 /** Any capability, discriminated by `kind`. */
 export type Capability = ToolCapability | StepCapability | RouterCapability | EmbedderCapability;
@@ -83,6 +94,8 @@ export type Capability = ToolCapability | StepCapability | RouterCapability | Em
 /** What the plugin may reach: origins for HTTP, folders for the file host functions. */
 export interface PluginPermissions {
   net?: string[];
+  /** Model ids the plugin may generate with (`shimmy_chat`). */
+  models?: string[];
   fs?: { read?: string[]; write?: string[] };
 }
 
@@ -93,10 +106,11 @@ export interface PluginLimits {
   maxResponseBytes: number;
 }
 
-/** One sample call of a tool or a step: exactly one of `tool` and `step` names it. */
+/** One sample call of a tool, a step or an embedder: exactly one of `tool`, `step` and `embedder` names it. */
 export interface PluginExample {
   tool?: string;
   step?: string;
+  embedder?: string;
   description?: string;
   input: unknown;
   output?: unknown;
@@ -166,6 +180,7 @@ const PATTERN_MESSAGES: Record<string, string> = {
   origin: "must be an origin http(s)://host[:port], https://*.domain, or a {config.KEY} template, with no path or userinfo",
   folder: "must be an absolute, ~-relative or {config.KEY} folder with no '..' segments",
   propertyNames: "config property names must be identifiers (letters, digits, '_')",
+  sizeOrTemplate: "must be a whole number of 1 or more, or a {config.KEY} template",
 };
 
 function dotted(pointer: string): string[] {
@@ -185,6 +200,8 @@ function toManifestError(error: ErrorObject): ManifestError {
     message = "is not a known field";
   } else if (error.keyword === "enum") {
     message = `must be one of: ${(params.allowedValues as unknown[]).join(", ")}`;
+  } else if (error.keyword === "anyOf" && error.schemaPath.startsWith("#/definitions/sizeOrTemplate/")) {
+    message = PATTERN_MESSAGES.sizeOrTemplate!;
   } else if (error.keyword === "pattern") {
     const where = /#\/definitions\/(\w+)\//.exec(error.schemaPath)?.[1] ?? (error.schemaPath.includes("propertyNames") ? "propertyNames" : parts[0]);
     message = PATTERN_MESSAGES[where ?? ""] ?? message;
@@ -253,6 +270,18 @@ interface SchemaChecks {
 
 const TEMPLATE = /\{config\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
+/** How messages name each kind's input and output schemas. */
+const EXAMPLE_SCHEMA_NAMES = {
+  tool: { input: "inputSchema", output: "outputSchema" },
+  step: { input: "input schema", output: "output schema" },
+  embedder: { input: "input ({\"input\": [text, …]}, at most maxBatchSize texts)", output: "output" },
+} as const;
+
+/** What an example calls: the kind whose field it sets (validateManifest made sure it sets exactly one). */
+export function exampleKind(example: PluginExample): "tool" | "step" | "embedder" {
+  return example.tool !== undefined ? "tool" : example.step !== undefined ? "step" : "embedder";
+}
+
 /** The rules a JSON Schema cannot state; run only on a manifest whose shape is already valid. */
 function checkSemantics(manifest: PluginManifest): ManifestError[] {
   const errors: ManifestError[] = [];
@@ -281,6 +310,10 @@ function checkSemantics(manifest: PluginManifest): ManifestError[] {
       checks = { input, output };
     } else if (capability.kind === "step") {
       checks = { input: checkEmbeddedSchema(capability.input, `${at}.input`, errors), output: checkEmbeddedSchema(capability.output, `${at}.output`, errors) };
+    } else if (capability.kind === "embedder") {
+      errors.push(...embedderSizeErrors(capability, manifest.config, at));
+      const most = capability.maxBatchSize ?? EMBEDDER_MAX_BATCH_DEFAULT;
+      checks = { input: (value) => isEmbedderInput(value, most), output: undefined };
     }
     if (checks && !validators.has(key)) validators.set(key, checks);
   });
@@ -288,13 +321,14 @@ function checkSemantics(manifest: PluginManifest): ManifestError[] {
 
   // Examples are run by `shimmy-plugin test`: catch one that can never pass before it is published.
   manifest.examples?.forEach((example, index) => {
-    if ((example.tool === undefined) === (example.step === undefined)) {
-      errors.push({ path: `examples.${index}`, message: 'must name exactly one of "tool" and "step"' });
+    const named = [example.tool, example.step, example.embedder].filter((name) => name !== undefined);
+    if (named.length !== 1) {
+      errors.push({ path: `examples.${index}`, message: 'must name exactly one of "tool", "step" and "embedder"' });
       return;
     }
-    const kind = example.tool !== undefined ? "tool" : "step";
-    const name = (example.tool ?? example.step)!;
-    const schemas = kind === "tool" ? { input: "inputSchema", output: "outputSchema" } : { input: "input schema", output: "output schema" };
+    const kind = exampleKind(example);
+    const name = named[0]!;
+    const schemas = EXAMPLE_SCHEMA_NAMES[kind];
     const check = validators.get(`${kind}:${name}`);
     if (!check) {
       errors.push({ path: `examples.${index}.${kind}`, message: `names no declared ${kind} ("${name}")` });
@@ -329,8 +363,10 @@ function checkSemantics(manifest: PluginManifest): ManifestError[] {
 export function validateManifest(value: unknown): ManifestValidation {
   const checkShape = shapeValidator();
   if (!checkShape(value)) {
-    // "if" and "propertyNames" only wrap the error that says what is wrong.
-    const errors = (checkShape.errors ?? []).filter((error) => error.keyword !== "if" && error.keyword !== "propertyNames").map(toManifestError);
+    // "if" and "propertyNames" only wrap the error that says what is wrong; a size's anyOf says it once for its branches.
+    const errors = (checkShape.errors ?? [])
+      .filter((error) => error.keyword !== "if" && error.keyword !== "propertyNames" && !error.schemaPath.startsWith("#/definitions/sizeOrTemplate/anyOf/"))
+      .map(toManifestError);
     const unique = [...new Map(errors.map((error) => [`${error.path}\u0000${error.message}`, error])).values()];
     return { ok: false, errors: unique };
   }

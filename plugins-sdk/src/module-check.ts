@@ -23,7 +23,8 @@ export const SHIMMY_FUNCTIONS = {
   shimmy_fs_list: "fs",
   shimmy_fs_write: "fs",
   shimmy_now: null,
-} as const satisfies Record<string, "net" | "fs" | null>;
+  shimmy_chat: "models",
+} as const satisfies Record<string, "net" | "fs" | "models" | null>;
 
 /** One of the Shimmy host function names. */
 export type ShimmyFunctionName = keyof typeof SHIMMY_FUNCTIONS;
@@ -55,13 +56,14 @@ const wasmApi = (
 const ENV_NEEDS_NET = new Set(["http_request", "http_status_code"]);
 
 /** Whether the manifest grants what a host function needs. */
-function granted(manifest: PluginManifest, needs: "net" | "fs"): boolean {
+function granted(manifest: PluginManifest, needs: "net" | "fs" | "models"): boolean {
   if (needs === "net") return (manifest.permissions?.net?.length ?? 0) > 0;
+  if (needs === "models") return (manifest.permissions?.models?.length ?? 0) > 0;
   const fs = manifest.permissions?.fs;
   return (fs?.read?.length ?? 0) + (fs?.write?.length ?? 0) > 0;
 }
 
-const denied = (what: string, needs: "net" | "fs") =>
+const denied = (what: string, needs: "net" | "fs" | "models") =>
   new ModuleCheckError("permission_denied", `plugin.wasm imports ${what}, which needs permissions.${needs}, and the manifest declares none`);
 
 /**

@@ -142,6 +142,28 @@ describe("shimmy-plugin init, test and pack", () => {
     await expect(fs.access(path.join(tmp, "bad-kind"))).rejects.toThrow();
   });
 
+  it("init --kind embedder creates an embedder plugin whose examples test runs through the host's checks", async () => {
+    const dir = path.join(tmp, "embedder-plugin");
+    const init = await run(["init", "embedder-plugin", "--dir", dir, "--kind", "embedder"]);
+    expect([init.code, init.err]).toEqual([0, ""]);
+    const file = path.join(dir, "shimmy-plugin.json");
+    const manifest = JSON.parse(await fs.readFile(file, "utf8")) as { capabilities: { kind: string; name: string; dimensions: number }[]; examples: Record<string, unknown>[] };
+    expect(manifest.capabilities.map((c) => `${c.kind} ${c.name} ${c.dimensions}`)).toEqual(["embedder hashed-words 64"]);
+    expect(await fs.readFile(path.join(dir, "README.md"), "utf8")).toMatch(/^## Embedder `hashed-words` \(model `embedder-plugin\/hashed-words`\)$/m);
+
+    const test = await run(["test", dir]);
+    expect([test.code, test.err]).toEqual([0, ""]);
+    expect(test.out).toMatch(/^ok embedder hashed-words \{"input":\["The quick brown fox","jumps over the lazy dog"\]\} \(two texts, two vectors\)$/m);
+    expect(test.out).toMatch(/2 of 2 examples passed/);
+
+    // The host holds the plugin to its manifest: vectors of 64 numbers where 32 are declared fail.
+    manifest.capabilities[0]!.dimensions = 32;
+    await fs.writeFile(file, JSON.stringify(manifest));
+    const failing = await run(["test", dir]);
+    expect(failing.code).toBe(1);
+    expect(failing.out).toMatch(/^ {2}error invalid_output: .*must NOT have more than 32 items/m);
+  });
+
   it("test runs the calculator's examples", async () => {
     const dir = path.join(tmp, "calculator");
     await copyPlugin(CALCULATOR, dir);

@@ -4,7 +4,7 @@
  */
 
 /** The first-party plugins' names: only a first-party owner may publish them. */
-export const RESERVED_NAMES: readonly string[] = ["calculator", "time", "web-search", "http-get", "file-read"];
+export const RESERVED_NAMES: readonly string[] = ["calculator", "time", "web-search", "http-get", "file-read", "openai-embeddings", "rules-router", "classify-router"];
 
 // validate-npm-package-name's rule for new packages: lowercase, URL-safe, not starting with . or _.
 const NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;

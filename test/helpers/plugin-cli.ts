@@ -1,6 +1,7 @@
 /** Runs `shimmy plugin …` as a user would, in its own process, with a given home and stdin. */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { BIN } from "./shimmy-process.js";
 
 /** What one run printed, and its exit code. */
@@ -39,6 +40,25 @@ export function pluginCli(home: string, args: string[], input = "", timeoutMs = 
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs `shimmy plugin ARGS` in this process: the CLI's own command, with the environment of
+ * {@link pluginCli} (plus `env`) and stdin closed, but no process to boot (half a second and more on
+ * a loaded machine). For a test's set-up steps; the commands a test checks run as {@link pluginCli}.
+ */
+export async function pluginCommandHere(home: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  // Loaded on first use: most tests of this helper never need the CLI in their own process.
+  const { pluginCommand } = await import("../../core/src/cli/plugin.js");
+  let stdout = "";
+  let stderr = "";
+  const code = await pluginCommand(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    stdin: Readable.from([]),
+    env: cliEnv(home, env),
+  });
+  return { code, stdout, stderr };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface ShimmyProcess {
   home: string;
   /** Every JSON line the server logged so far. */
   logs: Record<string, unknown>[];
+  /** Every line the server wrote on stdout so far, the `listening` line first. */
+  stdout: string[];
   /** An `openai` client for this server; `maxRetries: 0` so statuses can be asserted. */
   client(options?: { timeout?: number }): OpenAI;
   /** Waits for a log line that matches, up to `timeoutMs`. */
@@ -63,6 +65,7 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];
+  const stdout: string[] = [];
   const logWaiters = new Set<() => void>();
   readline.createInterface({ input: child.stderr! }).on("line", (line) => {
     try {
@@ -80,6 +83,7 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`shimmy did not listen within ${timeoutMs} ms: ${JSON.stringify(logs.slice(-5))}`)), timeoutMs);
     const lines = readline.createInterface({ input: child.stdout! });
+    lines.on("line", (line) => stdout.push(line));
     lines.once("line", (line) => {
       clearTimeout(timer);
       try {
@@ -107,6 +111,7 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
     child,
     home,
     logs,
+    stdout,
     client: (clientOptions = {}) => new OpenAI({ baseURL: `${url}/v1`, apiKey: "test", maxRetries: 0, timeout: clientOptions.timeout ?? 60_000 }),
     waitForLog(match, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {

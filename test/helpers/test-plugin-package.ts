@@ -1,28 +1,23 @@
 /**
  * Packs one of the host's AssemblyScript test plugins (`core/test-plugins/`) as an installable
- * `.tgz`: compiled with `asc` as host.test.ts compiles them, with the manifest a test gives.
+ * `.tgz`: compiled as host.test.ts compiles them (the same flags, and the same compile cache), with
+ * the manifest a test gives.
  */
-import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
+import { compileTestPlugin } from "../../core/src/plugins/test-plugins.fixture.js";
 import { rawTarball } from "./raw-tar.js";
-import { ROOT } from "./shimmy-process.js";
-
-const run = promisify(execFile);
 
 /** Compiles `core/test-plugins/SOURCE.ts` and writes `DIR/NAME.tgz` holding it and `manifest`; its path. */
 export async function packTestPlugin(source: string, manifest: { name: string; version: string }, dir: string): Promise<string> {
-  const wasmFile = path.join(dir, `${manifest.name}.wasm`);
-  const args = [path.join("core/test-plugins", `${source}.ts`), "--outFile", wasmFile, "--runtime", "stub", "-O2", "--use", "abort=core/test-plugins/common/pluginAbort", "--maximumMemory", "32"];
-  await run(path.join(ROOT, "node_modules/.bin/asc"), args, { cwd: ROOT });
+  const wasm = await compileTestPlugin(source, dir, manifest.name, 32);
   const tgz = path.join(dir, `${manifest.name}.tgz`);
   await writeFile(
     tgz,
     rawTarball([
       { name: "package/package.json", body: JSON.stringify({ name: manifest.name, version: manifest.version }) },
       { name: "package/shimmy-plugin.json", body: JSON.stringify(manifest) },
-      { name: "package/plugin.wasm", body: new Uint8Array(await readFile(wasmFile)) },
+      { name: "package/plugin.wasm", body: wasm },
       { name: "package/README.md", body: `# ${manifest.name}\n\nA test plugin.\n` },
     ]),
   );

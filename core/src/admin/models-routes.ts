@@ -5,7 +5,7 @@
 import { PassThrough } from "node:stream";
 import Router from "@koa/router";
 import { parseKeepAlive } from "../config/duration.js";
-import type { Engine, ModelInfo } from "../engine/types.js";
+import type { Engine, ModelInfo, UpstreamMemberStatus } from "../engine/types.js";
 import type { ShimmyState } from "../http/request-context.js";
 import { SSE_DONE, SSE_HEADERS, sseData, sseError } from "../http/sse.js";
 import { MESSAGE_KEYWORD, checkBody, compileBodySchema } from "../http/validate-body.js";
@@ -25,6 +25,8 @@ export interface AdminModel {
   memory_bytes: number | null;
   expires_at: string | null;
   invalid_reason?: string;
+  /** For a model served by upstream servers: each one's health and requests in flight. */
+  upstreams?: UpstreamMemberStatus[];
 }
 
 /** Options of {@link adminModelsRouter}. */
@@ -50,6 +52,7 @@ function adminModel(engine: Engine, info: ModelInfo): AdminModel {
     memory_bytes: state.memoryBytes,
     expires_at: state.expiresAt === null ? null : new Date(state.expiresAt).toISOString(),
     ...(info.invalidReason ? { invalid_reason: info.invalidReason } : {}),
+    ...(info.upstreams ? { upstreams: info.upstreams } : {}),
   };
 }
 

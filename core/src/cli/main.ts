@@ -16,6 +16,7 @@ Commands:
   mcp        Serve the plugins' tools over MCP on stdio, for MCP clients (shimmy mcp --help)
   db         Back up the state database (shimmy db --help)
   conversations  List, show and remove stored conversations (shimmy conversations --help)
+  vectors    Create, fill and search vector stores on a running server (shimmy vectors --help)
 
 Options:
   -h, --help     Print this help
@@ -56,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./db.js")).dbCommand(rest);
       case "conversations":
         return await (await import("./conversations.js")).conversationsCommand(rest);
+      case "vectors":
+        return await (await import("./vectors.js")).vectorsCommand(rest);
       case "-v":
       case "--version":
         process.stdout.write(CORE_VERSION + "\n");

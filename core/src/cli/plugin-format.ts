@@ -1,5 +1,5 @@
 /** The human output of `shimmy plugin`: plans, permissions, limits, installed plugins. */
-import { HOST_LIMITS, instanceMemory, LIMIT_DEFAULTS, type PluginLimits, type PluginManifest } from "@shimmy/plugin-sdk";
+import { EMBEDDER_MAX_BATCH_DEFAULT, HOST_LIMITS, instanceMemory, LIMIT_DEFAULTS, sizeTemplateKey, type EmbedderCapability, type PluginLimits, type PluginManifest } from "@shimmy/plugin-sdk";
 import type { InstallPlan } from "../plugins/store/install.js";
 import type { GrantedPermissions } from "../plugins/store/lock-file.js";
 import type { ResolvedPermissions } from "../plugins/store/permissions.js";
@@ -12,6 +12,7 @@ export function formatPermissions(granted: GrantedPermissions, unset: ResolvedPe
     ...granted.net.map((o) => `  network   ${o}`),
     ...granted.fs.read.map((f) => `  read      ${f}`),
     ...granted.fs.write.map((f) => `  write     ${f}`),
+    ...(granted.models ?? []).map((m) => `  model     ${m} (generates with it)`),
     ...unset.map((u) => `  (not set) ${u.pattern}: set ${u.keys.join(", ")} with shimmy plugin config ${name} ${u.keys.map((k) => `${k}=…`).join(" ")}`),
   ];
   return lines.length > 0 ? lines : ["  nothing: no network, no files"];
@@ -42,18 +43,28 @@ export function formatLimits(limits: PluginLimits): string[] {
 }
 
 /** The names of the `kind` capabilities of a manifest, in manifest order. */
-export function capabilityNames(manifest: PluginManifest | null | undefined, kind: "tool" | "step"): string[] {
+export function capabilityNames(manifest: PluginManifest | null | undefined, kind: "tool" | "step" | "embedder"): string[] {
   return (manifest?.capabilities ?? []).filter((c) => c.kind === kind).map((c) => c.name);
 }
 
-/** A manifest's tools and workflow steps, one line each under a heading, as `info` shows them. */
+/** A manifest's tools, workflow steps and embedders, one line each under a heading, as `info` shows them. */
 export function capabilityLines(manifest: PluginManifest): string[] {
   const lines: string[] = [];
   for (const [kind, heading] of [["tool", "Tools:"], ["step", "Workflow steps:"]] as const) {
     const shown = manifest.capabilities.filter((c) => c.kind === kind);
     if (shown.length) lines.push(heading, ...shown.map((c) => `  ${c.name}${"title" in c && c.title ? ` (${c.title})` : ""}: ${c.description}`));
   }
+  const embedders = manifest.capabilities.filter((c) => c.kind === "embedder");
+  if (embedders.length) lines.push("Embedders (models on /v1/embeddings):", ...embedders.map((c) => `  ${manifest.name}/${c.name}: ${embedderSizes(c)}${c.description ? `; ${c.description}` : ""}`));
   return lines;
+}
+
+/** An embedder's sizes as `info` shows them: `{config.KEY}` ones name their setting. */
+function embedderSizes(c: EmbedderCapability): string {
+  const setting = (value: string) => `the ${sizeTemplateKey(value) ?? value} setting`;
+  const dimensions = typeof c.dimensions === "string" ? `dimensions from ${setting(c.dimensions)}` : `${c.dimensions} dimensions`;
+  const tokens = c.maxInputTokens === undefined ? [] : [typeof c.maxInputTokens === "string" ? `longest text from ${setting(c.maxInputTokens)}` : `up to ${c.maxInputTokens} tokens a text`];
+  return [dimensions, ...tokens, `${c.maxBatchSize ?? EMBEDDER_MAX_BATCH_DEFAULT} texts a call`].join(", ");
 }
 
 /** What an install would do, as shown before asking. */
@@ -61,10 +72,12 @@ export function formatPlan(plan: InstallPlan): string {
   const m = plan.manifest;
   const tools = capabilityNames(m, "tool");
   const steps = capabilityNames(m, "step");
+  const embedders = capabilityNames(m, "embedder");
   return [
     `${m.name} ${m.version}: ${m.description}`,
     ...(tools.length ? [`Tools: ${tools.join(", ")}`] : []),
     ...(steps.length ? [`Workflow steps: ${steps.join(", ")}`] : []),
+    ...(embedders.length ? [`Embedders: ${embedders.map((e) => `${m.name}/${e}`).join(", ")}`] : []),
     ...(plan.previous ? [`Replaces the installed ${plan.previous.version}.`] : []),
     "It may reach:",
     ...formatPermissions(plan.permissions.granted, plan.permissions.unset, m.name),
@@ -102,8 +115,9 @@ export function formatList(plugins: InstalledPlugin[]): string {
     p.loadError ? "error" : p.entry.enabled ? "enabled" : "disabled", // error: the running server cannot run it
     capabilityNames(p.manifest, "tool").join(",") || "-",
     capabilityNames(p.manifest, "step").join(",") || "-",
+    capabilityNames(p.manifest, "embedder").join(",") || "-",
   ]);
-  return renderTable(["NAME", "VERSION", "STATE", "TOOLS", "STEPS"], rows);
+  return renderTable(["NAME", "VERSION", "STATE", "TOOLS", "STEPS", "EMBEDDERS"], rows);
 }
 
 /** `shimmy plugin list --json` of one plugin. */
@@ -114,6 +128,7 @@ export function listJson(p: InstalledPlugin): Record<string, unknown> {
     description: p.manifest?.description ?? null,
     tools: capabilityNames(p.manifest, "tool"),
     steps: capabilityNames(p.manifest, "step"),
+    embedders: capabilityNames(p.manifest, "embedder"),
     secrets_set: p.secretsSet,
     missing_config: p.missingConfig,
     ...(p.problem ? { problem: p.problem } : {}),

@@ -236,7 +236,9 @@ async function connect(invocation: Invocation, io: RunIO): Promise<{ client: Api
   const loaded = loadServeConfig({ argv: [...args, "--host", "127.0.0.1", "--port", "0"], env: io.env });
   if (loaded.help) throw new Error("unreachable: --help is not forwarded");
   const logger = createLogger(loaded.config.logLevel, loaded.config.logFormat);
-  const server = await startServer({ config: loaded.config, logger, home: loaded.home, aliases: loaded.aliases, defaultPlugins: loaded.defaultPlugins });
+  // No Ollama listener for a private in-process server, whatever config.json says: its port may be taken.
+  const config = { ...loaded.config, ollamaPort: null, ollamaApi: false };
+  const server = await startServer({ config, logger, home: loaded.home, aliases: loaded.aliases, defaultPlugins: loaded.defaultPlugins });
   io.stderr.write(`shimmy: no server answered at ${client.url}; started one in this process at ${server.url} (it stops on exit)\n`);
   return { client: new ApiClient({ url: server.url, apiKey: loaded.config.apiKey ?? invocation.apiKey }), server };
 }

@@ -13,6 +13,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const logger = createLogger(loaded.config.logLevel, loaded.config.logFormat);
   const server = await startServer({ config: loaded.config, logger, home: loaded.home, aliases: loaded.aliases, defaultPlugins: loaded.defaultPlugins });
   process.stdout.write(JSON.stringify({ event: "listening", url: server.url }) + "\n");
+  // Always after the main line, which tests and scripts read first.
+  if (server.ollamaUrl) process.stdout.write(JSON.stringify({ event: "listening", api: "ollama", url: server.ollamaUrl }) + "\n");
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -12,6 +12,9 @@ import { SERVE_OPTIONS, type OptionSpec } from "./options.js";
 import { ConfigError } from "./config-error.js";
 import { defaultPluginsConfigSchema } from "./default-plugins.js";
 import { registriesConfigSchema } from "./registries-schema.js";
+import { upstreamsConfigSchema, upstreamsSecretsSchema } from "./upstreams-schema.js";
+import { routesConfigSchema } from "../routing/routes/route-config.js";
+import { vectorStoresConfigSchema } from "../vectors/vector-stores-config.js";
 
 function optionSchema(spec: OptionSpec): Record<string, unknown> {
   const base: Record<string, unknown> = { description: spec.description };
@@ -49,6 +52,9 @@ export const configFileSchema = {
     },
     registries: registriesConfigSchema,
     defaultPlugins: defaultPluginsConfigSchema,
+    upstreams: upstreamsConfigSchema,
+    routes: routesConfigSchema,
+    vectorStores: vectorStoresConfigSchema,
   },
 } as const;
 
@@ -65,6 +71,7 @@ export const secretsFileSchema = {
       type: "object",
       additionalProperties: { type: "object", properties: { token: { type: "string", writeOnly: true } } },
     },
+    upstreams: upstreamsSecretsSchema,
     plugins: {
       description: "Secret plugin settings (the writeOnly fields of a plugin's config schema), by plugin name; set with `shimmy plugin config NAME key=value`.",
       type: "object",

@@ -12,6 +12,7 @@ export {
   type PinnedKey, type RegistriesConfig, type RegistrySettings,
 } from "./registries.js";
 export { loadServeConfig, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";
+export { DEFAULT_HEALTH_CHECK_SECONDS, DEFAULT_UPSTREAM_CONCURRENCY, normalizeUpstreams, readUpstreams, type UpstreamConfig } from "./upstreams.js";
 export {
   DEFAULT_CONTEXT_SIZE, GPU_SETTINGS, LOG_FORMATS, LOG_LEVELS, SERVE_OPTIONS, defaultServeConfig, defaultThreads,
   type GpuSetting, type LogFormat, type LogLevel, type OptionSpec, type ServeConfig,

@@ -56,6 +56,8 @@ export interface ServeConfig {
   ctxSize: number;
   queueSize: number;
   maxBody: number;
+  /** Largest file `POST /v1/files` accepts, in bytes. */
+  maxFileBytes: number;
   logLevel: LogLevel;
   /** How stderr is written: lines for a person, JSON lines for programs, or chosen by whether stderr is a terminal. */
   logFormat: LogFormat;
@@ -80,6 +82,10 @@ export interface ServeConfig {
   dbSynchronous: DbSynchronous;
   /** How long a stored response is kept (`30d`); a negative value keeps it for good. */
   responseTtl: string;
+  /** The port of the second listener that speaks Ollama's native API; null for none (`ollama/`). */
+  ollamaPort: number | null;
+  /** Shorthand for `ollamaPort` 11434, Ollama's own port; `ollamaPort` wins when both are set. */
+  ollamaApi: boolean;
 }
 
 /** SQLite's `synchronous` settings `shimmy.db` may use. */
@@ -145,6 +151,7 @@ export function defaultServeConfig(): ServeConfig {
     ctxSize: 0,
     queueSize: 64,
     maxBody: 16 * 1024 * 1024,
+    maxFileBytes: 64 * 1024 * 1024,
     logLevel: "info",
     logFormat: "auto",
     gpu: "auto",
@@ -158,6 +165,8 @@ export function defaultServeConfig(): ServeConfig {
     keepAlive: "5m",
     dbSynchronous: "normal",
     responseTtl: "30d",
+    ollamaPort: null,
+    ollamaApi: false,
   };
 }
 
@@ -222,6 +231,10 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     description: "Largest request body accepted; larger ones get 413.",
   },
   {
+    key: "maxFileBytes", flag: "max-file-bytes", env: "SHIMMY_MAX_FILE_BYTES", type: "integer", valueName: "BYTES", minimum: 1,
+    description: "Largest file `POST /v1/files` accepts (a multipart upload, not bound by --max-body); larger ones get 413 file_too_large.",
+  },
+  {
     key: "logLevel", flag: "log-level", env: "SHIMMY_LOG_LEVEL", type: "string", valueName: "LEVEL", choices: LOG_LEVELS,
     description: "Least severe log level written to stderr.",
   },
@@ -255,5 +268,15 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   {
     key: "responseTtl", flag: "response-ttl", env: "SHIMMY_RESPONSE_TTL", type: "string", valueName: "DURATION",
     description: "How long a stored response (`store: true`) is kept, as OpenAI keeps them: 30d, 12h, 90m; -1 keeps them for good. Expired ones are deleted hourly; conversations are kept until deleted.",
+  },
+  {
+    key: "ollamaPort", flag: "ollama-port", env: "SHIMMY_OLLAMA_PORT", type: "integer", valueName: "PORT", minimum: 0, maximum: 65535,
+    defaultText: "off",
+    description: "Also serve Ollama's native API (/api/chat, /api/generate, /api/tags, …) on this port of --host, a second listener beside the main one, for clients that speak only Ollama; 0 picks a free port (read it from the second `listening` line on stdout). Wins over --ollama-api.",
+  },
+  {
+    key: "ollamaApi", flag: "ollama-api", env: "SHIMMY_OLLAMA_API", type: "boolean", valueName: "",
+    defaultText: "off",
+    description: "Shorthand for --ollama-port 11434: Ollama's own port, where Ollama clients look by default (stop Ollama first if it runs).",
   },
 ];

@@ -9,7 +9,7 @@ import { ShimmyError } from "../errors.js";
 import type { DiscoveredModel } from "../models/types.js";
 import type {
   ChatRequest, ChatSession, ChatSessionOptions, CompletionRequest, EmbeddingRequest, EmbeddingResult, Engine, GeneratedToolCall, GenerationOptions, GenerationResult,
-  LoadModelOptions, ModelInfo, ModelState, SlotStatus, ToolCallDelta,
+  InfillRequest, LoadModelOptions, ModelInfo, ModelState, SlotStatus, ToolCallDelta,
 } from "./types.js";
 import { GenerationAborted } from "./types.js";
 
@@ -143,8 +143,20 @@ export class FakeEngine implements Engine {
     };
   }
 
+  /** The fake's prompt words of a chat request (template tokens included). */
+  async countChatTokens(request: ChatRequest): Promise<number> {
+    this.resolve(request.model);
+    return this.promptWords(request).length;
+  }
+
   complete(request: CompletionRequest): Promise<GenerationResult> {
     return this.generate(request, fakeTokens(request.prompt).length, () => this.options.answer?.(request) ?? { text: `You said: ${request.prompt}` });
+  }
+
+  /** As a completion of the prefix, counting three FIM tokens around prefix, prompt and suffix; every fake model can. */
+  infill(request: InfillRequest): Promise<GenerationResult> {
+    const promptTokens = 3 + fakeTokens(request.prefix + (request.prompt ?? "")).length + fakeTokens(request.suffix).length;
+    return this.generate(request, promptTokens, () => ({ text: `You said: ${request.prefix}` }));
   }
 
   async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
@@ -199,7 +211,7 @@ export class FakeEngine implements Engine {
     this.busy.set(model.id, (this.busy.get(model.id) ?? 0) + 1);
     try {
       const answer = answerOf();
-      const { text, cut, completionTokens } = await this.stream(request, answer.text ?? "", promptTokens);
+      const { text, cut, completionTokens, stopSequence } = await this.stream(request, answer.text ?? "", promptTokens);
       if (answer.toolCalls && !cut) {
         const toolCalls: GeneratedToolCall[] = answer.toolCalls.map((call, index) => ({ id: `call_fake_${index}`, ...call }));
         toolCalls.forEach((call, index) => {
@@ -208,14 +220,15 @@ export class FakeEngine implements Engine {
         });
         return { text, toolCalls, finishReason: "tool_calls", promptTokens, completionTokens: completionTokens + toolCalls.length };
       }
-      return { text, finishReason: cut ? "length" : "stop", promptTokens, completionTokens };
+      return { text, finishReason: cut ? "length" : "stop", promptTokens, completionTokens, ...(stopSequence && !cut ? { stopSequence } : {}) };
     } finally {
       this.busy.set(model.id, (this.busy.get(model.id) ?? 1) - 1);
     }
   }
 
-  private async stream(request: GenerationOptions, full: string, promptTokens: number): Promise<{ text: string; cut: boolean; completionTokens: number }> {
+  private async stream(request: GenerationOptions, full: string, promptTokens: number): Promise<{ text: string; cut: boolean; completionTokens: number; stopSequence?: string }> {
     const stopAt = Math.min(...request.sampling.stop.map((stop) => full.indexOf(stop)).filter((i) => i >= 0), full.length);
+    const stopSequence = request.sampling.stop.find((stop) => full.indexOf(stop) === stopAt);
     const tokens = fakeTokens(full.slice(0, stopAt));
     const limit = request.sampling.maxTokens ?? Infinity;
     let text = "";
@@ -228,7 +241,7 @@ export class FakeEngine implements Engine {
       count++;
       request.onText?.(token);
     }
-    return { text, cut: count < tokens.length, completionTokens: count };
+    return { text, cut: count < tokens.length, completionTokens: count, ...(stopSequence === undefined ? {} : { stopSequence }) };
   }
 
   private resolve(id: string): DiscoveredModel {

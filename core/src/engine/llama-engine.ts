@@ -15,10 +15,11 @@ import { noBinaryMessage } from "./gpu-check.js";
 import { GrammarCache } from "./grammar-cache.js";
 import type { KeepAlive } from "../config/duration.js";
 import { LoadedModel } from "./loaded-model.js";
+import { publishModelEvent } from "../metrics/channels.js";
 import { ModelPool, type PoolEvent } from "./model-pool.js";
 import { ModelProber } from "./probe.js";
 import type {
-  ChatRequest, ChatSession, ChatSessionOptions, CompletionRequest, Engine, GenerationResult, LoadModelOptions, ModelInfo, ModelState, SlotStatus,
+  ChatRequest, ChatSession, ChatSessionOptions, CompletionRequest, Engine, GenerationResult, InfillRequest, LoadModelOptions, ModelInfo, ModelState, SlotStatus,
 } from "./types.js";
 
 /** Options of {@link LlamaEngine.create}. */
@@ -183,8 +184,16 @@ export class LlamaEngine implements Engine {
     };
   }
 
+  countChatTokens(request: ChatRequest): Promise<number> {
+    return this.withModel(request.model, request.keepAlive, async (model) => model.countChatTokens(request));
+  }
+
   complete(request: CompletionRequest): Promise<GenerationResult> {
     return this.withModel(request.model, request.keepAlive, (model) => model.complete(request));
+  }
+
+  infill(request: InfillRequest): Promise<GenerationResult> {
+    return this.withModel(request.model, request.keepAlive, (model) => model.infill(request));
   }
 
   embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
@@ -246,6 +255,7 @@ export class LlamaEngine implements Engine {
       // Remembered by the prober; listed as invalid from now on, and never loaded here.
       this.models.set(id, { ...info, invalidReason: verdict.reason });
       logger.error({ event: "model_refused", model: id, path: info.path, reason: verdict.reason }, `refusing ${path.basename(info.path)}`);
+      publishModelEvent({ type: "load_failed", id, reason: "refused" });
       throw new ShimmyError("model_invalid", `The model "${id}" (${info.path}) was refused: ${verdict.reason}. Replace the file.`, { param: "model" });
     }
     let lastReported = 0;
@@ -271,11 +281,13 @@ export class LlamaEngine implements Engine {
       );
     } catch (err) {
       logger.error({ event: "model_load_failed", model: id, err }, "model load failed");
+      publishModelEvent({ type: "load_failed", id, reason: "failed" });
       throw new ShimmyError("model_load_failed", `llama.cpp could not load "${id}": ${(err as Error).message}`, { cause: err });
     }
   }
 
   private logPoolEvent(event: PoolEvent): void {
+    publishModelEvent(event);
     const { logger } = this.options;
     if (event.type === "load") logger.info({ event: "model_loaded", model: event.id, ms: event.ms, memoryBytes: event.memoryBytes }, "model loaded");
     else if (event.type === "unload") logger.info({ event: "model_unloaded", model: event.id, reason: event.reason }, "model unloaded");

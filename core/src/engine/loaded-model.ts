@@ -18,8 +18,9 @@ import { toLlamaSampling } from "./sampling.js";
 import { SlotQueue, type SlotLease } from "./slot-queue.js";
 import { cacheTokenizations } from "./token-cache.js";
 import { Embedder } from "./embedder.js";
+import { fileContextTokens, fimTokensOf, infillPromptTokens } from "./infill-prompt.js";
 import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
-import { GenerationAborted, type ChatRequest, type ChatSession, type CompletionRequest, type FinishReason, type GenerationOptions, type GenerationResult, type SlotStatus } from "./types.js";
+import { GenerationAborted, type ChatRequest, type ChatSession, type CompletionRequest, type FinishReason, type GenerationOptions, type GenerationResult, type InfillRequest, type SlotStatus } from "./types.js";
 
 /** Options of {@link LoadedModel.load}. */
 export interface LoadedModelOptions {
@@ -90,13 +91,23 @@ class SampledTokens {
     return stopReason === "eogToken" ? Math.max(0, sampled - 1) : sampled;
   }
 
-  /** The result of the finished generation; an aborted one throws, carrying its token counts. */
-  result(text: string, stopReason: string, promptTokens: number): GenerationResult {
+  /**
+   * The result of the finished generation; an aborted one throws, carrying its token counts.
+   * `stopTrigger` is node-llama-cpp's `customStopTrigger`: the request's stop sequence that matched.
+   */
+  result(text: string, stopReason: string, promptTokens: number, stopTrigger?: readonly (string | Token)[]): GenerationResult {
     const completionTokens = this.count(stopReason);
     if (stopReason === "abort") throw new GenerationAborted(promptTokens, completionTokens);
     const finishReason: FinishReason = stopReason === "maxTokens" ? "length" : "stop";
-    return { text, finishReason, promptTokens, completionTokens };
+    // Stop sequences are passed as plain strings (sampling.ts), so the trigger holds no tokens.
+    const stopSequence = stopReason === "customStopTrigger" ? stopTrigger?.filter((part) => typeof part === "string").join("") : undefined;
+    return { text, finishReason, promptTokens, completionTokens, ...(stopSequence ? { stopSequence } : {}) };
   }
+}
+
+/** The stop trigger that ended a generation, when one of the request's stop sequences did. */
+function stopTriggerOf(metadata: { stopReason: string }): readonly (string | Token)[] | undefined {
+  return (metadata as { customStopTrigger?: (string | Token)[] }).customStopTrigger;
 }
 
 /** A model loaded with its slots. Dispose it to free the context and the weights. */
@@ -211,12 +222,22 @@ export class LoadedModel {
     };
   }
 
-  /** The plan, prompt tokens, token limit and grammar of a chat request, before it needs a slot. */
-  private async prepareChat(request: ChatRequest): Promise<PreparedChat> {
+  /** Tokens of the prompt a chat request renders to, as {@link chat} would evaluate it. */
+  countChatTokens(request: ChatRequest): number {
+    return this.chatPrompt(request).promptTokens.length;
+  }
+
+  /** A chat request's plan and the tokens of its prompt: the chat template applied, tools included. */
+  private chatPrompt(request: ChatRequest): { plan: ChatPlan; promptTokens: Token[] } {
     const plan = planChat(request, { parallelToolCalls: this.chatWrapper.settings.functions.parallelism != null });
     const functions = plan.kind === "native-tools" ? plan.functions : undefined;
     const { contextText } = this.chatWrapper.generateContextState({ chatHistory: plan.history, availableFunctions: functions });
-    const promptTokens = contextText.tokenize(this.model.tokenizer);
+    return { plan, promptTokens: contextText.tokenize(this.model.tokenizer) };
+  }
+
+  /** The plan, prompt tokens, token limit and grammar of a chat request, before it needs a slot. */
+  private async prepareChat(request: ChatRequest): Promise<PreparedChat> {
+    const { plan, promptTokens } = this.chatPrompt(request);
     const maxTokens = this.maxTokensFor(promptTokens.length, request, "messages");
     const grammar = plan.kind === "json" || plan.kind === "forced-tools" ? await this.grammars.forSchema(plan.schema) : undefined;
     return { plan, promptTokens, maxTokens, grammar };
@@ -244,12 +265,12 @@ export class LoadedModel {
           maxParallelFunctionCalls: plan.parallel ? undefined : 1,
           onFunctionCallParamsChunk: (chunk) => native.push(chunk),
         });
-        const result = sampled.result(response.response, response.metadata.stopReason, promptTokens.length);
+        const result = sampled.result(response.response, response.metadata.stopReason, promptTokens.length, stopTriggerOf(response.metadata));
         const toolCalls = native.result(response.functionCalls ?? []);
         return toolCalls.length > 0 ? { ...result, finishReason: "tool_calls", toolCalls } : result;
       }
       const response = await chat.generateResponse(plan.history, { ...options, grammar });
-      return sampled.result(response.response, response.metadata.stopReason, promptTokens.length);
+      return sampled.result(response.response, response.metadata.stopReason, promptTokens.length, stopTriggerOf(response.metadata));
     } finally {
       chat.dispose({ disposeSequence: false });
     }
@@ -257,11 +278,42 @@ export class LoadedModel {
 
   /** Continues a raw prompt, with no template. */
   async complete(request: CompletionRequest): Promise<GenerationResult> {
-    const { tokens: special } = this.model;
-    const bos = special.shouldPrependBosToken ? special.bos : null;
     // As llama.cpp's server tokenizes a prompt: special-token text (`</s>`, `<|fim_prefix|>`) becomes
     // its token, and the first word keeps its leading-space marker (`▁Once`, not `O n ce`).
-    const input = this.model.tokenize(request.prompt, true);
+    return this.completeTokens(request, this.model.tokenize(request.prompt, true));
+  }
+
+  /**
+   * Fills in the middle between `request.prefix` and `request.suffix` with the model's FIM tokens
+   * (infill-prompt.ts). Prefix, suffix and files are read as plain text; the `prompt` continuing
+   * the prefix parses special-token markup, as llama.cpp's server reads them.
+   * @throws ShimmyError `model_lacks_infill` when the vocabulary has no FIM tokens.
+   */
+  async infill(request: InfillRequest): Promise<GenerationResult> {
+    const fim = fimTokensOf(this.model);
+    if (!fim) {
+      throw new ShimmyError(
+        "model_lacks_infill",
+        `The model "${this.id}" cannot fill in the middle: its vocabulary has no FIM prefix, suffix and middle tokens ` +
+          "(tokenizer.ggml.fim_pre_token_id, fim_suf_token_id, fim_mid_token_id). Use a code model trained for it, such as Qwen2.5-Coder.",
+        { param: "model" },
+      );
+    }
+    const plain = (text: string) => this.model.tokenize(text, false);
+    const pieces = {
+      prefix: plain(request.prefix), prompt: this.model.tokenize(request.prompt ?? "", true), suffix: plain(request.suffix),
+      files: fileContextTokens(request.files ?? [], fim, plain),
+    };
+    // The files get what the context leaves after the rest of the prompt and the answer's room.
+    const fixed = infillPromptTokens(pieces, fim, 0).length + (this.model.tokens.shouldPrependBosToken ? 1 : 0);
+    const answerRoom = request.sampling.maxTokens ?? Math.floor(this.contextSize / 4);
+    return this.completeTokens(request, infillPromptTokens(pieces, fim, this.contextSize - fixed - answerRoom));
+  }
+
+  /** Continues `input` (BOS added when the model wants one) on a slot. */
+  private completeTokens(request: GenerationOptions, input: Token[]): Promise<GenerationResult> {
+    const { tokens: special } = this.model;
+    const bos = special.shouldPrependBosToken ? special.bos : null;
     const promptTokens = bos != null ? [bos, ...input] : input;
     const maxTokens = this.maxTokensFor(promptTokens.length, request, "prompt");
     return this.withSlot(request, promptTokens, async (sequence) => {
@@ -273,7 +325,7 @@ export class LoadedModel {
           ...this.generationOptions(request, maxTokens),
           disableContextShift: true,
         });
-        return sampled.result(response.response, response.metadata.stopReason, promptTokens.length);
+        return sampled.result(response.response, response.metadata.stopReason, promptTokens.length, stopTriggerOf(response.metadata));
       } finally {
         completion.dispose({ disposeSequence: false });
       }

@@ -90,6 +90,10 @@ export interface GenerationResult {
    */
   toolCalls?: GeneratedToolCall[];
   finishReason: FinishReason;
+  /** The model that served it, when a route chose it (`routing/routes/`); the request's model otherwise. */
+  model?: string;
+  /** Which of the request's stop sequences ended it, when one did (Anthropic's `stop_sequence`). */
+  stopSequence?: string;
   /** Tokens of the whole prompt as the model saw it (template included). */
   promptTokens: number;
   /** Tokens the model generated, stop sequences included. */
@@ -183,12 +187,50 @@ export interface CompletionRequest extends GenerationOptions {
   prompt: string;
 }
 
+/** A file given as context to a fill-in-the-middle completion (llama.cpp's `input_extra`). */
+export interface InfillFile {
+  /** @default "tmp", as llama.cpp names a chunk without one */
+  filename?: string;
+  text: string;
+}
+
+/**
+ * A fill-in-the-middle completion: the answer is the text that goes between `prefix` and `suffix`,
+ * prompted with the model's FIM tokens in llama.cpp's order (see `engine/infill-prompt.ts`).
+ */
+export interface InfillRequest extends GenerationOptions {
+  /** The text before the gap. */
+  prefix: string;
+  /** The text after the gap. */
+  suffix: string;
+  /** Text that continues the prefix, with special-token markup read as tokens (llama.cpp's `/infill` `prompt`). @default "" */
+  prompt?: string;
+  /** Other files, put before the prefix; the oldest of their tokens are dropped when the context is short. @default none */
+  files?: InfillFile[];
+}
+
 /** A model the engine can serve: what discovery found, and how it will be loaded. */
 export interface ModelInfo extends DiscoveredModel {
   /** Seconds since the epoch of the file's modification, for OpenAI's `created`. */
   created: number;
   /** Tokens one slot holds when loaded. */
   contextSize: number;
+  /** OpenAI's `owned_by` when not Shimmy's own file: the upstream server that serves it. */
+  ownedBy?: string;
+  /** For a model served by upstream servers: each one that may serve it, with its health and load. */
+  upstreams?: UpstreamMemberStatus[];
+}
+
+/** One upstream server as a model it serves sees it: healthy or not, and how busy. */
+export interface UpstreamMemberStatus {
+  name: string;
+  /** Whether its last health check (or request) passed; a failing one gets no requests. */
+  healthy: boolean;
+  /** Requests in flight to it now, all its models together. */
+  outstanding: number;
+  maxConcurrency: number;
+  /** Why its last health check failed, while it is unhealthy. */
+  error?: string;
 }
 
 /** Whether a model is loaded now, what it holds and when it unloads by itself. */
@@ -238,8 +280,19 @@ export interface Engine {
    * @throws ShimmyError as `chat` would for an unknown or refused model.
    */
   chatSession(options: ChatSessionOptions): Promise<ChatSession>;
+  /**
+   * Tokens of the prompt `request` renders to (the model's chat template and tokenizer, its tools
+   * included), without generating or taking a slot; loads the model when needed. Optional, so an
+   * engine wrapper may leave it out: `anthropic/count-tokens.ts` then counts with a one-token chat.
+   */
+  countChatTokens?(request: ChatRequest): Promise<number>;
   /** Runs a raw completion, with the same slots and queue. */
   complete(request: CompletionRequest): Promise<GenerationResult>;
+  /**
+   * Runs a fill-in-the-middle completion, with the same slots and queue.
+   * @throws ShimmyError `model_lacks_infill` when the model's vocabulary has no FIM tokens.
+   */
+  infill(request: InfillRequest): Promise<GenerationResult>;
   /** Embeds inputs in order, on the model's own embedding context and queue (not the chat slots). */
   embed(request: EmbeddingRequest): Promise<EmbeddingResult>;
   /** The slots of every loaded model. */

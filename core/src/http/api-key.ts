@@ -1,4 +1,7 @@
-/** With `--api-key`, every route but `/health` needs `Authorization: Bearer KEY`. */
+/**
+ * With `--api-key`, every route but `/health` needs `Authorization: Bearer KEY`, or `x-api-key: KEY`
+ * as Anthropic's clients send it.
+ */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Middleware } from "koa";
 import { ShimmyError } from "../errors.js";
@@ -19,12 +22,12 @@ export function apiKeyCheck(apiKey: string | null): Middleware<ShimmyState> {
   const expected = digest(apiKey);
   return async (ctx, next) => {
     if (!OPEN_PATHS.has(ctx.path)) {
-      const match = /^Bearer\s+(.+)$/i.exec(ctx.get("authorization"));
-      if (!match) {
+      const key = /^Bearer\s+(.+)$/i.exec(ctx.get("authorization"))?.[1] ?? ctx.get("x-api-key");
+      if (!key) {
         ctx.set("WWW-Authenticate", 'Bearer realm="shimmy"');
-        throw new ShimmyError("invalid_api_key", "This server needs an API key: send it as \"Authorization: Bearer KEY\".");
+        throw new ShimmyError("invalid_api_key", "This server needs an API key: send it as \"Authorization: Bearer KEY\" (or \"x-api-key: KEY\").");
       }
-      if (!timingSafeEqual(digest(match[1]!.trim()), expected)) {
+      if (!timingSafeEqual(digest(key.trim()), expected)) {
         ctx.set("WWW-Authenticate", 'Bearer realm="shimmy", error="invalid_token"');
         throw new ShimmyError("invalid_api_key", "Incorrect API key provided.");
       }

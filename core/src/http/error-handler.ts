@@ -1,11 +1,20 @@
 /** Renders every error as OpenAI's `{"error": {...}}` with its status; 5xx details go only to the log. */
 import type { Middleware } from "koa";
-import { ShimmyError, toErrorResponse } from "../errors.js";
+import { ShimmyError, toErrorResponse, type OpenAIErrorBody } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ShimmyState } from "./request-context.js";
 
-/** Catches what the handlers throw and writes the error response. */
-export function errorHandler(logger: Logger): Middleware<ShimmyState> {
+/**
+ * Another protocol's error body for the paths it serves (Anthropic's under `/v1/messages`), built
+ * from the OpenAI rendering: the status, headers and message stay the same.
+ */
+export interface ErrorShape {
+  matches(path: string): boolean;
+  render(status: number, body: OpenAIErrorBody): unknown;
+}
+
+/** Catches what the handlers throw and writes the error response; the first of `shapes` whose path matches renders the body. */
+export function errorHandler(logger: Logger, shapes: readonly ErrorShape[] = []): Middleware<ShimmyState> {
   return async (ctx, next) => {
     try {
       await next();
@@ -22,7 +31,8 @@ export function errorHandler(logger: Logger): Middleware<ShimmyState> {
       if (status >= 500) logger.error({ requestId: ctx.state.requestId, err }, "request failed");
       ctx.status = status;
       ctx.set(headers);
-      ctx.body = body;
+      const shape = shapes.find((s) => s.matches(ctx.path));
+      ctx.body = shape ? shape.render(status, body) : body;
     }
   };
 }

@@ -15,14 +15,14 @@ export type HealthCheck = () => string[];
 
 /**
  * The health route; `pluginHealth` adds a `plugins` field (a plugin that cannot start shows there);
- * `checks` give the reasons for `degraded`.
+ * `checks` give the reasons for `degraded`; `fields` adds more (the upstream servers' health).
  */
-export function healthRouter(engine: Engine, pluginHealth?: PluginHealthProvider, checks: readonly HealthCheck[] = []): Router<ShimmyState> {
+export function healthRouter(engine: Engine, pluginHealth?: PluginHealthProvider, checks: readonly HealthCheck[] = [], fields?: () => Record<string, unknown>): Router<ShimmyState> {
   const router = new Router<ShimmyState>();
   router.get("/health", (ctx) => {
     const models = engine.listModels();
     const reasons = checks.flatMap((check) => check());
-    ctx.body = { status: reasons.length > 0 ? "degraded" : "ok", ...(reasons.length > 0 ? { reasons } : {}), models: models.filter((m) => !m.invalidReason).length, slots: engine.slotStatus(), ...(pluginHealth ? { plugins: pluginHealth() } : {}) };
+    ctx.body = { status: reasons.length > 0 ? "degraded" : "ok", ...(reasons.length > 0 ? { reasons } : {}), models: models.filter((m) => !m.invalidReason).length, slots: engine.slotStatus(), ...(pluginHealth ? { plugins: pluginHealth() } : {}), ...fields?.() };
   });
   return router;
 }

@@ -16,6 +16,11 @@ function tooLarge(maxBytes: number): ShimmyError {
 export function jsonBody(maxBytes: number): Middleware<ShimmyState> {
   return async (ctx, next) => {
     if (!METHODS_WITH_BODY.has(ctx.method)) return next();
+    // The one exception to JSON-only bodies: OpenAI's file upload is multipart. It is safe because
+    // the Host, Origin and API-key checks run before this (app.ts): a cross-site form's request
+    // carries its page's Origin and is refused with 403 before its body is read. The route reads
+    // the body itself, bounded by --max-file-bytes (openai/files-routes.ts).
+    if (ctx.method === "POST" && ctx.path === "/v1/files" && ctx.is("multipart/form-data")) return next();
     const declared = Number(ctx.get("content-length") || 0);
     if (declared > maxBytes) {
       ctx.set("Connection", "close");

@@ -13,6 +13,13 @@ import type { ShimmyState } from "./request-context.js";
 export interface OriginCheckOptions {
   /** Extra allowed origins (`scheme://host[:port]`); `*` allows every origin. */
   corsOrigins: readonly string[];
+  /**
+   * Whether loopback pages may call every path, not only `/v1` (the Ollama listener, as Ollama
+   * allows them). @default false
+   */
+  loopbackEverywhere?: boolean;
+  /** Origins allowed by scheme, written `app://*` (desktop apps' own schemes, on the Ollama listener). @default none */
+  schemeOrigins?: readonly string[];
 }
 
 const ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
@@ -30,6 +37,11 @@ function canonicalOrigin(origin: string): string | null {
   }
 }
 
+/** `app:` of `app://obsidian.md`; "" when the header has no scheme. */
+function schemeOf(origin: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.exec(origin)?.[0].toLowerCase() ?? "";
+}
+
 function isLoopbackOrigin(origin: string): boolean {
   return LOOPBACK_NAMES.has(new URL(origin).hostname);
 }
@@ -38,6 +50,7 @@ function isLoopbackOrigin(origin: string): boolean {
 export function originCheck(options: OriginCheckOptions): Middleware<ShimmyState> {
   const anyOrigin = options.corsOrigins.includes("*");
   const extra = new Set(options.corsOrigins.map(canonicalOrigin).filter((o): o is string => o !== null));
+  const schemes = new Set((options.schemeOrigins ?? []).map((pattern) => pattern.replace(/\/\/\*$/, "")));
 
   return async (ctx, next) => {
     const header = ctx.get("origin");
@@ -46,8 +59,9 @@ export function originCheck(options: OriginCheckOptions): Middleware<ShimmyState
     const isOpenAI = ctx.path === "/v1" || ctx.path.startsWith("/v1/");
     const ownOrigin = `${ctx.protocol}://${ctx.host}`;
     const allowed =
-      origin !== null &&
-      (anyOrigin || extra.has(origin) || origin === ownOrigin || (isOpenAI && isLoopbackOrigin(origin)));
+      schemes.has(schemeOf(header)) ||
+      (origin !== null &&
+        (anyOrigin || extra.has(origin) || origin === ownOrigin || ((isOpenAI || options.loopbackEverywhere === true) && isLoopbackOrigin(origin))));
     if (!allowed) {
       throw new ShimmyError(
         "forbidden_origin",

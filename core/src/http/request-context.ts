@@ -11,6 +11,8 @@ export interface RequestLogFields {
   /** Milliseconds from the request's arrival to its first generated text. */
   ttftMs?: number;
   stream?: boolean;
+  /** A request for a route (`routing/routes/`): the route, why `model` serves it, and the candidates that failed before it. */
+  route?: { id: string; reason: string; router?: string; fallbacks: string[] };
   /** Why a request ended early: the client left, or an error after the stream began. */
   outcome?: "client_closed" | "stream_error";
 }

@@ -8,8 +8,8 @@ import { createApp, type AppOptions } from "../app.js";
 import { createLogger } from "../logger.js";
 import type { InstalledPlugins } from "../plugins/installed-plugins.js";
 
-/** For routes that never reach the plugins: `/health` and `GET /api/plugins` read these two. */
-export const NO_PLUGINS = { health: () => ({ ready: 0, failed: [] }), list: () => [] } as unknown as InstalledPlugins;
+/** For routes that never reach the plugins: `/health`, `GET /api/plugins` and the `/v1` model lookups read these. */
+export const NO_PLUGINS = { health: () => ({ ready: 0, failed: [] }), list: () => [], embedder: () => undefined, embedderModels: () => [] } as unknown as InstalledPlugins;
 
 /** One answer of a {@link TestApp}, its body read. */
 export interface TestAnswer {

@@ -4,7 +4,7 @@
  */
 
 /** Where a model was found. */
-export type ModelSource = "path" | "models-dir" | "local" | "shimmy" | "huggingface" | "ollama" | "lmstudio" | "llama.cpp" | "demo";
+export type ModelSource = "path" | "models-dir" | "local" | "shimmy" | "huggingface" | "ollama" | "lmstudio" | "llama.cpp" | "demo" | "upstream" | "route";
 
 /** What a model can be used for. */
 export type ModelCapability = "chat" | "completion" | "embedding";

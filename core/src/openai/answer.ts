@@ -8,6 +8,7 @@ import { generationLog, lazyEventStream } from "../http/generation-answer.js";
 import type { ShimmyContext } from "../http/request-context.js";
 import { SSE_DONE, sseError } from "../http/sse.js";
 import type { AnswerStream } from "./sse.js";
+import { servedModel } from "../routing/routes/route-report.js";
 
 /** What {@link answer} needs from a route. */
 export interface AnswerOptions {
@@ -40,11 +41,17 @@ export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promis
     });
     notes.usage(result);
     options.check?.(result);
-    ctx.body = options.render(result);
+    const served = servedModel();
+    ctx.body = options.render(served === undefined ? result : { ...result, model: served });
     return;
   }
 
-  const { out, open: openStream, opened } = lazyEventStream(ctx, () => options.events.start());
+  const { out, open: openStream, opened } = lazyEventStream(ctx, () => {
+    // Opened on the first output: the route's choice is final by then.
+    const served = servedModel();
+    if (served !== undefined) options.events.setModel?.(served);
+    return options.events.start();
+  });
   const generation = options.generate(
     (text) => {
       openStream();

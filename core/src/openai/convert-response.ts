@@ -50,7 +50,7 @@ export function responseHead<const O extends string>(meta: ResponseMeta, object:
 export function chatCompletionResponse(input: ResponseMeta & { result: GenerationResult }): ChatCompletionResponse {
   const { result } = input;
   return {
-    ...responseHead(input, "chat.completion"),
+    ...responseHead({ ...input, model: result.model ?? input.model }, "chat.completion"),
     choices: [
       {
         index: 0,
@@ -78,7 +78,7 @@ function assistantMessage(result: GenerationResult): ChatCompletionResponseMessa
 export function completionResponse(input: ResponseMeta & { result: GenerationResult }): TextCompletionResponse {
   const { result } = input;
   return {
-    ...responseHead(input, "text_completion"),
+    ...responseHead({ ...input, model: result.model ?? input.model }, "text_completion"),
     choices: [{ text: result.text, index: 0, logprobs: null, finish_reason: result.finishReason }],
     usage: toUsage(result),
   };

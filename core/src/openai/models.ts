@@ -9,8 +9,8 @@ import type { ModelList, ModelObject } from "./types.js";
 export const MODEL_OWNER = "shimmy";
 
 /** One model as OpenAI lists it. */
-export function modelObject(info: Pick<ModelInfo, "id" | "created">): ModelObject {
-  return { id: info.id, object: "model", created: info.created, owned_by: MODEL_OWNER };
+export function modelObject(info: Pick<ModelInfo, "id" | "created" | "ownedBy">): ModelObject {
+  return { id: info.id, object: "model", created: info.created, owned_by: info.ownedBy ?? MODEL_OWNER };
 }
 
 /**

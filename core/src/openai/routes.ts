@@ -9,6 +9,8 @@ import { planChatGeneration } from "./chat-generation.js";
 import { toChatTurns, toPrompt, toSamplingParams, wantsStream, wantsUsageChunk } from "./convert-request.js";
 import { chatCompletionResponse, completionResponse, newCompletionId, unixSeconds } from "./convert-response.js";
 import { embeddingResponse, parseEmbeddingRequest, singleInputError } from "./embeddings.js";
+import { embedInputs, type PluginEmbedderSource } from "../plugins/embedders.js";
+import { pluginEmbedderObjects, withPluginEmbedders } from "./embedder-models.js";
 import { modelList, modelObject } from "./models.js";
 import { createChatStream, createCompletionStream } from "./sse.js";
 import { parseChatCompletionRequest, parseCompletionRequest } from "./validate.js";
@@ -40,6 +42,8 @@ export interface OpenAIRouterOptions {
   plugins?: PluginToolSource;
   /** `defaultPlugins` of config.json: the plugins a request that names none gets. @default none */
   defaultPlugins?: DefaultPlugins;
+  /** The installed plugins whose embedders `/v1/embeddings` serves as `PLUGIN/EMBEDDER`; none without it. */
+  embedders?: PluginEmbedderSource;
 }
 
 /** The OpenAI-compatible API under `/v1`. */
@@ -47,18 +51,18 @@ export function openAIRouter(engine: Engine, options: OpenAIRouterOptions = {}):
   const router = new Router<ShimmyState>({ prefix: "/v1" });
 
   router.get("/models", (ctx) => {
-    ctx.body = modelList(engine.listModels());
+    ctx.body = withPluginEmbedders(modelList(engine.listModels()), options.embedders);
   });
 
   router.get("/models/*id", (ctx) => {
     const id = decodeModelId(ctx.path.slice("/v1/models/".length));
-    const info = engine.listModels().find((m) => m.id === id && !m.invalidReason);
+    const info = engine.listModels().find((m) => m.id === id && !m.invalidReason) ?? pluginEmbedderObjects(options.embedders).find((m) => m.id === id);
     if (!info) {
       throw new ShimmyError("model_not_found", `The model "${id}" does not exist; GET /v1/models lists the served ids.`, {
         param: "model",
       });
     }
-    ctx.body = modelObject(info);
+    ctx.body = "owned_by" in info ? info : modelObject(info);
   });
 
   router.post("/chat/completions", async (ctx) => {
@@ -91,15 +95,12 @@ export function openAIRouter(engine: Engine, options: OpenAIRouterOptions = {}):
       stream: wantsStream(request),
       events: createCompletionStream({ ...meta, includeUsage: wantsUsageChunk(request) }),
       render: (result) => completionResponse({ ...meta, result }),
-      generate: (onText) =>
-        engine.complete({
-          model: request.model,
-          keepAlive,
-          prompt: toPrompt(request),
-          sampling: toSamplingParams(request),
-          signal: ctx.state.abort.signal,
-          onText,
-        }),
+      generate: (onText) => {
+        const options = { model: request.model, keepAlive, sampling: toSamplingParams(request), signal: ctx.state.abort.signal, onText };
+        // A suffix, even "", makes it fill in the middle: the answer goes between the prompt and it.
+        const suffix = request.suffix;
+        return typeof suffix === "string" ? engine.infill({ ...options, prefix: toPrompt(request), suffix }) : engine.complete({ ...options, prompt: toPrompt(request) });
+      },
     });
   });
 
@@ -108,7 +109,10 @@ export function openAIRouter(engine: Engine, options: OpenAIRouterOptions = {}):
     const { log } = ctx.state;
     log.model = request.model;
     const { model, inputs, dimensions } = request;
-    const work = engine.embed({ model, inputs, dimensions, signal: ctx.state.abort.signal, keepAlive: keepAliveOf(ctx.state.body) });
+    const work = embedInputs(
+      { engine, ...(options.embedders ? { embedders: options.embedders } : {}) },
+      { model, inputs, dimensions, signal: ctx.state.abort.signal, keepAlive: keepAliveOf(ctx.state.body), requestId: ctx.state.requestId },
+    );
     ctx.state.work = work;
     const result = await work.catch((err: unknown) => {
       throw request.single ? singleInputError(err) : err;

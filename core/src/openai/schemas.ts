@@ -236,9 +236,10 @@ export const textCompletionRequestSchema: SchemaObject = {
       enum: [false, null],
       [MESSAGE_KEYWORD]: { enum: "echo is not supported: omit it or send false" },
     },
+    // A string asks for fill in the middle (engine/infill-prompt.ts): the answer goes between prompt and suffix.
     suffix: {
-      type: "null",
-      [MESSAGE_KEYWORD]: { type: "suffix is not supported: omit it" },
+      type: ["string", "null"],
+      [MESSAGE_KEYWORD]: { type: "suffix must be a string: the text after the gap to fill" },
     },
     logprobs: {
       enum: [0, null],

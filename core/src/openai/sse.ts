@@ -41,6 +41,8 @@ export interface AnswerStream {
    * `choices: []`, which OpenAI clients yield like the usage chunk, never a named event.
    */
   trace(entries: readonly unknown[]): string;
+  /** Names the model that serves the answer (a route's choice) in this and every later event. */
+  setModel?(model: string): void;
 }
 
 /** The events of a streamed chat completion (`chat.completion.chunk`). */
@@ -72,6 +74,7 @@ export function createChatStream(options: AnswerStreamOptions): AnswerStream {
       options.includeUsage ? sseData({ ...responseHead(options, "chat.completion.chunk"), choices: [], usage: toUsage(result) }) : "",
     trace: (entries) =>
       sseData({ ...responseHead(options, "chat.completion.chunk"), choices: [], tool_trace: entries, ...(options.includeUsage ? { usage: null } : {}) }),
+    setModel: (model) => (options = { ...options, model }),
   };
 }
 
@@ -93,5 +96,6 @@ export function createCompletionStream(options: AnswerStreamOptions): AnswerStre
     usage: (result) =>
       options.includeUsage ? sseData({ ...responseHead(options, "text_completion"), choices: [], usage: toUsage(result) }) : "",
     trace: () => "",
+    setModel: (model) => (options = { ...options, model }),
   };
 }

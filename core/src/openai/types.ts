@@ -134,8 +134,8 @@ export interface TextCompletionRequest extends SamplingRequestFields {
   prompt: string | [string];
   /** Only false is accepted. */
   echo?: false | null;
-  /** Only null is accepted. */
-  suffix?: null;
+  /** The text after the completion: a string makes it a fill-in-the-middle completion between `prompt` and it. */
+  suffix?: string | null;
   /** Only 0 is accepted. */
   logprobs?: 0 | null;
   /** Only 1 is accepted. */

@@ -242,6 +242,11 @@ describe("parseCompletionRequest", () => {
     expect(() => parseCompletionRequest(text({ prompt: "" }))).not.toThrow();
   });
 
+  it("accepts a suffix string, empty included, for fill in the middle", () => {
+    expect(parseCompletionRequest(text({ suffix: "\n}" })).suffix).toBe("\n}");
+    expect(parseCompletionRequest(text({ suffix: "" })).suffix).toBe("");
+  });
+
   it("accepts the unsupported options at their neutral values and nulls", () => {
     const body = text({ echo: false, suffix: null, logprobs: 0, best_of: 1, n: 1 });
     expect(() => parseCompletionRequest(body)).not.toThrow();
@@ -268,7 +273,7 @@ describe("parseCompletionRequest", () => {
 
   it.each([
     [{ echo: true }, "echo"],
-    [{ suffix: "end" }, "suffix"],
+    [{ suffix: 5 }, "suffix"],
     [{ logprobs: 5 }, "logprobs"],
     [{ best_of: 2 }, "best_of"],
     [{ n: 3 }, "n"],

@@ -24,6 +24,46 @@ export interface HostFunctionGrants {
   maxResponseBytes: number;
   /** Caps one HTTP request, redirects included. */
   timeoutMs: number;
+  /** `permissions.models`: the models `shimmy_chat` may generate with. @default none */
+  models?: readonly string[];
+  /** Generates for `shimmy_chat` (the server's engine); absent, the function answers `not_found`. */
+  chat?: HostChat;
+}
+
+/** A `shimmy_chat` request, checked: a model, messages, a token cap, and optionally labels the answer must be one of. */
+export interface HostChatRequest {
+  model: string;
+  messages: { role: "system" | "user" | "assistant"; content: string }[];
+  maxTokens: number;
+  /** The answer is exactly one of these (forced with a grammar). */
+  labels?: string[];
+}
+
+/** Generates a `shimmy_chat` answer; `signal` aborts it when the plugin's call ends. */
+export type HostChat = (request: HostChatRequest, signal: AbortSignal) => Promise<{ text: string }>;
+
+/** The most tokens a `shimmy_chat` answer may have. */
+export const MAX_CHAT_TOKENS = 4096;
+
+function chatRequest(request: Record<string, unknown>, models: readonly string[]): HostChatRequest {
+  const model = field<string>(request, "model", "string", false) as string;
+  if (!models.includes(model)) throw new PluginCallError("permission_denied", `shimmy_chat: "${model}" is not in the plugin's permissions.models (${models.join(", ") || "none"})`);
+  const messages = request.messages;
+  if (!Array.isArray(messages) || messages.length === 0) throw new PluginCallError("invalid_request", `"messages" must be a list of {role, content}`);
+  const checked = messages.map((m: unknown) => {
+    const { role, content } = (m ?? {}) as { role?: unknown; content?: unknown };
+    if ((role !== "system" && role !== "user" && role !== "assistant") || typeof content !== "string") {
+      throw new PluginCallError("invalid_request", `each message must be {role: system|user|assistant, content: string}`);
+    }
+    return { role: role as HostChatRequest["messages"][number]["role"], content };
+  });
+  const maxTokens = field<number>(request, "max_tokens", "number", true) ?? 256;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > MAX_CHAT_TOKENS) throw new PluginCallError("invalid_request", `"max_tokens" must be a whole number from 1 to ${MAX_CHAT_TOKENS}`);
+  const labels = request.labels;
+  if (labels !== undefined && (!Array.isArray(labels) || labels.length === 0 || labels.some((l) => typeof l !== "string" || l === ""))) {
+    throw new PluginCallError("invalid_request", `"labels" must be a list of non-empty strings`);
+  }
+  return { model, messages: checked, maxTokens, ...(labels === undefined ? {} : { labels: labels as string[] }) };
 }
 
 /** A folder listing longer than this is refused, as a read over the byte cap is. */
@@ -71,7 +111,7 @@ function httpRequest(request: Record<string, unknown>): CheckedRequest {
 
 type Handler = (request: Record<string, unknown>) => Promise<unknown>;
 
-function handlers(grants: HostFunctionGrants): Record<ShimmyFunctionName, Handler> {
+function handlers(grants: HostFunctionGrants, alive: AbortSignal): Record<ShimmyFunctionName, Handler> {
   const fetchOptions: CheckedFetchOptions = {
     grants: grants.net,
     serverAddresses: grants.serverAddresses,
@@ -105,6 +145,11 @@ function handlers(grants: HostFunctionGrants): Record<ShimmyFunctionName, Handle
       const now = new Date();
       return { unix_ms: now.getTime(), iso: now.toISOString() };
     },
+    async shimmy_chat(request) {
+      const checked = chatRequest(request, grants.models ?? []);
+      if (!grants.chat) throw new PluginCallError("not_found", "shimmy_chat: this host serves no models to plugins");
+      return grants.chat(checked, alive);
+    },
   };
 }
 
@@ -119,7 +164,7 @@ export async function answerHostFunction(name: ShimmyFunctionName, requestBytes:
   const cap = jsonCap(grants.maxResponseBytes);
   let answer: unknown;
   try {
-    const handler = handlers(grants)[name];
+    const handler = handlers(grants, alive)[name];
     if (!handler) throw new PluginCallError("invalid_request", `${name}: no such host function`);
     if (requestBytes.length > cap) throw new PluginCallError("payload_too_large", `${name}: the request is ${requestBytes.length} bytes; the cap is ${cap}`);
     let request: unknown;

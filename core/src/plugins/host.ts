@@ -1,5 +1,5 @@
 /**
- * `PluginHost`: one loaded plugin, its tools and workflow steps callable as JSON in, JSON out, with
+ * `PluginHost`: one loaded plugin, its tools, workflow steps and embedders callable as JSON in, JSON out, with
  * every limit of the manifest enforced by the host itself (the Extism Node SDK enforces none of
  * them, notes-extism.md).
  *
@@ -33,13 +33,16 @@ import { HOST_LIMITS, type PluginManifest } from "@shimmy/plugin-sdk";
 import type { ValidateFunction } from "ajv";
 import { ajvErrorsText } from "../schema/ajv-errors.js";
 import { compileInDialect } from "../schema/dialect.js";
+import { checkEmbedderOutput, embedderInputSchema, embedderOutputSchema, resolveEmbedder, type EmbedderVectors, type ResolvedEmbedder } from "./embedder-contract.js";
 import { resolveFolderGrants } from "./fs-grants.js";
-import { jsonCap, type HostFunctionGrants } from "./host-functions.js";
+import { jsonCap, type HostChat, type HostFunctionGrants } from "./host-functions.js";
 import { InstanceCallFailure, InstancePool } from "./instance-pool.js";
 import { checkModule, SHIMMY_FUNCTIONS, type ShimmyFunctionName } from "./module-check.js";
 import { resolveGrants } from "./net-grants.js";
 import { PluginCallError } from "./plugin-call-error.js";
+import { publishPluginCall } from "../metrics/channels.js";
 import { withConfigDefaults } from "./store/plugin-config.js";
+import { resolveModelGrants } from "./store/permissions.js";
 import { WorkerInstance, type PluginLog, type WorkerInstanceSpec } from "./worker-instance.js";
 import type { WorkerCaps } from "./worker-protocol.js";
 
@@ -78,6 +81,8 @@ export interface PluginHostOptions {
    * has not approved yet (the install-time start check). @default "manifest"
    */
   grants?: "manifest" | "none";
+  /** Generates for `shimmy_chat`, with the models of `permissions.models` only. @default none: the function answers not_found */
+  chat?: HostChat;
   /** Called once, with the reason, if the plugin is marked failed (see {@link PluginHost.failure}). */
   onFailed?(reason: string): void;
 }
@@ -90,20 +95,29 @@ export interface CallToolOptions {
   requestId?: string;
 }
 
-/** What the host can call: a tool or a workflow step. */
-type CallableKind = "tool" | "step";
+/** What the host can call: a tool, a workflow step or an embedder. */
+type CallableKind = "tool" | "step" | "embedder" | "router";
 
-/** A tool or a step, ready to call: its export and its compiled schemas. */
+/** A tool, a step or an embedder, ready to call: its export and its compiled schemas. */
 interface Callable {
   export: string;
   validateInput: ValidateFunction;
   validateOutput: ValidateFunction | null;
+  /** What the schemas cannot check (an embedder's vector count), given the output and the input; returns the result. */
+  check?: (output: unknown, input: unknown) => unknown;
 }
 
 /** How messages name each kind's schemas (a tool's are MCP's `inputSchema`/`outputSchema`). */
 const SCHEMA_NAMES: Record<CallableKind, { input: string; output: string }> = {
   tool: { input: "inputSchema", output: "outputSchema" },
   step: { input: "input schema", output: "output schema" },
+  router: { input: "router input", output: "router answer" },
+  embedder: { input: 'embedder input ({"input": [text, …]}, at most maxBatchSize texts)', output: 'embedder output ({"data": [{"embedding": [dimensions numbers]}]})' },
+};
+
+/** The codes of a call of a name the plugin does not declare, per kind. */
+const UNKNOWN: Record<CallableKind, "unknown_tool" | "unknown_step" | "unknown_embedder" | "unknown_router"> = {
+  tool: "unknown_tool", step: "unknown_step", embedder: "unknown_embedder", router: "unknown_router",
 };
 
 /** The caps an instance's worker enforces, from the manifest's limits (see the module comment). */
@@ -136,13 +150,16 @@ function extismConfig(config: Record<string, unknown>, maxBytes: number): Record
 export class PluginHost {
   private readonly name: string;
   private readonly callables: Record<CallableKind, Map<string, Callable>>;
+  /** Every embedder the manifest declares, sizes resolved; one with a `problem` has no callable. */
+  private readonly embedderList: ResolvedEmbedder[];
   private readonly pool: InstancePool;
   private readonly limits: PluginManifest["limits"];
   private readonly logger: PluginHostLogger;
 
-  private constructor(manifest: PluginManifest, callables: Record<CallableKind, Map<string, Callable>>, pool: InstancePool, logger: PluginHostLogger) {
+  private constructor(manifest: PluginManifest, callables: Record<CallableKind, Map<string, Callable>>, embedders: ResolvedEmbedder[], pool: InstancePool, logger: PluginHostLogger) {
     this.name = manifest.name;
     this.callables = callables;
+    this.embedderList = embedders;
     this.pool = pool;
     this.limits = manifest.limits;
     this.logger = logger;
@@ -166,7 +183,8 @@ export class PluginHost {
     const settings = withConfigDefaults(manifest, options.config);
     const defaulted = new Set(Object.keys(settings).filter((key) => !(key in options.config)));
     const config = extismConfig(settings, limits.maxResponseBytes);
-    const callables: Record<CallableKind, Map<string, Callable>> = { tool: new Map(), step: new Map() };
+    const callables: Record<CallableKind, Map<string, Callable>> = { tool: new Map(), step: new Map(), embedder: new Map(), router: new Map() };
+    const embedders: ResolvedEmbedder[] = [];
     for (const capability of manifest.capabilities) {
       if (capability.kind === "tool") {
         callables.tool.set(capability.name, {
@@ -176,9 +194,23 @@ export class PluginHost {
         });
       } else if (capability.kind === "step") {
         callables.step.set(capability.name, { export: capability.export, validateInput: compileInDialect(capability.input), validateOutput: compileInDialect(capability.output) });
+      } else if (capability.kind === "router") {
+        // Its input is the host's own; its answer is checked against the route's candidates by routing/routes/.
+        callables.router.set(capability.name, { export: capability.export, validateInput: compileInDialect(true), validateOutput: null });
+      } else if (capability.kind === "embedder") {
+        const embedder = resolveEmbedder(capability, settings, manifest.name);
+        embedders.push(embedder);
+        if (embedder.dimensions === null || embedder.problem) continue;
+        callables.embedder.set(capability.name, {
+          export: capability.export,
+          validateInput: compileInDialect(embedderInputSchema(embedder.maxBatchSize)),
+          validateOutput: compileInDialect(embedderOutputSchema(embedder.dimensions)),
+          check: (output, input) => checkEmbedderOutput(output as Parameters<typeof checkEmbedderOutput>[0], (input as { input: string[] }).input.length, capability.name),
+        });
       }
     }
     const net = manifest.permissions?.net ?? [];
+    const models = resolveModelGrants(manifest.permissions?.models ?? [], settings);
     const none = options.grants === "none";
     const grants: HostFunctionGrants = {
       net: none ? [] : resolveGrants(net, settings, defaulted),
@@ -189,6 +221,8 @@ export class PluginHost {
       serverAddresses: options.serverAddresses,
       maxResponseBytes: limits.maxResponseBytes,
       timeoutMs: limits.timeoutMs,
+      models: none ? [] : models,
+      ...(options.chat ? { chat: options.chat } : {}),
     };
     // Plugin log lines (Extism's log_* functions) go to our logger, tagged with the plugin.
     const log: PluginLog = (level, message) => logger[level === "error" ? "warn" : level]({ event: "plugin_log", plugin: manifest.name }, message);
@@ -196,7 +230,7 @@ export class PluginHost {
     // Only the host functions the manifest permits are installed (checkModule refused any other import).
     const shimmyFunctions = (Object.keys(SHIMMY_FUNCTIONS) as ShimmyFunctionName[]).filter((name) => {
       const needs = SHIMMY_FUNCTIONS[name];
-      return needs === null || (needs === "net" ? net.length > 0 : hasFs);
+      return needs === null || (needs === "net" ? net.length > 0 : needs === "models" ? (manifest.permissions?.models?.length ?? 0) > 0 : hasFs);
     });
     const spec: WorkerInstanceSpec = { module, config, caps: workerCaps(limits), shimmyFunctions, extismHttp: net.length > 0, grants, log };
     const startTimeoutMs = options.startTimeoutMs;
@@ -211,7 +245,7 @@ export class PluginHost {
         options.onFailed?.(reason);
       },
     });
-    return new PluginHost(manifest, callables, pool, logger);
+    return new PluginHost(manifest, callables, embedders, pool, logger);
   }
 
   /**
@@ -230,6 +264,11 @@ export class PluginHost {
   /** The workflow steps this plugin declares, by name. */
   get stepNames(): string[] {
     return [...this.callables.step.keys()];
+  }
+
+  /** The embedders this plugin declares, their sizes read from its settings (one that cannot be called says why). */
+  get embedders(): readonly ResolvedEmbedder[] {
+    return this.embedderList;
   }
 
   /**
@@ -259,6 +298,42 @@ export class PluginHost {
     return this.call("step", stepName, input, options);
   }
 
+  /**
+   * Embeds `texts` with an embedder: in calls of at most its `maxBatchSize` texts, one after the
+   * other, each run as {@link callTool} runs a tool (same pool, limits, cancel and audit line) and
+   * checked: one vector per text, each exactly `dimensions` finite numbers.
+   *
+   * @throws {PluginCallError} `unknown_embedder`, `not_configured` (a size setting is unset), and the
+   *   codes of {@link callTool} but `unknown_tool`; `invalid_output` says which vector is wrong.
+   * @example
+   * const { vectors, promptTokens } = await host.callEmbedder("embed", ["hello", "world"], { signal });
+   */
+  async callEmbedder(name: string, texts: readonly string[], options: CallToolOptions = {}): Promise<EmbedderVectors> {
+    const embedder = this.embedderList.find((e) => e.name === name);
+    if (!embedder) throw new PluginCallError("unknown_embedder", `${this.name} has no embedder "${name}"`);
+    if (embedder.problem) throw new PluginCallError("not_configured", `${this.name} ${name} cannot embed yet: ${embedder.problem}`);
+    if (texts.length === 0) throw new PluginCallError("invalid_input", `no texts to embed with ${name}`);
+    const vectors: Float32Array[] = [];
+    let promptTokens = 0;
+    for (let start = 0; start < texts.length; start += embedder.maxBatchSize) {
+      const batch = (await this.call("embedder", name, { input: texts.slice(start, start + embedder.maxBatchSize) }, options)) as EmbedderVectors;
+      vectors.push(...batch.vectors);
+      promptTokens += batch.promptTokens;
+    }
+    return { vectors, promptTokens };
+  }
+
+  /**
+   * Calls a model router with a request's features and the route's candidates (routing/routes/
+   * router-input.ts), as {@link callTool} runs a tool (same pool, limits, cancel and audit line); its
+   * JSON answer is the caller's to check.
+   *
+   * @throws {PluginCallError} `unknown_router`, and the codes of {@link callTool} but `unknown_tool`.
+   */
+  callRouter(routerName: string, input: unknown, options: CallToolOptions = {}): Promise<unknown> {
+    return this.call("router", routerName, input, options);
+  }
+
   private async call(kind: CallableKind, name: string, input: unknown, options: CallToolOptions): Promise<unknown> {
     const started = performance.now();
     let bytesIn = 0;
@@ -266,7 +341,7 @@ export class PluginHost {
     let outcome = "ok";
     try {
       const callable = this.callables[kind].get(name);
-      if (!callable) throw new PluginCallError(kind === "tool" ? "unknown_tool" : "unknown_step", `${this.name} has no ${kind} "${name}"`);
+      if (!callable) throw new PluginCallError(UNKNOWN[kind], `${this.name} has no ${kind} "${name}"`);
       // `undefined` is no JSON: nothing could be sent (a `true` schema would let it through).
       if (input === undefined) throw new PluginCallError("invalid_input", `the input of ${name} is missing`);
       if (!callable.validateInput(input)) {
@@ -286,13 +361,15 @@ export class PluginHost {
         throw new PluginCallError(code, `${this.name} failed in ${name}: ${error.message}`, { cause: error.original });
       }
       bytesOut = output?.length ?? 0;
-      return this.checkOutput(kind, callable, name, output);
+      const value = this.checkOutput(kind, callable, name, output);
+      return callable.check ? callable.check(value, input) : value;
     } catch (error) {
       outcome = error instanceof PluginCallError ? error.code : "error";
       throw error;
     } finally {
       const ms = Math.round((performance.now() - started) * 100) / 100;
       this.logger.info({ event: "plugin_call", ...(options.requestId === undefined ? {} : { requestId: options.requestId }), plugin: this.name, [kind]: name, ms, outcome, bytesIn, bytesOut });
+      publishPluginCall({ plugin: this.name, outcome, ms });
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * The running server's view of the plugin store: every enabled plugin loaded in a {@link PluginHost},
  * reloaded when `plugins.lock.json` or `secrets.json` changes (the CLI writes them; no restart), and
- * its tools and workflow steps callable by name. A plugin that cannot be loaded (its `plugin.wasm`
+ * its tools, workflow steps and embedders (models `PLUGIN/EMBEDDER`) callable by name. A plugin that cannot be loaded (its `plugin.wasm`
  * changed after install, settings that reach more than was approved, instances that do not come up
  * within their start deadline) is listed with the reason and refused when called; so is one whose
  * instances later keep failing to start. Plugins load side by side, and a call never waits for
@@ -13,6 +13,7 @@
  * {@link stepCallError} (errors).
  */
 import type { PluginHost, PluginHostLogger } from "./host.js";
+import type { HostChat } from "./host-functions.js";
 import { RescanLoop } from "../rescan-loop.js";
 import { LoadedPlugins, type StepCallRequest, type ToolCallRequest } from "./loaded-plugins.js";
 import { LoadStatusRecorder } from "./load-status-recorder.js";
@@ -23,7 +24,10 @@ import { storeId, type StoreLayout } from "./store/layout.js";
 import type { FailedPlugin } from "./store/load-status.js";
 import { readCommittedStore, type CommittedStore } from "./store/store-commit.js";
 import { syncWithStore } from "./store-sync.js";
-import { stepCallError, toolCallError } from "./tool-call-error.js";
+import { embedderCallError, stepCallError, toolCallError } from "./tool-call-error.js";
+import { embedderModels } from "./plugin-summary.js";
+import { splitEmbedderId, type EmbedderCallOptions, type EmbedderModel, type PluginEmbedderSource } from "./embedders.js";
+import { ShimmyError } from "../errors.js";
 
 export type { PluginStepSummary, PluginSummary, PluginToolSummary, PluginsHealth } from "./plugin-summary.js";
 export type { StepCallRequest, ToolCallRequest } from "./loaded-plugins.js";
@@ -38,6 +42,8 @@ export interface InstalledPluginsOptions {
   startTimeoutMs?: number;
   /** Calls that may wait for one plugin's busy instances. @default DEFAULT_MAX_QUEUE (32) */
   maxQueue?: number;
+  /** Generates for plugins' `shimmy_chat` (each limited to its `permissions.models`). @default none */
+  chat?: HostChat;
 }
 
 /** Options of one {@link InstalledPlugins.callTool} or {@link InstalledPlugins.callStep} call. */
@@ -55,7 +61,7 @@ export type StepCallOptions = ToolCallOptions;
 const RELOAD_DEBOUNCE_MS = 50;
 
 /** The installed plugins of one `$SHIMMY_HOME`, loaded and kept in step with the store. */
-export class InstalledPlugins {
+export class InstalledPlugins implements PluginEmbedderSource {
   private readonly options: InstalledPluginsOptions;
   private plugins = new LoadedPlugins();
   private storeId = "";
@@ -82,7 +88,7 @@ export class InstalledPlugins {
    * listen addresses, which no plugin may reach.
    */
   async start(serverAddresses: { host: string; port: number }[]): Promise<void> {
-    const { layout, logger, poolSize, startTimeoutMs, maxQueue } = this.options;
+    const { layout, logger, poolSize, startTimeoutMs, maxQueue, chat } = this.options;
     this.loader = new PluginLoader({
       layout,
       logger,
@@ -92,6 +98,7 @@ export class InstalledPlugins {
       ...(poolSize === undefined ? {} : { poolSize }),
       ...(startTimeoutMs === undefined ? {} : { startTimeoutMs }),
       ...(maxQueue === undefined ? {} : { maxQueue }),
+      ...(chat === undefined ? {} : { chat }),
     });
     this.watcher = await StoreWatcher.start({ layout, logger, onChange: () => this.rescan.schedule() });
     this.storeId = await storeId(layout);
@@ -199,6 +206,57 @@ export class InstalledPlugins {
     } catch (error) {
       throw stepCallError(error, plugin.name, step.name);
     }
+  }
+
+  /** Every installed plugin's embedders as models `PLUGIN/EMBEDDER`, sorted by id; `ready` says which can embed now. */
+  embedderModels(): EmbedderModel[] {
+    return embedderModels(this.plugins);
+  }
+
+  /** The plugin embedder a model id `PLUGIN/EMBEDDER` names, runnable or not; undefined when no installed plugin declares it. */
+  embedder(model: string): EmbedderModel | undefined {
+    const id = splitEmbedderId(model);
+    if (!id || !this.plugins.get(id.plugin)) return undefined;
+    return this.embedderModels().find((m) => m.id === model);
+  }
+
+  /**
+   * Embeds `texts` with the plugin embedder `model` names (`PLUGIN/EMBEDDER`), through the same host,
+   * pool, limits, cancel and audit line as a tool, in calls of at most its `maxBatchSize` texts, each
+   * output checked (one vector per text, `dimensions` finite numbers each).
+   *
+   * @throws {ShimmyError} `model_not_found`, `plugin_unavailable` (disabled, not loadable, marked
+   *   failed, or a size setting unset), `plugin_busy`, `invalid_parameter`, `embedder_failed` or `embedder_timeout`.
+   * @example
+   * const { vectors } = await plugins.embed("openai-embeddings/embed", ["hello"], { signal, requestId });
+   */
+  async embed(model: string, texts: readonly string[], options: EmbedderCallOptions = {}): Promise<{ vectors: Float32Array[]; promptTokens: number }> {
+    const id = splitEmbedderId(model);
+    const found = id ? this.plugins.findEmbedder(id.plugin, id.embedder) : undefined;
+    if (!id || !found) throw new ShimmyError("model_not_found", `no installed plugin has the embedder ${model}; GET /v1/models lists the served ids`, { param: "model" });
+    try {
+      return await found.plugin.host.callEmbedder(found.embedder.name, texts, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+      });
+    } catch (error) {
+      throw embedderCallError(error, found.plugin.name, found.embedder.name);
+    }
+  }
+
+  /**
+   * Calls the model router `router` (`PLUGIN/ROUTER`, a route's `router`) with a request's features
+   * and candidates, under the plugin's deadline; its answer is the caller's to check.
+   *
+   * @throws {ShimmyError} `plugin_not_found`, `not_found`, `plugin_unavailable`; {@link PluginCallError} when the call fails.
+   */
+  async callRouter(router: string, input: unknown, options: ToolCallOptions = {}): Promise<unknown> {
+    const slash = router.lastIndexOf("/");
+    const found = this.plugins.findRouter(router.slice(0, slash), router.slice(slash + 1));
+    return found.plugin.host.callRouter(found.router.name, input, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+    });
   }
 
   /** Stops watching and reloading, and disposes every plugin. */

@@ -9,7 +9,7 @@ const ENTRY = testLockEntry({ config: { region: "eu" } });
 
 /** A loaded plugin whose host is a stand-in: lookup and shaping never call it. */
 function loaded(name: string, tools: string[], failure: string | null = null, steps: string[] = []): PluginLoad {
-  const host = { failure } as PluginHost;
+  const host = { failure, embedders: [] } as unknown as PluginHost;
   const capabilities = [...tools.map((t) => testTool(t)), ...steps.map((t) => testStep(t))];
   return { state: "loaded", name, entry: ENTRY, manifest: testManifest(name, capabilities), host, secretsSet: [], missingConfig: [], fingerprint: name };
 }

@@ -4,7 +4,7 @@
  * lookup of a tool or a workflow step by name. A reload builds a new snapshot and swaps it in whole, so a call never
  * sees half of a reload.
  */
-import type { StepCapability, ToolCapability } from "@shimmy/plugin-sdk";
+import type { EmbedderCapability, RouterCapability, StepCapability, ToolCapability } from "@shimmy/plugin-sdk";
 import { ShimmyError, type ErrorCode } from "../errors.js";
 import type { LoadedPlugin, PluginLoad } from "./plugin-loader.js";
 import { assignFunctionNames } from "./tool-names.js";
@@ -36,6 +36,11 @@ export function toolsOf(plugin: PluginLoad): ToolCapability[] {
 /** The workflow steps a plugin declares, from its manifest (none when the manifest could not be read). */
 export function stepsOf(plugin: PluginLoad): StepCapability[] {
   return (plugin.manifest?.capabilities ?? []).filter((c): c is StepCapability => c.kind === "step");
+}
+
+/** The embedders a plugin declares, from its manifest (none when the manifest could not be read). */
+export function embeddersOf(plugin: PluginLoad): EmbedderCapability[] {
+  return (plugin.manifest?.capabilities ?? []).filter((c): c is EmbedderCapability => c.kind === "embedder");
 }
 
 /** The installed plugins as one reload left them. */
@@ -99,7 +104,33 @@ export class LoadedPlugins {
     return { plugin, step: capability };
   }
 
-  /** The lookup {@link findTool} and {@link findStep} share: `capabilityOf` finds the capability in one plugin. */
+  /**
+   * The plugin and embedder of a model id `PLUGIN/EMBEDDER`, ready to call; undefined when no
+   * installed plugin of that name declares that embedder (the id may name a local model).
+   *
+   * @throws {ShimmyError} `plugin_unavailable` (disabled, not loadable, or marked failed).
+   */
+  findEmbedder(plugin: string, name: string): { plugin: LoadedPlugin; embedder: EmbedderCapability } | undefined {
+    const named = this.plugins.get(plugin);
+    if (!named || !embeddersOf(named).some((c) => c.name === name)) return undefined;
+    const embedderOf = (p: PluginLoad): EmbedderCapability | undefined => embeddersOf(p).find((c) => c.name === name);
+    const found = this.find({ name, plugin }, embedderOf, { kind: "embedder", notFound: "model_not_found", ambiguous: "model_not_found", listed: "" });
+    return { plugin: found.plugin, embedder: found.capability };
+  }
+
+  /**
+   * The plugin and model router `plugin`'s `name` (a route's `router`, `PLUGIN/ROUTER`), ready to call.
+   *
+   * @throws {ShimmyError} `plugin_not_found`, `not_found` (no such router), or `plugin_unavailable`.
+   */
+  findRouter(plugin: string, name: string): { plugin: LoadedPlugin; router: RouterCapability } {
+    const routerOf = (p: PluginLoad): RouterCapability | undefined =>
+      (p.manifest?.capabilities ?? []).find((c): c is RouterCapability => c.kind === "router" && c.name === name);
+    const found = this.find({ name, plugin }, routerOf, { kind: "router", notFound: "not_found", ambiguous: "not_found", listed: "" });
+    return { plugin: found.plugin, router: found.capability };
+  }
+
+  /** The lookup {@link findTool}, {@link findStep} and {@link findEmbedder} share: `capabilityOf` finds the capability in one plugin. */
   private find<C>(
     request: { name: string; plugin?: string | undefined },
     capabilityOf: (p: PluginLoad) => C | undefined,

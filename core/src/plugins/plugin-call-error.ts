@@ -23,6 +23,9 @@ export type PluginCallErrorCode =
   | "memory_limit" // the wasm module's memory limits break the manifest's cap
   | "unknown_tool" // the plugin declares no tool of that name
   | "unknown_step" // the plugin declares no workflow step of that name
+  | "unknown_embedder" // the plugin declares no embedder of that name
+  | "unknown_router" // the plugin declares no router of that name
+  | "not_configured" // an embedder's size comes from a setting that is not set
   | "invalid_input" // a call's input breaks the tool's inputSchema (the step's input schema) or a host cap
   | "invalid_output" // the plugin's output is not JSON or breaks the tool's outputSchema (the step's output schema)
   | "plugin_error" // the plugin failed: an error it set, a trap, or an instance that broke

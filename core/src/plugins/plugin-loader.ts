@@ -4,6 +4,7 @@
  * no further than the user approved. The outcome is a {@link PluginLoad}: loaded (a running host),
  * disabled, or unloadable with the reason; never a half-loaded plugin.
  */
+import type { HostChat } from "./host-functions.js";
 import type { PluginManifest } from "@shimmy/plugin-sdk";
 import { PluginHost, type PluginHostLogger } from "./host.js";
 import { installedDir, type StoreLayout } from "./store/layout.js";
@@ -72,6 +73,8 @@ export interface PluginLoaderOptions {
   startTimeoutMs?: number;
   /** Calls that may wait for one plugin's busy instances. @default DEFAULT_MAX_QUEUE (32) */
   maxQueue?: number;
+  /** Generates for `shimmy_chat` (the models each plugin's `permissions.models` names). @default none */
+  chat?: HostChat;
 }
 
 /**
@@ -118,6 +121,7 @@ export class PluginLoader {
         ...(this.options.poolSize ? { poolSize: this.options.poolSize } : {}),
         ...(this.options.startTimeoutMs ? { startTimeoutMs: this.options.startTimeoutMs } : {}),
         ...(this.options.maxQueue ? { maxQueue: this.options.maxQueue } : {}),
+        ...(this.options.chat ? { chat: this.options.chat } : {}),
       });
       return { ...record, state: "loaded", manifest, host };
     } catch (err) {

@@ -3,8 +3,10 @@
  * part of `/health`. Pure: they read a {@link LoadedPlugins} snapshot and change nothing.
  */
 import type { JsonSchema, ToolCapability } from "@shimmy/plugin-sdk";
+import { resolveEmbedder, type ResolvedEmbedder } from "./embedder-contract.js";
+import type { EmbedderModel } from "./embedders.js";
 import type { LoadedPlugins } from "./loaded-plugins.js";
-import { stepsOf, toolsOf } from "./loaded-plugins.js";
+import { embeddersOf, stepsOf, toolsOf } from "./loaded-plugins.js";
 import type { PluginLoad } from "./plugin-loader.js";
 import type { GrantedPermissions } from "./store/lock-file.js";
 
@@ -31,6 +33,20 @@ export interface PluginStepSummary {
   annotations?: ToolCapability["annotations"];
 }
 
+/** One embedder of a plugin as `GET /api/plugins` shows it: its sizes read from the settings. */
+export interface PluginEmbedderSummary {
+  name: string;
+  /** The model id `/v1/embeddings` takes: `PLUGIN/EMBEDDER`. */
+  id: string;
+  description?: string;
+  /** Null while the setting it comes from is unset (see `problem`). */
+  dimensions: number | null;
+  max_input_tokens: number | null;
+  max_batch_size: number;
+  /** Why it cannot embed yet, when a size setting is unset. */
+  problem?: string;
+}
+
 /** One plugin as `GET /api/plugins` shows it. */
 export interface PluginSummary {
   name: string;
@@ -43,6 +59,8 @@ export interface PluginSummary {
   tools: PluginToolSummary[];
   /** Its workflow steps (capabilities of kind `step`); never offered to models. */
   steps: PluginStepSummary[];
+  /** Its embedders (capabilities of kind `embedder`), each served as the model `id` (`PLUGIN/EMBEDDER`). */
+  embedders: PluginEmbedderSummary[];
   permissions: GrantedPermissions;
   /** Non-secret settings; secret ones are only named in `secrets_set`. */
   config: Record<string, unknown>;
@@ -80,6 +98,28 @@ export function pluginsHealth(plugins: LoadedPlugins): PluginsHealth {
   };
 }
 
+/** A plugin's embedders with their sizes: as its host resolved them, or from its lock's settings when it does not run. */
+function resolvedEmbedders(plugin: PluginLoad): readonly ResolvedEmbedder[] {
+  if (plugin.state === "loaded") return plugin.host.embedders;
+  return embeddersOf(plugin).map((c) => resolveEmbedder(c, plugin.entry.config, plugin.name));
+}
+
+/** Every installed plugin's embedders as models `PLUGIN/EMBEDDER`, sorted by id; `ready` says which can embed now. */
+export function embedderModels(plugins: LoadedPlugins): EmbedderModel[] {
+  return plugins
+    .all()
+    .flatMap((p) =>
+      resolvedEmbedders(p).map((e) => ({
+        ...e,
+        id: `${p.name}/${e.name}`,
+        plugin: p.name,
+        created: Math.floor(Date.parse(p.entry.installedAt) / 1000) || 0,
+        ready: pluginStatus(p) === "ready" && e.problem === undefined,
+      })),
+    )
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 /** Every installed plugin with its tools, steps, permissions and settings, sorted by name. */
 export function summarizePlugins(plugins: LoadedPlugins): PluginSummary[] {
   return plugins
@@ -109,6 +149,15 @@ export function summarizePlugins(plugins: LoadedPlugins): PluginSummary[] {
           input: c.input,
           output: c.output,
           ...(c.annotations ? { annotations: c.annotations } : {}),
+        })),
+        embedders: resolvedEmbedders(p).map((e) => ({
+          name: e.name,
+          id: `${p.name}/${e.name}`,
+          ...(e.description ? { description: e.description } : {}),
+          dimensions: e.dimensions,
+          max_input_tokens: e.maxInputTokens,
+          max_batch_size: e.maxBatchSize,
+          ...(e.problem ? { problem: e.problem } : {}),
         })),
         permissions: p.entry.permissions,
         config: p.entry.config,

@@ -5,27 +5,107 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import type { Capability, PluginManifest, StepCapability, ToolCapability } from "@shimmy/plugin-sdk";
 import { installedDir, type StoreLayout } from "./store/layout.js";
 import { readLock, writeLock, type LockedPlugin } from "./store/lock-file.js";
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const SOURCES = path.join(ROOT, "core/test-plugins");
+/**
+ * Compiled test plugins, by a hash of what makes them: several test files compile the same ones,
+ * and each compile costs seconds of CPU on the suite's two cores. A gitignored folder, so a fresh
+ * clone compiles each once.
+ */
+const CACHE = path.join(ROOT, "node_modules/.cache/shimmy-test-plugins");
+
+/** A hash of the compiler's version, its arguments and every test plugin source (they import each other). */
+function compileKey(args: string[]): string {
+  const hash = createHash("sha256").update(JSON.parse(readFileSync(path.join(ROOT, "node_modules/assemblyscript/package.json"), "utf8")).version);
+  hash.update(JSON.stringify(args));
+  const files = readdirSync(SOURCES, { recursive: true }).map(String).filter((f) => f.endsWith(".ts")).sort();
+  for (const file of files) hash.update(file).update(readFileSync(path.join(SOURCES, file)));
+  return hash.digest("hex");
+}
+
+/**
+ * Runs asc on each job's arguments in one child process, and writes each wasm to the job's file
+ * (whole, then renamed: another test file may be reading the cache). One process for all: asc
+ * loads once, which is most of a compile's time; and a child, so that the compiler's heap never
+ * slows the timing-sensitive tests of the process that asked.
+ */
+const COMPILE_SCRIPT = `
+import asc from "assemblyscript/asc";
+import { randomUUID } from "node:crypto";
+import { rename, writeFile } from "node:fs/promises";
+for (const { args, file } of JSON.parse(process.argv[1])) {
+  let wasm;
+  const messages = [];
+  const stream = { write: (chunk) => void messages.push(String(chunk)) };
+  const { error } = await asc.main([...args, "--outFile", "out.wasm"], {
+    stdout: stream,
+    stderr: stream,
+    writeFile: (name, contents) => { if (name === "out.wasm" && typeof contents !== "string") wasm = contents; },
+  });
+  if (error || !wasm) {
+    process.stderr.write("asc " + args.join(" ") + " failed: " + (error ? error.message : "no wasm written") + "\\n" + messages.join(""));
+    process.exit(1);
+  }
+  const temp = file + "." + randomUUID() + ".tmp";
+  await writeFile(temp, wasm);
+  await rename(temp, file);
+}
+`;
+
+interface CompileJob {
+  args: string[];
+  file: string;
+  done: { resolve(): void; reject(error: Error): void };
+}
+
+/** Compiles asked for in this turn of the event loop, run together in one child process. */
+let batch: CompileJob[] | undefined;
+
+function compileInBatch(args: string[], file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!batch) {
+      batch = [];
+      setImmediate(() => {
+        const jobs = batch!;
+        batch = undefined;
+        const input = JSON.stringify(jobs.map(({ args, file }) => ({ args, file })));
+        execFile(process.execPath, ["--input-type=module", "-e", COMPILE_SCRIPT, input], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
+          for (const job of jobs) {
+            if (error) job.done.reject(new Error(`compiling the test plugins failed: ${stderr || error.message}`));
+            else job.done.resolve();
+          }
+        });
+      });
+    }
+    batch.push({ args, file, done: { resolve, reject } });
+  });
+}
 
 /**
  * Compiles `core/test-plugins/SOURCE.ts` with asc into `DIR/OUT.wasm`; `maxPages` null leaves the
- * memory unbounded.
+ * memory unbounded. The same sources and flags give the same bytes, so a compile is reused from
+ * the cache when one was made before (by this test file or another). Calls made together (a
+ * `Promise.all`) compile in one asc process.
  */
 export async function compileTestPlugin(source: string, dir: string, out: string, maxPages: number | null): Promise<Uint8Array> {
-  const file = path.join(dir, `${out}.wasm`);
-  const args = [path.join("core/test-plugins", `${source}.ts`), "--outFile", file, "--runtime", "stub", "-O2", "--use", "abort=core/test-plugins/common/pluginAbort"];
+  const args = [path.join("core/test-plugins", `${source}.ts`), "--runtime", "stub", "-O2", "--use", "abort=core/test-plugins/common/pluginAbort"];
   if (maxPages !== null) args.push("--maximumMemory", String(maxPages));
-  await run(path.join(ROOT, "node_modules/.bin/asc"), args, { cwd: ROOT });
-  return new Uint8Array(await readFile(file));
+  const cached = path.join(CACHE, `${compileKey(args)}.wasm`);
+  if (!existsSync(cached)) {
+    mkdirSync(CACHE, { recursive: true });
+    await compileInBatch(args, cached);
+  }
+  const wasm = new Uint8Array(await readFile(cached));
+  await writeFile(path.join(dir, `${out}.wasm`), wasm);
+  return wasm;
 }
 
 /** A tool capability whose export has its name, taking any object. */

@@ -23,6 +23,8 @@ import { parsePageQuery, toListBody } from "./list-query.js";
 import { newOutputIds, newResponseId, type ResponseHead } from "./response-object.js";
 import type { ResponseCreateRequest, ResponseObject } from "./types.js";
 import { parseResponseRequest } from "./validate.js";
+import { addFileSearchOutput, fileSearchTools, lastUserText, runFileSearch, type FileSearchRun } from "./file-search.js";
+import type { VectorStores } from "../vectors/vector-stores.js";
 
 /** Stored responses live this long, as OpenAI keeps them: 30 days. */
 export const DEFAULT_RESPONSE_TTL_SECONDS = 30 * 24 * 3600;
@@ -42,6 +44,8 @@ export interface ResponsesRouterOptions {
   ttlSeconds?: number | null;
   /** The clock, in ms since the epoch (tests move it). @default Date.now */
   now?: () => number;
+  /** The vector stores the `file_search` tool searches. @default the tool is refused */
+  vectors?: VectorStores;
 }
 
 /** The Responses API under `/v1`. */
@@ -63,8 +67,11 @@ export function responsesRouter(options: ResponsesRouterOptions): Router<ShimmyS
     if (conversationId) checkNewConversationItems(input, history);
     const turns = [...(request.instructions ? [{ role: "system" as const, text: request.instructions }] : []), ...itemsToTurns([...history, ...input])];
     const head: ResponseHead = { id: newResponseId(), createdAt: now(), request, conversationId };
+    const fileSearch = await searchFiles(request, [...history, ...input], ctx.state.abort.signal);
+    if (fileSearch?.context) turns.splice(request.instructions ? 1 : 0, 0, { role: "system" as const, text: fileSearch.context });
     /** Keeps the response as it stands: stored (unless `store: false`), and appended to its conversation once it ended well. */
     const keep = async (response: ResponseObject) => {
+      if (fileSearch) addFileSearchOutput(response, fileSearch);
       const output = response.output as unknown as StoredItem[];
       if (request.store !== false) {
         await responses.save({
@@ -141,6 +148,15 @@ export function responsesRouter(options: ResponsesRouterOptions): Router<ShimmyS
     });
   }
 
+  /** Runs the request's `file_search` tools, if any, on its last user text (file-search.ts). */
+  async function searchFiles(request: ResponseCreateRequest, items: StoredItem[], signal: AbortSignal): Promise<FileSearchRun | null> {
+    const tools = fileSearchTools(request);
+    if (tools.length === 0) return null;
+    if (!options.vectors) throw new ShimmyError("invalid_parameter", "file_search is not available on this server.", { param: "tools" });
+    const include = (request as { include?: unknown }).include;
+    return runFileSearch(tools, lastUserText(items), options.vectors, Array.isArray(include) && include.includes("file_search_call.results"), signal);
+  }
+
   /** The stored items a request continues: its previous response's chain, or its conversation's items. */
   async function historyOf(request: ResponseCreateRequest, conversationId: string | null): Promise<StoredItem[]> {
     if (request.previous_response_id) {
@@ -197,6 +213,8 @@ export interface ResponsesApiOptions {
   maxBackgroundRuns?: number;
   /** Where a background response that could not be kept is reported. */
   logger?: Logger;
+  /** The vector stores of the `file_search` tool. */
+  vectors?: VectorStores;
 }
 
 /** The routers of the Responses and Conversations APIs, and how to stop their background runs. */
@@ -221,12 +239,12 @@ export function responsesApi(options: ResponsesApiOptions): ResponsesApi {
     ...(options.maxBackgroundRuns === undefined ? {} : { maxRuns: options.maxBackgroundRuns }),
     onError: (err, responseId) => options.logger?.warn({ err, responseId }, "keeping a background response failed"),
   });
-  const { ttlSeconds, plugins, defaultPlugins } = options;
+  const { ttlSeconds, plugins, defaultPlugins, vectors } = options;
   return {
     routers: [
       responsesRouter({
         engine: options.engine, responses, conversations, runs,
-        ...(ttlSeconds === undefined ? {} : { ttlSeconds }), ...(plugins ? { plugins } : {}), ...(defaultPlugins ? { defaultPlugins } : {}),
+        ...(ttlSeconds === undefined ? {} : { ttlSeconds }), ...(plugins ? { plugins } : {}), ...(defaultPlugins ? { defaultPlugins } : {}), ...(vectors ? { vectors } : {}),
       }),
       conversationsRouter({ conversations }),
     ],

@@ -108,6 +108,77 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "files, vector stores, their files and chunks",
+    // Chunks carry their vector (the source of truth the index is rebuilt from) and a stable integer
+    // id, the index's key. The FTS5 table and its triggers are SQLite's; a PostgreSQL port would use
+    // a tsvector column instead, and BYTEA for the vector.
+    sql: `
+      CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        position BIGINT NOT NULL UNIQUE,
+        filename TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        bytes BIGINT NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX files_sha256 ON files (sha256);
+      CREATE TABLE vector_stores (
+        id TEXT PRIMARY KEY,
+        position BIGINT NOT NULL UNIQUE,
+        name TEXT,
+        embedding_model TEXT NOT NULL,
+        dimensions INTEGER NOT NULL,
+        metadata TEXT NOT NULL,
+        expires_after TEXT,
+        expires_at BIGINT,
+        created_at BIGINT NOT NULL,
+        last_active_at BIGINT NOT NULL
+      );
+      CREATE TABLE vector_store_file_batches (
+        id TEXT PRIMARY KEY,
+        vector_store_id TEXT NOT NULL REFERENCES vector_stores (id) ON DELETE CASCADE,
+        cancelled INTEGER NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE vector_store_files (
+        vector_store_id TEXT NOT NULL REFERENCES vector_stores (id) ON DELETE CASCADE,
+        file_id TEXT NOT NULL,
+        position BIGINT NOT NULL UNIQUE,
+        batch_id TEXT,
+        status TEXT NOT NULL,
+        last_error TEXT,
+        attributes TEXT NOT NULL,
+        max_chunk_size_tokens INTEGER NOT NULL,
+        chunk_overlap_tokens INTEGER NOT NULL,
+        usage_bytes BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (vector_store_id, file_id)
+      );
+      CREATE INDEX vector_store_files_status ON vector_store_files (status);
+      CREATE INDEX vector_store_files_batch ON vector_store_files (batch_id);
+      CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY,
+        vector_store_id TEXT NOT NULL,
+        file_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        tokens INTEGER NOT NULL,
+        embedding BLOB NOT NULL,
+        FOREIGN KEY (vector_store_id, file_id) REFERENCES vector_store_files (vector_store_id, file_id) ON DELETE CASCADE
+      );
+      CREATE INDEX chunks_file ON chunks (vector_store_id, file_id, position);
+      CREATE VIRTUAL TABLE chunks_fts USING fts5 (text, content='chunks', content_rowid='id');
+      CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
+      END;
+      CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+        INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+      END;
+    `,
+  },
 ];
 
 /**

@@ -127,7 +127,8 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
       };
       const answer = (): ToolLoopResult => {
         const finishReason = result.finishReason === "tool_calls" && clientCalls.length === 0 ? "stop" : result.finishReason;
-        return { text: text.value, finishReason, promptTokens, completionTokens, trace, ...(clientCalls.length > 0 ? { toolCalls: clientCalls } : {}) };
+        const stopSequence = finishReason === "stop" ? result.stopSequence : undefined;
+        return { text: text.value, finishReason, promptTokens, completionTokens, trace, ...(clientCalls.length > 0 ? { toolCalls: clientCalls } : {}), ...(stopSequence === undefined ? {} : { stopSequence }) };
       };
       if (pluginCalls.length === 0) {
         trace.push(roundEntry);

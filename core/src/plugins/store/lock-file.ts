@@ -19,6 +19,8 @@ export interface GrantedPermissions {
   /** Origins, as `scheme://host[:port]` (default ports left out), `*.` wildcards kept. */
   net: string[];
   fs: { read: string[]; write: string[] };
+  /** Model ids it may generate with (`shimmy_chat`); absent in locks written before it existed. */
+  models?: string[];
 }
 
 /** Where a plugin installed by name came from, so `shimmy plugin update` looks there again. */
@@ -101,6 +103,7 @@ export const lockFileSchema = {
             properties: {
               net: STRINGS,
               fs: { type: "object", required: ["read", "write"], additionalProperties: false, properties: { read: STRINGS, write: STRINGS } },
+              models: STRINGS,
             },
           },
           config: { type: "object" },

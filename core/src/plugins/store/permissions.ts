@@ -46,16 +46,22 @@ export function resolvePermissions(manifest: Pick<PluginManifest, "permissions" 
   const net = manifest.permissions?.net ?? [];
   const read = manifest.permissions?.fs?.read ?? [];
   const write = manifest.permissions?.fs?.write ?? [];
-  const unset = [...net, ...read, ...write]
+  const unset = [...net, ...read, ...write, ...(manifest.permissions?.models ?? [])]
     .map((pattern) => ({ pattern, keys: unsetKeys(pattern, config) }))
     .filter((u) => u.keys.length > 0);
   return {
     granted: {
       net: [...new Set(resolveGrants(net, config).map(originText))],
       fs: { read: folders(read, config, home), write: folders(write, config, home) },
+      ...(manifest.permissions?.models?.length ? { models: resolveModelGrants(manifest.permissions.models, config) } : {}),
     },
     unset,
   };
+}
+
+/** The model ids `permissions.models` grants: ids as written, `{config.KEY}` templates expanded (a list gives each entry). */
+export function resolveModelGrants(patterns: readonly string[], config: Record<string, unknown>): string[] {
+  return [...new Set(patterns.flatMap((pattern) => expandPattern(pattern, config).map((e) => e.value.trim())).filter((id) => id !== ""))];
 }
 
 /** What `next` grants that `approved` did not, one line each (`net https://…`, `fs.read /…`). */
@@ -64,6 +70,7 @@ export function widening(approved: GrantedPermissions, next: GrantedPermissions)
   for (const origin of next.net) if (!approved.net.includes(origin)) added.push(`net ${origin}`);
   for (const folder of next.fs.read) if (!approved.fs.read.includes(folder)) added.push(`fs.read ${folder}`);
   for (const folder of next.fs.write) if (!approved.fs.write.includes(folder)) added.push(`fs.write ${folder}`);
+  for (const model of next.models ?? []) if (!(approved.models ?? []).includes(model)) added.push(`models ${model}`);
   return added;
 }
 

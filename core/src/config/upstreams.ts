@@ -1,0 +1,80 @@
+/**
+ * `upstreams` of `$SHIMMY_HOME/config.json` with their API keys from `secrets.json`
+ * (`upstreams.NAME.apiKey`), normalized once: names unique, pool names apart from upstream names,
+ * defaults filled in. Read here and nowhere else; `routing/upstreams/` serves them.
+ */
+import { ConfigError } from "./config-error.js";
+import { readConfigFile, readSecretsFile } from "./config-file.js";
+
+export { upstreamsConfigSchema, upstreamsSecretsSchema } from "./upstreams-schema.js";
+
+/** Requests in flight to one upstream when `maxConcurrency` is not set. */
+export const DEFAULT_UPSTREAM_CONCURRENCY = 4;
+/** Seconds between health checks when `healthCheckSeconds` is not set. */
+export const DEFAULT_HEALTH_CHECK_SECONDS = 10;
+
+/** One upstream server, normalized. */
+export interface UpstreamConfig {
+  /** The prefix of its model ids. */
+  name: string;
+  /** The API root, `/v1` included, without a trailing slash. */
+  baseURL: string;
+  /** Sent as `Authorization: Bearer KEY`; from secrets.json. */
+  apiKey?: string;
+  /** The model ids to serve; absent: discovered from its `GET /models`. */
+  models?: readonly string[];
+  /** @default {@link DEFAULT_UPSTREAM_CONCURRENCY} */
+  maxConcurrency: number;
+  /** The pool it belongs to, if any. */
+  pool?: string;
+  /** @default {@link DEFAULT_HEALTH_CHECK_SECONDS} */
+  healthCheckSeconds: number;
+}
+
+interface RawUpstream {
+  name: string;
+  baseURL: string;
+  models?: string[];
+  maxConcurrency?: number;
+  pool?: string;
+  healthCheckSeconds?: number;
+}
+
+/**
+ * The upstreams of `home`'s config.json, with their keys; none when the key is absent.
+ * @throws ConfigError for a name used twice, a pool named like an upstream, or a key for no upstream.
+ */
+export function readUpstreams(home: string): UpstreamConfig[] {
+  const raw = (readConfigFile(home).upstreams ?? []) as RawUpstream[];
+  const keys = (readSecretsFile(home).upstreams ?? {}) as Record<string, { apiKey?: string }>;
+  return normalizeUpstreams(raw, keys);
+}
+
+/**
+ * Checks and fills in validated `upstreams` entries and `secrets.json`'s keys by name.
+ * @throws ConfigError naming the entry at fault.
+ */
+export function normalizeUpstreams(raw: readonly RawUpstream[], keys: Readonly<Record<string, { apiKey?: string }>> = {}): UpstreamConfig[] {
+  const names = new Set<string>();
+  for (const entry of raw) {
+    if (names.has(entry.name)) throw new ConfigError(`config.json upstreams: the name "${entry.name}" is used twice; each upstream needs its own`);
+    names.add(entry.name);
+  }
+  for (const entry of raw) {
+    if (entry.pool !== undefined && names.has(entry.pool)) {
+      throw new ConfigError(`config.json upstreams: the pool "${entry.pool}" has the name of an upstream; model ids NAME/MODEL must say which one they mean`);
+    }
+  }
+  for (const name of Object.keys(keys)) {
+    if (!names.has(name)) throw new ConfigError(`secrets.json upstreams: "${name}" is no upstream of config.json`);
+  }
+  return raw.map((entry) => ({
+    name: entry.name,
+    baseURL: entry.baseURL.replace(/\/+$/, ""),
+    ...(keys[entry.name]?.apiKey ? { apiKey: keys[entry.name]!.apiKey } : {}),
+    ...(entry.models ? { models: [...entry.models] } : {}),
+    maxConcurrency: entry.maxConcurrency ?? DEFAULT_UPSTREAM_CONCURRENCY,
+    ...(entry.pool ? { pool: entry.pool } : {}),
+    healthCheckSeconds: entry.healthCheckSeconds ?? DEFAULT_HEALTH_CHECK_SECONDS,
+  }));
+}

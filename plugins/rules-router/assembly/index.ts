@@ -1,0 +1,145 @@
+/**
+ * rules-router: picks a route's model by the first configured rule that matches the request.
+ *
+ * Input (from the host): {route, request: {kind, messages, last_user_text, tokens, tools, json,
+ * images, metadata}, candidates: [{id, tags, available, …}]}. Output: {model, reason}.
+ * Regular expressions run on the text plugin's engine (no backtracking, so no pattern can hang a
+ * request); each pattern is compiled once per instance and kept (the rules change only with a
+ * reload, which starts new instances).
+ */
+import { configJson, config, fail, inputJson, JsonValue, ok } from "@shimmy/plugin-sdk/assembly";
+import { compileRegex, Compiled } from "../../text/assembly/regex";
+import { Vm } from "../../text/assembly/regex-vm";
+
+/** Compiled patterns by flags and pattern, kept across calls of this instance. */
+const compiledCache = new Map<string, Compiled>();
+
+function compiled(pattern: string, flags: string): Compiled {
+  const key = flags + "/" + pattern;
+  if (compiledCache.has(key)) return compiledCache.get(key);
+  const result = compileRegex(pattern, flags);
+  compiledCache.set(key, result);
+  return result;
+}
+
+/** Whether `word` is in `text` as a whole word, ASCII case-insensitively (both already lower-cased). */
+function hasWord(text: string, word: string): bool {
+  let from = 0;
+  while (true) {
+    const at = text.indexOf(word, from);
+    if (at < 0) return false;
+    const end = at + word.length;
+    const before = at == 0 || !isWordChar(text.charCodeAt(at - 1));
+    const after = end >= text.length || !isWordChar(text.charCodeAt(end));
+    if (before && after) return true;
+    from = at + 1;
+  }
+}
+
+function isWordChar(c: i32): bool {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c >= 0x80;
+}
+
+/** The first available candidate with `id` or, for a tag, carrying it; "" when none. */
+function target(candidates: JsonValue, model: string | null, tag: string | null): string {
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates.at(i)!;
+    if (!c.getBool("available", true)) continue;
+    const id = c.getString("id");
+    if (id === null) continue;
+    if (model === null && tag === null) return id;
+    if (model !== null && id == model) return id;
+    if (tag !== null) {
+      const tags = c.getArray("tags");
+      if (tags === null) continue;
+      for (let t = 0; t < tags.length; t++) if (tags.at(t)!.isString() && tags.at(t)!.str == tag) return id;
+    }
+  }
+  return "";
+}
+
+/** Why the rule does not match ("" when it does), or an error prefixed with "!". */
+function mismatch(rule: JsonValue, request: JsonValue): string {
+  const tokens = request.getInteger("tokens", 0);
+  if (rule.has("min_tokens") && tokens < rule.getInteger("min_tokens", 0)) return "fewer tokens";
+  if (rule.has("max_tokens") && tokens > rule.getInteger("max_tokens", 0)) return "more tokens";
+  const flagsOf: string[] = ["tools", "json", "images"];
+  for (let i = 0; i < flagsOf.length; i++) {
+    const key = flagsOf[i];
+    if (rule.has(key) && rule.getBool(key, false) != request.getBool(key, false)) return key;
+  }
+  const wanted = rule.getObject("metadata");
+  if (wanted !== null) {
+    const metadata = request.getObject("metadata");
+    for (let i = 0; i < wanted.keys.length; i++) {
+      const have = metadata !== null ? metadata.getString(wanted.keys[i]) : null;
+      if (have === null || !wanted.values[i].isString() || have != wanted.values[i].str) return "metadata";
+    }
+  }
+  let text = request.getString("last_user_text");
+  if (text === null) text = "";
+  if (rule.getString("in") == "all") {
+    const messages = request.getArray("messages");
+    let all = "";
+    if (messages !== null) {
+      for (let i = 0; i < messages.length; i++) {
+        const part = messages.at(i)!.getString("text");
+        all += (i > 0 ? "\n" : "") + (part !== null ? part! : "");
+      }
+    }
+    text = all;
+  }
+  const keywords = rule.getArray("keywords");
+  if (keywords !== null) {
+    const lower = text!.toLowerCase();
+    let found = false;
+    for (let i = 0; i < keywords.length && !found; i++) if (keywords.at(i)!.isString() && hasWord(lower, keywords.at(i)!.str.toLowerCase())) found = true;
+    if (!found) return "keywords";
+  }
+  const pattern = rule.getString("regex");
+  if (pattern !== null) {
+    const flags = rule.getString("flags");
+    const regex = compiled(pattern, flags === null ? "" : flags!);
+    if (regex.program === null) return "!regex " + pattern + ": " + regex.error;
+    const vm = new Vm(regex.program!, text!);
+    const found = vm.search(0);
+    if (vm.error !== null) return "!regex " + pattern + ": " + vm.error!;
+    if (!found) return "regex";
+  }
+  return "";
+}
+
+export function route(): i32 {
+  const input = inputJson().value;
+  if (input === null || !input.isObject()) return fail("input must be a JSON object");
+  const request = input.getObject("request");
+  const candidates = input.getArray("candidates");
+  if (request === null || candidates === null) return fail("input needs request and candidates");
+  const rules = configJson("rules");
+  if (rules !== null && rules.isArray()) {
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules.at(i)!;
+      if (!rule.isObject()) continue;
+      const why = mismatch(rule, request);
+      if (why.startsWith("!")) return fail("rule " + (i + 1).toString() + ": " + why.substring(1));
+      if (why != "") continue;
+      const model = target(candidates, rule.getString("model"), rule.getString("tag"));
+      if (model == "") continue;
+      const name = rule.getString("name");
+      const label = name !== null ? "rule " + name! : "rule " + (i + 1).toString();
+      return ok(JsonValue.makeObject().setString("model", model).setString("reason", label + " matched"));
+    }
+  }
+  const fallback = config("default");
+  if (fallback !== null) {
+    const model = target(candidates, fallback, null);
+    if (model != "") return ok(JsonValue.makeObject().setString("model", model).setString("reason", "no rule matched: default"));
+  }
+  const first = target(candidates, null, null);
+  if (first != "") return ok(JsonValue.makeObject().setString("model", first).setString("reason", "no rule matched: first candidate"));
+  // None available: the host's fallback tries them all in order anyway.
+  const c = candidates.at(0);
+  if (c === null) return fail("the route has no candidates");
+  const id = c!.getString("id");
+  return ok(JsonValue.makeObject().setString("model", id !== null ? id! : "").setString("reason", "no candidate available"));
+}
