@@ -100,6 +100,9 @@ describe("routes", () => {
     expect(await requestLog(code.requestId)).toMatchObject({ model: FIM, route: { id: "smart", reason: "rule code matched", router: "rules-router/rules", fallbacks: [] } });
     const long = await ask("smart", "tell me a story about a cat ".repeat(8));
     expect([long.body.model, long.header]).toEqual([FIM, FIM]);
+    // The Responses API names the served model too.
+    const response = await client.responses.create({ model: "smart", input: "write me some Python", max_output_tokens: 3, store: false });
+    expect(response.model).toBe(FIM);
     const stream = await client.chat.completions.create({ model: "smart", messages: [{ role: "user", content: "python" }], max_tokens: 3, stream: true });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);

@@ -77,7 +77,8 @@ export function responseObject(
     incomplete_details: state.status === "incomplete" ? { reason: "max_output_tokens" } : null,
     instructions: request.instructions ?? null,
     max_output_tokens: request.max_output_tokens ?? null,
-    model: request.model,
+    // A route's answer names the model that served it (`result.model`), as chat completions do.
+    model: result?.model ?? request.model,
     output: state.output ?? [],
     parallel_tool_calls: request.parallel_tool_calls ?? true,
     previous_response_id: request.previous_response_id ?? null,
