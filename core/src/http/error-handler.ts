@@ -13,14 +13,21 @@ export interface ErrorShape {
   render(status: number, body: OpenAIErrorBody): unknown;
 }
 
-/** Catches what the handlers throw and writes the error response; the first of `shapes` whose path matches renders the body. */
-export function errorHandler(logger: Logger, shapes: readonly ErrorShape[] = []): Middleware<ShimmyState> {
+/** The 404 message of the main listener: where its API lives. */
+function mainNotFound(method: string, path: string): string {
+  return `No route for ${method} ${path}. The API lives under /v1 (GET /v1/models lists the models).`;
+}
+
+/**
+ * Catches what the handlers throw and writes the error response; the first of `shapes` whose path
+ * matches renders the body. `notFound` words the 404 of a request no route took (each listener
+ * says where its own API lives).
+ */
+export function errorHandler(logger: Logger, shapes: readonly ErrorShape[] = [], notFound: (method: string, path: string) => string = mainNotFound): Middleware<ShimmyState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw new ShimmyError("not_found", `No route for ${ctx.method} ${ctx.path}. The API lives under /v1 (GET /v1/models lists the models).`);
-      }
+      if (ctx.status === 404 && ctx.body === undefined) throw new ShimmyError("not_found", notFound(ctx.method, ctx.path));
     } catch (err) {
       if (ctx.state.abort?.signal.aborted) {
         // The client is gone: nobody reads an error, and nothing went wrong on our side.
