@@ -22,8 +22,14 @@ export interface LoadOptions {
 
 /** Sends one streaming chat request and measures it. Tokens come from the usage chunk, else one per content chunk. */
 async function streamOne(options: LoadOptions): Promise<RequestSample> {
-  const started = performance.now();
-  const response = await fetch(`${options.baseURL}/chat/completions`, {
+  let started = performance.now();
+  // A server may close a kept-alive connection just as the next request goes out on it (llama.cpp's
+  // server does between requests): that request never reached it, so it is sent again, timed anew.
+  const send = () => {
+    started = performance.now();
+    return fetch(`${options.baseURL}/chat/completions`, request);
+  };
+  const request: RequestInit = {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${options.apiKey ?? "bench"}` },
     body: JSON.stringify({
@@ -34,6 +40,10 @@ async function streamOne(options: LoadOptions): Promise<RequestSample> {
       stream: true,
       stream_options: { include_usage: true },
     }),
+  };
+  const response = await send().catch((err: { cause?: { code?: string } }) => {
+    if (err.cause?.code !== "UND_ERR_SOCKET") throw err;
+    return send();
   });
   if (!response.ok || !response.body) throw new Error(`${response.status} ${await response.text()}`);
   let ttftMs = Number.NaN;

@@ -1,7 +1,11 @@
 /** Starting and stopping the servers a benchmark compares, on loopback ports. */
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import net from "node:net";
 import readline from "node:readline";
+import { CpuBackendLog, type CpuBackend } from "./cpu-backend.js";
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -44,12 +48,40 @@ export async function startShimmyServer(bin: string, args: string[], cwd: string
   return { url, child, startedAt, listeningAt: performance.now(), stop: stopper(child) };
 }
 
-/** Starts llama.cpp's `llama-server` and resolves once `/health` answers 200. */
-export async function startLlamaServer(bin: string, args: string[]): Promise<ServerProcess> {
+/**
+ * The reference server with node-llama-cpp's own ggml: a copy of the built server's folder (`bin`'s)
+ * in a temporary folder, with the prebuilt `libggml-base` and every `libggml-cpu-VARIANT` library of
+ * node-llama-cpp in place of its own, found first through LD_LIBRARY_PATH. Both sides then run the same
+ * kernels, chosen at run time the same way, and repack weights the same way (a build of our own
+ * died with SIGILL in its AMX kernels on these machines, where node-llama-cpp's do not).
+ */
+function withNodeLlamaCppGgml(bin: string): { file: string; env: NodeJS.ProcessEnv } {
+  const root = path.resolve(import.meta.dirname, "..");
+  const prebuilt = path.join(root, "node_modules/@node-llama-cpp/linux-x64/bins/linux-x64");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama-ref-nlc-"));
+  fs.cpSync(path.dirname(bin), dir, { recursive: true, verbatimSymlinks: true });
+  for (const name of fs.readdirSync(prebuilt).filter((n) => /^libggml-cpu-.+\.so$/.test(n))) fs.copyFileSync(path.join(prebuilt, name), path.join(dir, name));
+  // The server's own libggml-base.so.0 is a link chain; its target takes the prebuilt's place.
+  fs.copyFileSync(path.join(prebuilt, "libggml-base.so"), fs.realpathSync(path.join(dir, "libggml-base.so.0")));
+  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  return { file: path.join(dir, path.basename(bin)), env: { ...process.env, LD_LIBRARY_PATH: dir } };
+}
+
+/**
+ * Starts llama.cpp's `llama-server` and resolves once `/health` answers 200, with the CPU library and
+ * weight buffers it loaded. By default it runs node-llama-cpp's own CPU libraries
+ * ({@link withNodeLlamaCppGgml}); `ownGgml` keeps the build's own, which then need `--no-repack`
+ * here (AMX advertised, denied by the VM: SIGILL), added unless `args` choose.
+ */
+export async function startLlamaServer(bin: string, args: string[], ownGgml = false): Promise<ServerProcess & { cpuBackend: CpuBackend }> {
   const port = await freePort();
-  const child = spawn(bin, ["--host", "127.0.0.1", "--port", String(port), ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  const repack = !ownGgml || args.some((arg) => arg === "--repack" || arg === "--no-repack" || arg === "-nr") ? [] : ["--no-repack"];
+  const { file, env } = ownGgml ? { file: bin, env: process.env } : withNodeLlamaCppGgml(bin);
+  const child = spawn(file, ["--host", "127.0.0.1", "--port", String(port), ...repack, ...args], { stdio: ["ignore", "ignore", "pipe"], env });
   let log = "";
+  const cpu = new CpuBackendLog();
   child.stderr!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  readline.createInterface({ input: child.stderr! }).on("line", (line) => cpu.line(line));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -62,5 +94,7 @@ export async function startLlamaServer(bin: string, args: string[]): Promise<Ser
     if (Date.now() > deadline) throw new Error(`llama-server did not start: ${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, child, stop: stopper(child) };
+  // This build does not log which CPU library ggml chose: the process's own memory map says.
+  if (!cpu.backend.library) cpu.mappedLibrary(child.pid!);
+  return { url, child, stop: stopper(child), cpuBackend: cpu.backend };
 }

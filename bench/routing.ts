@@ -8,8 +8,9 @@
  * Then the classify router (plugins/classify-router) on the real engine with the demo model
  * (models/stories260K.gguf, one thread) as both the labeller and the one candidate: a routed
  * one-token answer against a direct one, over `--classify-requests`; the difference is mostly the
- * labelling generation (its prompt and a few forced tokens).
- *   npx tsx bench/routing.ts [--requests 2000] [--classify-requests 100]
+ * labelling generation (its prompt and a few forced tokens). `--parallel` sets the engine's slots
+ * (default 1): with 2 the labelling prompt and the served prompt may each keep a slot's cache.
+ *   npx tsx bench/routing.ts [--requests 2000] [--classify-requests 100] [--parallel 1]
  * Build the plugins first: node plugins-sdk/bin/shimmy-plugin.js build plugins/rules-router (and classify-router)
  */
 import fs from "node:fs";
@@ -32,7 +33,7 @@ import { withRouteReport } from "../core/src/routing/routes/route-report.js";
 import { RoutedEngine } from "../core/src/routing/routes/routed-engine.js";
 import { percentile } from "./stats.js";
 
-const { values } = parseArgs({ options: { requests: { type: "string", default: "2000" }, "classify-requests": { type: "string", default: "100" } } });
+const { values } = parseArgs({ options: { requests: { type: "string", default: "2000" }, "classify-requests": { type: "string", default: "100" }, parallel: { type: "string", default: "1" } } });
 const requests = Number(values.requests);
 const silent = { info: () => {}, warn: () => {}, debug: () => {} };
 
@@ -99,7 +100,7 @@ async function benchClassify(count: number): Promise<void> {
   const demo = path.resolve(import.meta.dirname, "../models/stories260K.gguf");
   const { models } = await discoverModels({ env: {}, cwd: home, modelFiles: [demo], modelsDirs: [], discovery: false });
   const llama = await LlamaEngine.create({
-    models, threads: 1, parallel: 1, contextSize: 512, queueSize: 8, gpu: "off", maxLoadedModels: 1, memoryBudget: 1 << 30,
+    models, threads: 1, parallel: Number(values.parallel), contextSize: 512, queueSize: 8, gpu: "off", maxLoadedModels: 1, memoryBudget: 1 << 30,
     keepAlive: parseKeepAlive("10m", "keep_alive"), probeVerdictsFile: null, logger: createLogger("silent"),
   });
   const id = models[0]!.id;
@@ -116,7 +117,7 @@ async function benchClassify(count: number): Promise<void> {
     const viaRoute = await time("classified", routed, count);
     const direct = await time(id, routed, count);
     process.stdout.write(JSON.stringify({
-      bench: "routing", router: "classify-router", labeller: id, requests: count,
+      bench: "routing", router: "classify-router", labeller: id, requests: count, parallel: Number(values.parallel),
       directP50Ms: round(percentile(direct, 50)), routedP50Ms: round(percentile(viaRoute, 50)),
       overheadP50Ms: round(percentile(viaRoute, 50) - percentile(direct, 50)), overheadP95Ms: round(percentile(viaRoute, 95) - percentile(direct, 95)),
     }) + "\n");

@@ -2,16 +2,21 @@
  * `npm run bench`: Shimmy against the same generation driven directly through node-llama-cpp and
  * against llama.cpp's own server (built from the llama.cpp node-llama-cpp ships), on the same GGUF
  * (a random model shaped like SmolLM2-135M, Q8_0), threads, slots and context per slot, in one run,
- * at 1 and 4 concurrent streams. Then the time from `shimmy serve` to a first answer on the demo model.
+ * at 1 and 4 concurrent streams, and the time to first token at 4 streams on reused slots (each slot
+ * first holds another conversation, whose tokens must be erased). It prints the CPU library each side
+ * loaded (cpu-backend.ts) and compares Shimmy with the reference only when they match; the targets
+ * of issue 26 close the run. Then the time from `shimmy serve` to a first answer on the demo model.
  *
  * Options: --threads LIST (1,2: each thread count is a round of its own) --slots N (4) --ctx N per slot (2048) --max-tokens N (128)
- * --requests N per worker (4) --llama-server PATH (else ../shared/tools/build-llama-server.sh builds it).
+ * --requests N per worker (4) --llama-server PATH (else ../shared/tools/build-llama-server.sh builds it; `none`: no reference)
+ * --ref-own-ggml (the reference with its own CPU libraries and --no-repack, not node-llama-cpp's; see processes.ts).
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { compareCpuBackends, describeCpuBackend, nodeLlamaCppCpuBackend, type CpuBackend } from "./cpu-backend.js";
 import type { DirectOptions } from "./direct.js";
 import { BENCH_MODEL_ID, benchFixture } from "./fixture.js";
 import { runLoad } from "./load-generator.js";
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     "max-tokens": { type: "string", default: "128" },
     requests: { type: "string", default: "4" },
     "llama-server": { type: "string" },
+    "ref-own-ggml": { type: "boolean", default: false },
   },
 });
 const threadCounts = values.threads!.split(",").map(Number);
@@ -42,6 +48,7 @@ const LEVELS = [1, 4] as const;
 const TINY_REQUESTS = 30;
 
 function findLlamaServer(): string | null {
+  if (values["llama-server"] === "none") return null;
   if (values["llama-server"]) return values["llama-server"];
   const script = path.resolve(ROOT, "../shared/tools/build-llama-server.sh");
   if (!fs.existsSync(script)) return null;
@@ -76,13 +83,41 @@ async function loadAtLevels(baseURL: string, model: string): Promise<Map<number,
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(3) : "-");
 
+/**
+ * 4 streams on reused slots: every slot first answers another prompt (concurrently, so each slot
+ * gets one), then 4 workers send the benchmark prompt back to back. Each request lands on a slot
+ * whose old tokens must be erased while the other slots generate: what a busy server does.
+ */
+async function ttftOnReusedSlots(baseURL: string, model: string): Promise<LoadSummary> {
+  await Promise.all(
+    Array.from({ length: slots }, (_, i) =>
+      runLoad({ baseURL, model, concurrency: 1, requestsPerWorker: 1, maxTokens: 8, prompt: `Warm-up conversation number ${i + 1}: name a colour.` }),
+    ),
+  );
+  return runLoad({ baseURL, model, concurrency: 4, requestsPerWorker, maxTokens, prompt: PROMPT });
+}
+
+/** What a round measured, for the targets. */
+interface RoundFigures {
+  threads: number;
+  shimmy: Map<number, LoadSummary>;
+  reference?: Map<number, LoadSummary>;
+  shimmyReused: LoadSummary;
+  referenceReused?: LoadSummary;
+  referenceBackend?: CpuBackend;
+}
+
 /** Runs every system at one thread count and prints their figures side by side. */
-async function round(modelPath: string, llamaServer: string | null, threads: number) {
+async function round(modelPath: string, llamaServer: string | null, threads: number, nodeBackend: CpuBackend): Promise<RoundFigures> {
   const systems = new Map<string, Map<number, LoadSummary>>();
   const shimmy = await startShimmyServer(SHIMMY, ["--model", modelPath, "--threads", String(threads), "--parallel", String(slots), "--ctx-size", String(ctx), "--gpu", "off"], ROOT);
   let tinyShimmy: LoadSummary;
+  let shimmyReused: LoadSummary;
+  let referenceReused: LoadSummary | undefined;
+  let referenceBackend: CpuBackend | undefined;
   try {
     systems.set("shimmy", await loadAtLevels(`${shimmy.url}/v1`, MODEL_ID));
+    shimmyReused = await ttftOnReusedSlots(`${shimmy.url}/v1`, MODEL_ID);
     // One-token answers: what a request costs beyond its generation (HTTP, JSON, SSE, queue).
     tinyShimmy = await runLoad({ baseURL: `${shimmy.url}/v1`, model: MODEL_ID, concurrency: 1, requestsPerWorker: TINY_REQUESTS, maxTokens: 1, prompt: PROMPT });
   } finally {
@@ -95,9 +130,11 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
   const tinyDirect = runDirectInChild({ ...directOptions, maxTokens: 1, requestsPerWorker: TINY_REQUESTS }, 1, [1]).get(1)!;
 
   if (llamaServer) {
-    const server = await startLlamaServer(llamaServer, ["-m", modelPath, "-t", String(threads), "-np", String(slots), "-c", String(ctx * slots), "--jinja"]);
+    const server = await startLlamaServer(llamaServer, ["-m", modelPath, "-t", String(threads), "-np", String(slots), "-c", String(ctx * slots), "--jinja"], values["ref-own-ggml"]);
     try {
+      referenceBackend = server.cpuBackend;
       systems.set("llama-server", await loadAtLevels(`${server.url}/v1`, MODEL_ID));
+      referenceReused = await ttftOnReusedSlots(`${server.url}/v1`, MODEL_ID);
     } finally {
       await server.stop();
     }
@@ -114,7 +151,9 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
   }
   const shim = systems.get("shimmy")!;
   const direct = systems.get("node-llama-cpp direct")!;
-  const ref = systems.get("llama-server");
+  // Shimmy against the reference only on the same CPU kernels.
+  const ref = referenceBackend && compareCpuBackends(nodeBackend, referenceBackend).comparable ? systems.get("llama-server") : undefined;
+  console.log(`CPU backend: node-llama-cpp (shimmy, direct) ${describeCpuBackend(nodeBackend)}; llama-server ${referenceBackend ? describeCpuBackend(referenceBackend) : "not run"}`);
   console.log("ratios (tok/s; ttft p50)");
   for (const level of LEVELS) {
     const s = shim.get(level)!;
@@ -129,13 +168,37 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
     `overhead per request (${TINY_REQUESTS} one-token requests, latency p50): shimmy ${tinyShimmy.latencyP50.toFixed(2)} ms, direct ${tinyDirect.latencyP50.toFixed(2)} ms, ` +
       `difference ${(tinyShimmy.latencyP50 - tinyDirect.latencyP50).toFixed(2)} ms`,
   );
+  return { threads, shimmy: shim, reference: systems.get("llama-server"), shimmyReused, referenceReused, referenceBackend };
+}
+
+/** The targets of issue 26 that the reference answers, side by side with their ratios. */
+function printTargets(rounds: readonly RoundFigures[], nodeBackend: CpuBackend) {
+  console.log("\ntargets (one run; ratio = shimmy / llama-server)");
+  for (const r of rounds) {
+    const { comparable, warning } = compareCpuBackends(nodeBackend, r.referenceBackend);
+    if (!r.reference) console.log(`  threads ${r.threads}: no reference run`);
+    else if (warning) console.log(`  !!! threads ${r.threads}: ${warning}${comparable ? "" : ": ratios withheld"} !!!`);
+    const show = (a: number, b: number | undefined) => (comparable && b !== undefined ? ratio(a, b) : "withheld");
+    console.log("  threads  streams  measure              shimmy    llama-server  ratio     target");
+    for (const level of LEVELS) {
+      const s = r.shimmy.get(level)!.tokensPerSecond;
+      const ref = r.reference?.get(level)?.tokensPerSecond;
+      console.log(`  ${String(r.threads).padEnd(9)}${String(level).padEnd(9)}${"tok/s".padEnd(21)}${f1(s).padEnd(10)}${f1(ref ?? Number.NaN).padEnd(14)}${show(s, ref).padEnd(10)}>= 1.0`);
+    }
+    const s = r.shimmyReused.ttftP95;
+    const ref = r.referenceReused?.ttftP95;
+    console.log(`  ${String(r.threads).padEnd(9)}${"4".padEnd(9)}${"ttft p95 reused, ms".padEnd(21)}${f1(s).padEnd(10)}${f1(ref ?? Number.NaN).padEnd(14)}${show(s, ref).padEnd(10)}<= 1.2`);
+  }
 }
 
 async function main() {
   const modelPath = await benchFixture();
   const llamaServer = findLlamaServer();
-  if (!llamaServer) console.error("llama-server: skipped (no ../shared/tools/build-llama-server.sh and no --llama-server PATH)");
-  for (const threads of threadCounts) await round(modelPath, llamaServer, threads);
+  if (!llamaServer) console.error("llama-server: skipped (--llama-server none, or no ../shared/tools/build-llama-server.sh and no --llama-server PATH)");
+  const nodeBackend = nodeLlamaCppCpuBackend(modelPath, 1);
+  const rounds: RoundFigures[] = [];
+  for (const threads of threadCounts) rounds.push(await round(modelPath, llamaServer, threads, nodeBackend));
+  printTargets(rounds, nodeBackend);
 
   // From `shimmy serve` to the first answered request, with the bundled demo model.
   const demo = await startShimmyServer(SHIMMY, [], ROOT);

@@ -79,7 +79,7 @@ for (let f = 0; f < count / 1000; f++) {
 }
 console.log(`database of ${count} chunks (text, FTS5, vectors) filled in ${(ms(fillStart) / 1000).toFixed(1)} s`);
 let next = 0;
-const backend: EmbeddingBackend = { embed: async () => ({ vectors: [queries[next++ % queries.length]!], dimensions, tokens: [5] }), maxInputTokens: () => 512, defaultModel: () => "bench" };
+const backend: EmbeddingBackend = { embed: async () => ({ vectors: [queries[next++ % queries.length]!], dimensions, tokens: [5], tokensExact: true }), maxBatchSize: () => 1, maxInputTokens: () => 512, defaultModel: () => "bench" };
 const store = repo.getStore("vs_bench")!;
 for (const ranker of ["vector", "keyword", "hybrid"] as const) {
   const runs: number[] = [];

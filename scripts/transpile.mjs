@@ -41,6 +41,9 @@ for (const workspace of workspaces) {
     logLevel: "warning",
   });
 }
-const web = spawnSync(process.execPath, [path.join(root, "core/scripts/build-web.mjs")], { stdio: "inherit" });
-if (web.status !== 0) process.exit(web.status ?? 1);
+// Then the web page, and the validators every command start would otherwise compile (as `npm run build` does).
+for (const script of ["core/scripts/build-web.mjs", "plugins-sdk/scripts/standalone-validators.mjs", "core/scripts/standalone-validators.mjs"]) {
+  const step = spawnSync(process.execPath, [path.join(root, script)], { stdio: "inherit", cwd: path.join(root, script.split("/")[0]) });
+  if (step.status !== 0) process.exit(step.status ?? 1);
+}
 process.stderr.write(`transpiled ${workspaces.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)} s (npm run build type-checks)\n`);

@@ -271,8 +271,8 @@ describe("file-read", () => {
   });
 
   it("refuses a FIFO and a socket in the folder at once, and a chat completion and another plugin's call beside the read are unaffected", async () => {
-    // The launcher gives libuv's pool one thread, the one llama.cpp evaluates on: a read that
-    // blocked opening a FIFO with no writer would hold it, and every completion with it.
+    // A read that blocked opening a FIFO with no writer would hold one of the server's libuv pool
+    // threads; llama.cpp evaluates in the model's runner process, on that process's own pool.
     const folder = path.join(work, "notes");
     const fifo = path.join(folder, "pipe");
     execFileSync("mkfifo", [fifo]);

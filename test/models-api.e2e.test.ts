@@ -1,6 +1,7 @@
 /**
  * Hot swapping through `/api/models`: load, unload, keep-alive, eviction at --max-loaded-models 1,
- * requests alternating between two models under load with zero failures, an unload that waits
+ * requests alternating between two models under load with zero failures, a concurrent burst that
+ * never holds both models, an unload that waits
  * for the request in flight, aliases, and a file that fails its probe-load refused without harm.
  */
 import fs from "node:fs";
@@ -136,6 +137,27 @@ describe("hot swapping", () => {
     const failed = results.filter((r) => r.status === "rejected");
     expect(failed).toEqual([]);
     for (const r of results) expect((r as PromiseFulfilledResult<OpenAI.Chat.Completions.ChatCompletion>).value.usage?.completion_tokens).toBe(6);
+  });
+
+  it("answers a concurrent burst across two models while never holding both at --max-loaded-models 1", async () => {
+    let polling = true;
+    let mostLoaded = 0;
+    let polls = 0;
+    const poller = (async () => {
+      while (polling) {
+        mostLoaded = Math.max(mostLoaded, (await models()).filter((m) => m.loaded).length);
+        polls++;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const order = ["alpha", "beta", "beta", "alpha", "beta", "alpha", "alpha", "beta", "alpha", "beta", "beta", "alpha"];
+    const answers = await Promise.allSettled(order.map((id) => ask(id, { max_tokens: 4 })));
+    polling = false;
+    await poller;
+    expect(answers.filter((a) => a.status === "rejected")).toEqual([]);
+    for (const a of answers) expect((a as PromiseFulfilledResult<OpenAI.Chat.Completions.ChatCompletion>).value.usage?.completion_tokens).toBe(4);
+    expect(polls).toBeGreaterThan(2);
+    expect(mostLoaded).toBe(1);
   });
 
   it("lets a request in flight finish when its model is unloaded", async () => {

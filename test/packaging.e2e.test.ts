@@ -97,11 +97,14 @@ describe("the packed packages", () => {
     expect(registry.missing).toEqual([]);
     expect([...registry.served].filter((name) => name.startsWith("@shimmy/"))).toEqual([]);
     const core = path.join(prefix, "lib/node_modules/@shimmy/core");
-    const completion = "node_modules/node-llama-cpp/dist/evaluator/LlamaCompletion.js";
+    const patchedFiles = ["dist/evaluator/LlamaCompletion.js", "dist/evaluator/LlamaContext/LlamaContext.js"];
     // The core's postinstall applied patches/ to its own copy: the same bytes patch-package wrote here.
-    expect(fs.readFileSync(path.join(core, completion), "utf8")).toBe(fs.readFileSync(path.join(ROOT, completion), "utf8"));
+    for (const file of patchedFiles) {
+      const relative = `node_modules/node-llama-cpp/${file}`;
+      expect(fs.readFileSync(path.join(core, relative), "utf8")).toBe(fs.readFileSync(path.join(ROOT, relative), "utf8"));
+    }
     const again = await run(process.execPath, [path.join(core, "scripts/postinstall.mjs")], { cwd: core });
-    expect(again.stdout).toBe("@shimmy/core: node-llama-cpp/dist/evaluator/LlamaCompletion.js: already patched\n");
+    expect(again.stdout).toBe(patchedFiles.map((file) => `@shimmy/core: node-llama-cpp/${file}: already patched\n`).join(""));
     expect(fs.existsSync(path.join(core, "node_modules/better-sqlite3/build/Release/better_sqlite3.node"))).toBe(true);
   });
 });

@@ -2,6 +2,8 @@
  * `shimmy pull` as users run it: the compiled CLI in a child process, against a fake Hugging Face
  * hub on 127.0.0.1 (HF_ENDPOINT), with HOME, SHIMMY_HOME and HF_HOME in a temporary folder.
  */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -9,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discoverModels } from "../core/src/models/discovery.js";
 import { writeTinyModel } from "../core/src/models/fake-homes.fixture.js";
 import { startFakeHub, type FakeHub } from "../core/src/models/pull/fake-hub.fixture.js";
+import { HubCacheRepo } from "../core/src/models/pull/hub-cache.js";
 import { runShimmy } from "./helpers/shimmy-cli.js";
+import { BIN } from "./helpers/shimmy-process.js";
 
 let tmp: string;
 let hub: FakeHub;
@@ -23,6 +27,7 @@ beforeAll(async () => {
     "org/tiny-GGUF": { files: { "tiny-Q4_K_M.gguf": model, "tiny-Q8_0.gguf": model.subarray(0, 2000) }, license: "apache-2.0" },
     "org/cut-GGUF": { files: { "cut-Q4_0.gguf": model }, cutAfterBytes: 400_000, cuts: 1 },
     "org/gated-GGUF": { files: { "g-Q4_0.gguf": model }, gated: true },
+    "org/killed-GGUF": { files: { "k-Q4_0.gguf": model }, stallAfterBytes: 600_000, stalls: 1 },
   });
 });
 afterAll(async () => {
@@ -58,6 +63,28 @@ describe("shimmy pull (compiled CLI)", () => {
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/KB already here/);
     expect(hub.ranges.at(-1)).toMatch(/^bytes=[1-9]\d*-$/);
+  });
+
+  it("resumes after the pulling process is killed with SIGKILL mid-download, and links nothing before", async () => {
+    const env = { PATH: process.env.PATH ?? "", HOME: tmp, SHIMMY_HOME: path.join(tmp, ".shimmy"), HF_HOME: path.join(tmp, "hf"), HF_ENDPOINT: hub.url };
+    const child = spawn(process.execPath, [BIN, "pull", "-q", "org/killed-GGUF"], { env, stdio: "ignore" });
+    const exited = new Promise((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    try {
+      await hub.stalled();
+      // The hub has sent 600,000 bytes and holds the rest: wait until they are all on disk.
+      const partial = new HubCacheRepo(path.join(tmp, "hf", "hub"), "org/killed-GGUF").partialPath(createHash("sha256").update(model).digest("hex"));
+      for (let i = 0; i < 200 && (await fs.stat(partial).catch(() => null))?.size !== 600_000; i++) await new Promise((r) => setTimeout(r, 50));
+      child.kill("SIGKILL");
+      expect(await exited).toBe("SIGKILL");
+    } finally {
+      child.kill("SIGKILL");
+      hub.release();
+    }
+    await expect(fs.stat(path.join(tmp, "hf", "hub", "models--org--killed-GGUF", "snapshots"))).rejects.toThrow();
+    const again = await shimmy(["pull", "org/killed-GGUF"]);
+    expect(again).toMatchObject({ code: 0, stderr: expect.stringContaining("600 KB already here") });
+    expect(hub.ranges.at(-1)).toBe("bytes=600000-");
+    expect((await fs.readFile(again.stdout.trim())).equals(model)).toBe(true);
   });
 
   it("exits 1 for a repository that does not exist and for a gated one without HF_TOKEN", async () => {

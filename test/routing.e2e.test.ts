@@ -153,4 +153,24 @@ describe("routes", () => {
     const served = label === "code" ? FIM : CHAT;
     expect([answer.body.model, answer.header, log.model]).toEqual([served, served, served]);
   });
+
+  it("re-reads the routes from config.json on SIGHUP, and keeps them when the file does not validate", async () => {
+    const file = path.join(work, "home", ".shimmy", "config.json");
+    const before = fs.readFileSync(file, "utf8");
+    try {
+      fs.writeFileSync(file, JSON.stringify({ routes: { ...JSON.parse(before).routes, late: { models: [FIM] } } }));
+      shimmy.child.kill("SIGHUP");
+      await shimmy.waitForLog((line) => line.event === "routes_reloaded");
+      expect((await client.models.list()).data.map((m) => m.id)).toContain("late");
+      expect((await ask("late", "Hello")).header).toBe(FIM);
+      fs.writeFileSync(file, JSON.stringify({ routes: { late: { models: [] } } }));
+      shimmy.child.kill("SIGHUP");
+      const refused = await shimmy.waitForLog((line) => line.event === "routes_reload_failed");
+      expect(refused.error).toMatch(/config\.json/);
+      expect((await ask("late", "Hello")).header).toBe(FIM);
+      expect(shimmy.child.exitCode).toBeNull();
+    } finally {
+      fs.writeFileSync(file, before);
+    }
+  });
 });

@@ -53,12 +53,12 @@ beforeAll(async () => {
     JSON.stringify({
       upstreams: [
         { name: "node1", baseURL: node1.baseURL, pool: "pool", healthCheckSeconds: 1 },
-        { name: "spare", baseURL: spare.baseURL, pool: "pool", models: ["chat-llama"], healthCheckSeconds: 1 },
+        // Its key from the environment (apiKeyEnv), as a container's secrets would give it.
+        { name: "spare", baseURL: spare.baseURL, pool: "pool", models: ["chat-llama"], healthCheckSeconds: 1, apiKeyEnv: "SPARE_API_KEY" },
       ],
     }),
   );
-  fs.writeFileSync(path.join(home, ".shimmy/secrets.json"), JSON.stringify({ upstreams: { spare: { apiKey: "sk-spare" } } }), { mode: 0o600 });
-  front = await startShimmy({ args: ["--model", inject("fixtureModels").fim, "--no-discovery"], env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy") } });
+  front = await startShimmy({ args: ["--model", inject("fixtureModels").fim, "--no-discovery"], env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy"), SPARE_API_KEY: "sk-spare" } });
   client = front.client();
   direct = node1.client();
   await waitForPlugins(front.url, (plugins) => plugins.some((p) => p.name === "calculator" && p.status === "ready"));
@@ -141,9 +141,16 @@ describe("upstream servers as models", () => {
     node1.child.kill("SIGKILL");
     await new Promise((resolve) => node1.child.once("exit", resolve));
     for (let i = 0; i < 4; i++) {
-      const answer = await client.chat.completions.create({ model: "pool/chat-llama", ...ask });
+      const { data: answer, response } = await client.chat.completions.create({ model: "pool/chat-llama", ...ask, max_completion_tokens: 8 }).withResponse();
       expect(answer.choices[0]!.message.content).toMatch(/^spare says/);
+      // The log line names the member that served; the key came from SPARE_API_KEY; the cap kept its name.
+      const requestId = response.headers.get("x-request-id");
+      expect(await front.waitForLog((l) => l.event === "request" && l.requestId === requestId)).toMatchObject({ upstream: "spare" });
     }
+    const sent = spare.requests.filter((r) => r.path === "/chat/completions").at(-1)!;
+    expect(sent.headers.authorization).toBe("Bearer sk-spare");
+    expect(sent.body).toMatchObject({ max_completion_tokens: 8 });
+    expect(sent.body).not.toHaveProperty("max_tokens");
     const health = await adminApi(front.url, "/health");
     expect(health.json).toMatchObject({ status: "degraded", upstreams: [{ name: "node1", healthy: false }, { name: "spare", healthy: true }] });
     expect(health.json.reasons.join(" ")).toContain("upstream node1");

@@ -2,9 +2,11 @@
  * Vector stores end to end with the `openai` client against real servers on the suite's BERT
  * fixture (and the chat fixture for `file_search`), all on one Shimmy home: files, stores, polling,
  * search with and without filters, hybrid and vector-only, deletion, `responses.create` with
- * `file_search`; then a restart keeping the store searchable, and a `kill -9` between the commit
- * of a file's chunks and the index update, after which the index is rebuilt with no chunk missing
- * or duplicated. The fixture's weights are random, so queries repeat a chunk's text exactly.
+ * `file_search` (streamed too); then a `kill -9` between the commit of a file's chunks and the
+ * index update, after which the second server (the file's only other) has every store searchable
+ * and the index rebuilt with no chunk missing or duplicated. The first server pauses only that
+ * file's ingestion (`SHIMMY_TEST_PAUSE_AT=STEP@FILENAME`). The fixture's weights are random, so
+ * queries repeat a chunk's text exactly.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -38,7 +40,7 @@ let storeId: string;
 const fileIds: Record<string, string> = {};
 
 beforeAll(async () => {
-  shimmy = await start();
+  shimmy = await start({ SHIMMY_TEST_PAUSE_AT: "vectors:committed@again.txt" });
   client = shimmy.client();
 });
 
@@ -107,18 +109,40 @@ describe("vector stores through the openai client", () => {
     const message = response.output.find((item) => item.type === "message") as OpenAI.Responses.ResponseOutputMessage;
     expect((message.content[0] as OpenAI.Responses.ResponseOutputText).annotations).toContainEqual(expect.objectContaining({ type: "file_citation", file_id: fileIds.bread }));
   });
+
+  it("streams the file_search_call item and the citations as OpenAI does", async () => {
+    const stream = client.responses.stream({
+      model: "chat-llama", input: DOCS.bread, max_output_tokens: 8, include: ["file_search_call.results"],
+      tools: [{ type: "file_search", vector_store_ids: [storeId], max_num_results: 1 }],
+    });
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    expect(events.slice(0, 7).map((e) => e.type)).toEqual([
+      "response.created", "response.in_progress", "response.output_item.added", "response.file_search_call.in_progress",
+      "response.file_search_call.searching", "response.file_search_call.completed", "response.output_item.done",
+    ]);
+    const added = events[2] as OpenAI.Responses.ResponseOutputItemAddedEvent;
+    expect(added).toMatchObject({ output_index: 0, item: { type: "file_search_call", status: "in_progress" } });
+    expect(events[3]).toMatchObject({ output_index: 0, item_id: added.item.id });
+    expect((events[6] as OpenAI.Responses.ResponseOutputItemDoneEvent).item).toMatchObject({
+      id: added.item.id, type: "file_search_call", status: "completed", queries: [DOCS.bread], results: [expect.objectContaining({ file_id: fileIds.bread })],
+    });
+    const citation = events.find((e) => e.type === "response.output_text.annotation.added") as OpenAI.Responses.ResponseOutputTextAnnotationAddedEvent;
+    expect(citation).toMatchObject({ output_index: 1, content_index: 0, annotation_index: 0, annotation: { type: "file_citation", file_id: fileIds.bread, filename: "bread.txt" } });
+    const final = await stream.finalResponse();
+    expect(final.output[0]).toMatchObject({ type: "file_search_call", status: "completed" });
+    const text = (final.output[1] as OpenAI.Responses.ResponseOutputMessage).content[0] as OpenAI.Responses.ResponseOutputText;
+    expect(text.annotations).toEqual([{ type: "file_citation", index: text.text.length, file_id: fileIds.bread, filename: "bread.txt" }]);
+    // The stored response is the streamed one: the item and the citation once each.
+    const stored = await client.responses.retrieve(final.id);
+    expect(stored.output.map((item) => item.type)).toEqual(final.output.map((item) => item.type));
+    expect(((stored.output[1] as OpenAI.Responses.ResponseOutputMessage).content[0] as OpenAI.Responses.ResponseOutputText).annotations).toHaveLength(1);
+  });
 });
 
 describe("restarts", () => {
-  it("keeps the store searchable after a restart", async () => {
-    await shimmy!.stop();
-    shimmy = await start({ SHIMMY_TEST_PAUSE_AT: "vectors:committed" });
-    client = shimmy.client();
-    const page = await client.vectorStores.search(storeId, { query: DOCS.bread });
-    expect(page.data[0]!.file_id).toBe(fileIds.bread);
-  });
-
-  it("rebuilds the index after a kill -9 between the chunks' commit and the index update", async () => {
+  it("rebuilds the index after a kill -9 between the chunks' commit and the index update, and keeps the store searchable", async () => {
     const file = await client.files.create({ file: await toFile(Buffer.from(LONG), "again.txt"), purpose: "assistants" });
     await client.vectorStores.files.create(storeId, { file_id: file.id });
     await shimmy!.waitForLog((line) => String(line.raw ?? "").includes("shimmy-test: paused at vectors:committed"), 15_000);
@@ -126,6 +150,9 @@ describe("restarts", () => {
     await new Promise((resolve) => shimmy!.child.once("exit", resolve));
     shimmy = await start();
     client = shimmy.client();
+    // What was ingested before the restart is searchable (as after a clean stop: small stores are read from the database at each start).
+    const before = await client.vectorStores.search(storeId, { query: DOCS.bread });
+    expect(before.data[0]!.file_id).toBe(fileIds.bread);
     const done = await client.vectorStores.files.poll(storeId, file.id, POLL);
     expect(done.status).toBe("completed");
     const chunks = await client.vectorStores.files.content(file.id, { vector_store_id: storeId });

@@ -30,7 +30,7 @@ const GROUPS: readonly Group[] = [
   },
   {
     title: "Models",
-    codes: ["model_not_found", "model_invalid", "model_load_failed", "context_length_exceeded", "embeddings_unsupported", "model_lacks_infill", "output_invalid"],
+    codes: ["model_not_found", "model_invalid", "model_load_failed", "model_crashed", "context_length_exceeded", "embeddings_unsupported", "model_lacks_infill", "output_invalid"],
   },
   {
     title: "The request itself",
@@ -106,6 +106,11 @@ const ADVICE: Record<string, Advice> = {
     fix:
       "Mostly memory: a smaller quantization, a smaller `--ctx-size` or `--parallel` (memory grows with both), " +
       "or fewer models loaded at once (`--max-loaded-models`, `POST /api/models/unload`). The server's log has llama.cpp's reason.",
+  },
+  model_crashed: {
+    fix:
+      "The server's log has the runner's last llama.cpp lines (event `model_crashed`); `GET /api/models` shows `last_crash`. " +
+      "Out of memory is the usual cause: see `model_load_failed`. After three crashes in a row, fix the cause and `npx shimmy load MODEL`.",
   },
   context_length_exceeded: {
     fix:

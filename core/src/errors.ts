@@ -100,6 +100,11 @@ export const ERROR_CATALOG = {
     type: "invalid_request_error",
     description: "No vector store has that id; `param` says which field named it.",
   },
+  vector_store_expired: {
+    status: 400,
+    type: "invalid_request_error",
+    description: "The vector store is past its `expires_at` (`expires_after`): its chunks and index were deleted, so it cannot be searched or given files; its record stays, with status `expired`. Create a new store.",
+  },
   file_too_large: {
     status: 413,
     type: "invalid_request_error",
@@ -241,6 +246,12 @@ export const ERROR_CATALOG = {
     status: 500,
     type: "server_error",
     description: "llama.cpp could not load the model file (the message says why, for example memory).",
+    expose: true,
+  },
+  model_crashed: {
+    status: 500,
+    type: "server_error",
+    description: "The model's runner process died (a llama.cpp abort, a kill, out of memory) while serving the request; the message names the model and the signal or exit code. The next request starts it again, unless it crashed three times in a row: then it is refused until loaded explicitly (`POST /api/models/load`).",
     expose: true,
   },
   tool_failed: {

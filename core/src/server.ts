@@ -16,7 +16,7 @@ import { parseKeepAlive, parseRetention } from "./config/duration.js";
 import { InstalledPlugins } from "./plugins/installed-plugins.js";
 import { readUpstreams } from "./config/upstreams.js";
 import { withUpstreams } from "./routing/upstreams/index.js";
-import { engineChat, pluginRouterCall, RoutedEngine, routesOf } from "./routing/routes/index.js";
+import { engineChat, pluginRouterCall, reloadRoutesOnHangup, RoutedEngine, routesOf } from "./routing/routes/index.js";
 import { readConfigFile } from "./config/config-file.js";
 import { RescanLoop } from "./rescan-loop.js";
 import { createOllamaApp, ollamaPortOf } from "./ollama/ollama-app.js";
@@ -72,7 +72,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await checkModelFiles({ files: config.model, cwd: discovery.cwd, env: discovery.env, cache: discovery.cache });
   // Before the port: a database from a newer Shimmy is a mistake to report at once.
   const state = openStateDb({ file: stateDbPath(home), synchronous: config.dbSynchronous });
-  const upstreams = readUpstreams(home);
+  const upstreams = readUpstreams(home, discovery.env);
   const listener = await bindListener({ host: config.host, port: config.port });
   const ollamaPort = ollamaPortOf(config);
   const ollamaListener = ollamaPort === null ? null : await bindOllamaListener(config.host, ollamaPort).catch(listener.abandon);
@@ -86,6 +86,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const plugins = new InstalledPlugins({ layout: pluginStore, logger, chat: engineChat(scaled) });
   // Outermost: route ids ("auto", config.json's `routes`) pick a model, then reach the engine within.
   const served = new RoutedEngine({ inner: scaled, routes: routesOf(readConfigFile(home)), callRouter: pluginRouterCall(plugins), logger });
+  // `kill -HUP` re-reads config.json's routes (docs/guides/routing.md).
+  const stopRoutesReload = reloadRoutesOnHangup(served, home, logger);
   const ttlMs = parseRetention(config.responseTtl, "--response-ttl");
   const sweep = startResponseSweep({
     responses: new SqliteResponseStore(state.db),
@@ -129,6 +131,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // The Ollama listener drains alongside the main one, and is closed before the engine is disposed.
   const main = running(url, listener.server, () => Promise.all([app.dispose(), ollama?.close()]).then(() => undefined), async () => {
     await ollama?.close();
+    stopRoutesReload();
     // Not awaited: a rescan stuck on a hung network mount must not hold up the shutdown.
     void models.dispose();
     await Promise.all([plugins.dispose(), scaled.dispose()]);

@@ -30,6 +30,12 @@ export const JSON_MAX_DEPTH: i32 = 512;
  */
 export const JSON_MAX_SAFE_INTEGER: i64 = 9007199254740991;
 
+/** The empty lists every value that is no array (no object) shares; see {@link JsonValue.items}. */
+// @ts-ignore: decorator (lazy: made on first use, after the other modules' globals)
+@lazy const NO_ITEMS = new Array<JsonValue>(0);
+// @ts-ignore: decorator
+@lazy const NO_KEYS = new Array<string>(0);
+
 export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   bool: bool = false;
@@ -37,11 +43,16 @@ export class JsonValue {
   /** The number's text as parsed (or given); "" when built from an f64. */
   raw: string = "";
   str: string = "";
-  /** Array items. */
-  items: Array<JsonValue> = new Array<JsonValue>();
-  /** Object keys, in insertion order; `values[i]` belongs to `keys[i]`. */
-  keys: Array<string> = new Array<string>();
-  values: Array<JsonValue> = new Array<JsonValue>();
+  /**
+   * Array items. A value that is no array shares one empty list here (and an array shares the
+   * empty `keys`/`values`): parsing makes mostly strings and numbers, and three fresh arrays each
+   * were most of a parse's time. Add items with `push` (or to an array's own list), never to a
+   * shared one.
+   */
+  items: Array<JsonValue> = NO_ITEMS;
+  /** Object keys, in insertion order; `values[i]` belongs to `keys[i]`. Add with `set`. */
+  keys: Array<string> = NO_KEYS;
+  values: Array<JsonValue> = NO_ITEMS;
 
   static makeNull(): JsonValue {
     return new JsonValue();
@@ -88,12 +99,15 @@ export class JsonValue {
   static makeArray(): JsonValue {
     const v = new JsonValue();
     v.kind = JsonKind.Array;
+    v.items = new Array<JsonValue>();
     return v;
   }
 
   static makeObject(): JsonValue {
     const v = new JsonValue();
     v.kind = JsonKind.Object;
+    v.keys = new Array<string>();
+    v.values = new Array<JsonValue>();
     return v;
   }
 
@@ -119,6 +133,7 @@ export class JsonValue {
 
   /** Appends to an array; returns this array. */
   push(value: JsonValue): JsonValue {
+    if (this.items === NO_ITEMS) this.items = new Array<JsonValue>(); // a value made with `new`, its kind set after
     this.items.push(value);
     return this;
   }
@@ -140,6 +155,10 @@ export class JsonValue {
     if (i >= 0) {
       this.values[i] = value;
     } else {
+      if (this.keys === NO_KEYS) {
+        this.keys = new Array<string>();
+        this.values = new Array<JsonValue>();
+      }
       this.keys.push(key);
       this.values.push(value);
     }

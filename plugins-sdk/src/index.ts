@@ -61,4 +61,5 @@ export {
 export { acquirePidLock, alive, PidLockHeldError, type PidLock } from "./pid-lock.js";
 export { CodedError } from "./coded-error.js";
 export { compileOnFirstUse } from "./compile-on-first-use.js";
+export { loadStandalone, standaloneKey, standaloneSource } from "./standalone-validator.js";
 export { writeNewFile } from "./write-new-file.js";

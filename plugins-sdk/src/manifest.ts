@@ -11,6 +11,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import semver from "semver";
 import { compileOnFirstUse } from "./compile-on-first-use.js";
 import { EMBEDDER_MAX_BATCH_DEFAULT, embedderSizeErrors, isEmbedderInput } from "./embedder-contract.js";
+import { loadStandalone } from "./standalone-validator.js";
 
 /** A JSON Schema as written in a manifest: an object (or, where allowed, a boolean). */
 export type JsonSchema = { [keyword: string]: unknown } | boolean;
@@ -167,9 +168,13 @@ export const LIMIT_DEFAULTS: Readonly<PluginLimits> = Object.freeze({
   maxResponseBytes: schemaDefault("maxResponseBytes"),
 });
 
-// allowUnionTypes: a step's input may be a boolean schema (`type: ["object", "boolean"]`).
-const manifestAjv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true });
-const shapeValidator = compileOnFirstUse(() => manifestAjv.compile(MANIFEST_SCHEMA));
+/** The ajv options of the manifest's validator. allowUnionTypes: a step's input may be a boolean schema (`type: ["object", "boolean"]`). */
+export const MANIFEST_AJV_OPTIONS: Options = { allErrors: true, allowUnionTypes: true, strict: true };
+/** Where the build writes the manifest's validator, compiled (standalone-validator.ts); the same path from src/ and dist/. */
+export const MANIFEST_VALIDATOR_FILE = new URL("../dist/manifest-validator.cjs", import.meta.url);
+const shapeValidator = compileOnFirstUse(
+  () => loadStandalone(MANIFEST_VALIDATOR_FILE, MANIFEST_SCHEMA, MANIFEST_AJV_OPTIONS) ?? new Ajv(MANIFEST_AJV_OPTIONS).compile(MANIFEST_SCHEMA),
+);
 
 // A raw `must match pattern "^(?:…"` helps nobody; say what the pattern means instead.
 const PATTERN_MESSAGES: Record<string, string> = {

@@ -24,6 +24,10 @@ export interface AdminModel {
   loaded: boolean;
   memory_bytes: number | null;
   expires_at: string | null;
+  /** The process id of its runner, while loaded. */
+  runner_pid?: number;
+  /** Its runner's last crash (ISO time, how it ended, crashes in a row). */
+  last_crash?: { at: string; reason: string; in_a_row: number };
   invalid_reason?: string;
   /** For a model served by upstream servers: each one's health and requests in flight. */
   upstreams?: UpstreamMemberStatus[];
@@ -51,6 +55,9 @@ function adminModel(engine: Engine, info: ModelInfo): AdminModel {
     loaded: state.loaded,
     memory_bytes: state.memoryBytes,
     expires_at: state.expiresAt === null ? null : new Date(state.expiresAt).toISOString(),
+    // The runner process that holds it (engine/runner/), and its last crash.
+    ...(state.runnerPid ? { runner_pid: state.runnerPid } : {}),
+    ...(state.lastCrash ? { last_crash: { at: new Date(state.lastCrash.at).toISOString(), reason: state.lastCrash.reason, in_a_row: state.lastCrash.inARow } } : {}),
     ...(info.invalidReason ? { invalid_reason: info.invalidReason } : {}),
     ...(info.upstreams ? { upstreams: info.upstreams } : {}),
   };

@@ -86,6 +86,8 @@ export class ChatRepl {
   private answering: AbortController | null = null;
   /** Ctrl-C pressed at an empty prompt, not yet followed by anything else. */
   private interruptedAtPrompt = false;
+  /** Set when readline closes (Ctrl-D, input ended): prompting then throws on Node 24, not on 20. */
+  private closed = false;
 
   constructor(options: ChatReplOptions) {
     this.options = options;
@@ -101,7 +103,10 @@ export class ChatRepl {
       removeHistoryDuplicates: true,
     });
     this.rl.on("line", (text) => this.push({ kind: "line", text }));
-    this.rl.on("close", () => this.push({ kind: "close" }));
+    this.rl.on("close", () => {
+      this.closed = true;
+      this.push({ kind: "close" });
+    });
     // Only a terminal turns Ctrl-C into this event; in raw mode it is a key, not a signal.
     this.rl.on("SIGINT", () => this.interrupt());
     this.rl.on("history", (lines: string[]) => this.options.onHistory?.([...lines].reverse()));
@@ -167,6 +172,7 @@ export class ChatRepl {
   }
 
   private prompt(text = PROMPT): void {
+    if (this.closed) return; // the close event is queued: the loop ends on it
     this.rl.setPrompt(text);
     this.rl.prompt();
   }

@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { colorFromEnv, DEFAULT_SERVER_URL, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv } from "./environment.js";
+import { colorFromEnv, DEFAULT_SERVER_URL, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv, testPluginStartMs } from "./environment.js";
 
 describe("shimmyHome", () => {
   it("resolves SHIMMY_HOME against cwd and defaults it to ~/.shimmy", () => {
@@ -44,5 +44,12 @@ describe("colorFromEnv", () => {
     expect(colorFromEnv({ FORCE_COLOR: "", NO_COLOR: "1" }, false)).toBe(true);
     expect(colorFromEnv({ FORCE_COLOR: "0" }, true)).toBe(false);
     expect(colorFromEnv({ FORCE_COLOR: "false" }, true)).toBe(false);
+  });
+});
+
+describe("testPluginStartMs", () => {
+  it("reads the test hook's start deadline: a positive whole number of ms, else none", () => {
+    expect(testPluginStartMs({ SHIMMY_TEST_PLUGIN_START_MS: "3000" })).toBe(3000);
+    for (const value of [undefined, "", " ", "0", "-5", "1.5", "soon"]) expect(testPluginStartMs({ SHIMMY_TEST_PLUGIN_START_MS: value })).toBeNull();
   });
 });

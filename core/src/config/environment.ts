@@ -116,6 +116,17 @@ export function testPauseStep(env: ShimmyEnv): string | null {
   return given(env.SHIMMY_TEST_PAUSE_AT) ? env.SHIMMY_TEST_PAUSE_AT.trim() : null;
 }
 
+/**
+ * `SHIMMY_TEST_PLUGIN_START_MS`, a test hook (never set it for real use, so it is in no `--help`):
+ * the plugin start deadline in ms, for the server and the `shimmy plugin` commands, so that the
+ * tests of plugins that hang at start wait out a short deadline rather than the 5 s one; null when
+ * unset or not a positive integer.
+ */
+export function testPluginStartMs(env: ShimmyEnv): number | null {
+  const ms = given(env.SHIMMY_TEST_PLUGIN_START_MS) ? Number(env.SHIMMY_TEST_PLUGIN_START_MS) : NaN;
+  return Number.isInteger(ms) && ms > 0 ? ms : null;
+}
+
 /** Where a command that talks to a running server sends its requests. */
 export interface ServerTarget {
   url: string;

@@ -2,7 +2,7 @@
 export { ConfigError } from "./config-error.js";
 export { configFileSchema, readConfigFile, readSecretsFile, secretsFileSchema } from "./config-file.js";
 export {
-  DEFAULT_SERVER_URL, ENVIRONMENT_VARIABLES, HF_DEFAULT_ENDPOINT, colorFromEnv, homeFromEnv, hubCache, hubCacheFromEnv, hubSettingsFromEnv, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv, testPauseStep,
+  DEFAULT_SERVER_URL, ENVIRONMENT_VARIABLES, HF_DEFAULT_ENDPOINT, colorFromEnv, homeFromEnv, hubCache, hubCacheFromEnv, hubSettingsFromEnv, modelPathsFromEnv, serverTarget, shimmyHome, shimmyHomeFromEnv, testPauseStep, testPluginStartMs,
   type EnvironmentVariable, type HubSettings, type ServerTarget, type ShimmyEnv,
 } from "./environment.js";
 export { configReferenceMarkdown, serveHelp } from "./help.js";

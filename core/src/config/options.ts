@@ -197,12 +197,12 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "maxLoadedModels", flag: "max-loaded-models", env: "SHIMMY_MAX_LOADED_MODELS", type: "integer", valueName: "N", minimum: 0,
-    description: "Most models loaded at once; loading one more unloads the least recently used idle one. 0 for no limit.",
+    description: "Most models loaded at once; loading one more unloads the least recently used idle one, or waits (in arrival order, within --queue-size) for a busy one to finish and unloads it. 0 for no limit.",
   },
   {
     key: "memoryBudget", flag: "memory-budget", env: "SHIMMY_MEMORY_BUDGET", type: "bytes", valueName: "BYTES",
     defaultText: "0 (no limit)",
-    description: "Most memory for loaded models (weights and context), such as 8G; loading past it unloads the least recently used idle models.",
+    description: "Most memory for loaded models (weights and context), such as 8G; loading past it unloads the least recently used idle models, or waits for busy ones to finish. A model bigger than the budget still loads, alone.",
   },
   {
     key: "keepAlive", flag: "keep-alive", env: "SHIMMY_KEEP_ALIVE", type: "string", valueName: "DURATION",
@@ -224,7 +224,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "queueSize", flag: "queue-size", env: "SHIMMY_QUEUE_SIZE", type: "integer", valueName: "N", minimum: 0,
-    description: "Requests that may wait for a slot; beyond it the server answers 503 with Retry-After.",
+    description: "Requests that may wait for a slot, per model, and for room to load a model (--max-loaded-models, --memory-budget); beyond it the server answers 503 with Retry-After.",
   },
   {
     key: "maxBody", flag: "max-body", env: "SHIMMY_MAX_BODY", type: "integer", valueName: "BYTES", minimum: 1,

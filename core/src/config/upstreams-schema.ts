@@ -9,7 +9,7 @@ export const UPSTREAM_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 /** The JSON Schema of `config.json`'s `upstreams`: OpenAI-compatible servers whose models Shimmy serves by proxy. */
 export const upstreamsConfigSchema = {
   description:
-    "OpenAI-compatible servers (another Shimmy, llama.cpp's server, vLLM, a hosted API) whose models are served as UPSTREAM/MODEL (and POOL/MODEL for upstreams sharing a `pool`); their API keys go in secrets.json under upstreams.NAME.apiKey. See docs/guides/scale-out.md.",
+    "OpenAI-compatible servers (another Shimmy, llama.cpp's server, vLLM, a hosted API) whose models are served as UPSTREAM/MODEL (and POOL/MODEL for upstreams sharing a `pool`); their API keys go in secrets.json under upstreams.NAME.apiKey, or in an environment variable that `apiKeyEnv` names. See docs/guides/scale-out.md.",
   type: "array",
   items: {
     type: "object",
@@ -23,6 +23,11 @@ export const upstreamsConfigSchema = {
         uniqueItems: true,
         items: { type: "string", minLength: 1 },
         description: "The upstream's model ids to serve; default: those its GET /models lists, read at start and at every health check.",
+      },
+      apiKeyEnv: {
+        type: "string",
+        pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
+        description: "The environment variable that holds this upstream's API key (instead of secrets.json); unset or empty at start is an error. Read once, at start.",
       },
       maxConcurrency: { type: "integer", minimum: 1, description: "Requests in flight to this upstream at most; more wait in line (default 4)." },
       pool: {

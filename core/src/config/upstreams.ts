@@ -19,7 +19,7 @@ export interface UpstreamConfig {
   name: string;
   /** The API root, `/v1` included, without a trailing slash. */
   baseURL: string;
-  /** Sent as `Authorization: Bearer KEY`; from secrets.json. */
+  /** Sent as `Authorization: Bearer KEY`; from secrets.json, or the variable `apiKeyEnv` names. */
   apiKey?: string;
   /** The model ids to serve; absent: discovered from its `GET /models`. */
   models?: readonly string[];
@@ -34,6 +34,7 @@ export interface UpstreamConfig {
 interface RawUpstream {
   name: string;
   baseURL: string;
+  apiKeyEnv?: string;
   models?: string[];
   maxConcurrency?: number;
   pool?: string;
@@ -41,20 +42,22 @@ interface RawUpstream {
 }
 
 /**
- * The upstreams of `home`'s config.json, with their keys; none when the key is absent.
- * @throws ConfigError for a name used twice, a pool named like an upstream, or a key for no upstream.
+ * The upstreams of `home`'s config.json, with their keys (secrets.json's, or `env`'s variable that
+ * `apiKeyEnv` names); none when the key is absent.
+ * @throws ConfigError for a name used twice, a pool named like an upstream, a key for no upstream,
+ *   or an `apiKeyEnv` variable that is unset (or set besides a secrets.json key).
  */
-export function readUpstreams(home: string): UpstreamConfig[] {
+export function readUpstreams(home: string, env: NodeJS.ProcessEnv = process.env): UpstreamConfig[] {
   const raw = (readConfigFile(home).upstreams ?? []) as RawUpstream[];
   const keys = (readSecretsFile(home).upstreams ?? {}) as Record<string, { apiKey?: string }>;
-  return normalizeUpstreams(raw, keys);
+  return normalizeUpstreams(raw, keys, env);
 }
 
 /**
  * Checks and fills in validated `upstreams` entries and `secrets.json`'s keys by name.
  * @throws ConfigError naming the entry at fault.
  */
-export function normalizeUpstreams(raw: readonly RawUpstream[], keys: Readonly<Record<string, { apiKey?: string }>> = {}): UpstreamConfig[] {
+export function normalizeUpstreams(raw: readonly RawUpstream[], keys: Readonly<Record<string, { apiKey?: string }>> = {}, env: NodeJS.ProcessEnv = {}): UpstreamConfig[] {
   const names = new Set<string>();
   for (const entry of raw) {
     if (names.has(entry.name)) throw new ConfigError(`config.json upstreams: the name "${entry.name}" is used twice; each upstream needs its own`);
@@ -71,10 +74,24 @@ export function normalizeUpstreams(raw: readonly RawUpstream[], keys: Readonly<R
   return raw.map((entry) => ({
     name: entry.name,
     baseURL: entry.baseURL.replace(/\/+$/, ""),
-    ...(keys[entry.name]?.apiKey ? { apiKey: keys[entry.name]!.apiKey } : {}),
+    ...apiKeyOf(entry, keys[entry.name]?.apiKey, env),
     ...(entry.models ? { models: [...entry.models] } : {}),
     maxConcurrency: entry.maxConcurrency ?? DEFAULT_UPSTREAM_CONCURRENCY,
     ...(entry.pool ? { pool: entry.pool } : {}),
     healthCheckSeconds: entry.healthCheckSeconds ?? DEFAULT_HEALTH_CHECK_SECONDS,
   }));
+}
+
+/**
+ * An upstream's key: secrets.json's, or the variable its `apiKeyEnv` names (a deployment that keeps
+ * keys in the environment: a container's secrets, a systemd credential).
+ * @throws ConfigError when that variable is unset or empty (the upstream would answer 401 to
+ *   every request: better to say so at start), or when secrets.json has a key for it too.
+ */
+function apiKeyOf(entry: RawUpstream, secret: string | undefined, env: NodeJS.ProcessEnv): { apiKey?: string } {
+  if (entry.apiKeyEnv === undefined) return secret ? { apiKey: secret } : {};
+  if (secret) throw new ConfigError(`config.json upstreams: "${entry.name}" has a key in secrets.json and apiKeyEnv ${entry.apiKeyEnv}; keep one`);
+  const value = env[entry.apiKeyEnv];
+  if (!value) throw new ConfigError(`config.json upstreams: "${entry.name}" takes its API key from the environment variable ${entry.apiKeyEnv} (apiKeyEnv), which is not set`);
+  return { apiKey: value };
 }

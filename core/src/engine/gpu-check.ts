@@ -7,6 +7,7 @@
 import { getLlamaGpuTypes, type LlamaGpuType } from "node-llama-cpp";
 import type { GpuSetting } from "../config/index.js";
 import { StartupError } from "../startup-error.js";
+import { llamaBinaryCheck } from "./runner/binary-probe.js";
 
 const BACKEND_NAMES: Record<string, string> = { cuda: "CUDA", vulkan: "Vulkan", metal: "Metal" };
 
@@ -35,6 +36,8 @@ export function gpuSettingProblem(setting: GpuSetting, supported: readonly Llama
  * @throws StartupError naming the usable values when it cannot be used.
  */
 export async function checkGpuSetting(setting: GpuSetting): Promise<void> {
+  // The slower check, that the binary starts, runs in a child meanwhile; LlamaEngine.create awaits it.
+  void llamaBinaryCheck(setting);
   if (setting === "auto" || setting === "off") return;
   const problem = gpuSettingProblem(setting, await getLlamaGpuTypes("supported"));
   if (problem) throw new StartupError(problem);

@@ -1,10 +1,10 @@
 /**
  * The engine on node-llama-cpp: the one owner of llama.cpp. It knows the models discovery found,
- * probe-loads each file once in a child process before trusting it, and hands loading, keep-alive
- * and eviction to the {@link ModelPool}.
+ * runs each loaded model in its own runner process (runner/), whose first load of a file is its
+ * probe, and hands loading, keep-alive and eviction to the {@link ModelPool}. A runner that dies
+ * fails its own requests only; the next request starts a fresh one.
  */
 import path from "node:path";
-import { getLlama, LlamaLogLevel, NoBinaryFoundError, type Llama } from "node-llama-cpp";
 import { DEFAULT_CONTEXT_SIZE, type GpuSetting } from "../config/options.js";
 import { ShimmyError, retryLater } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -12,15 +12,18 @@ import { StartupError } from "../startup-error.js";
 import type { DiscoveredModel } from "../models/types.js";
 import type { EmbeddingRequest, EmbeddingResult } from "./embedding-types.js";
 import { noBinaryMessage } from "./gpu-check.js";
-import { GrammarCache } from "./grammar-cache.js";
 import type { KeepAlive } from "../config/duration.js";
-import { LoadedModel } from "./loaded-model.js";
 import { publishModelEvent } from "../metrics/channels.js";
 import { ModelPool, type PoolEvent } from "./model-pool.js";
-import { ModelProber } from "./probe.js";
+import { ModelProber, type ProbeVerdict } from "./probe.js";
+import { llamaBinaryCheck } from "./runner/binary-probe.js";
+import { describeExit, RunnerLoadError, RunnerModel, type RunnerExit } from "./runner/runner-model.js";
 import type {
-  ChatRequest, ChatSession, ChatSessionOptions, CompletionRequest, Engine, GenerationResult, InfillRequest, LoadModelOptions, ModelInfo, ModelState, SlotStatus,
+  ChatRequest, ChatSession, ChatSessionOptions, CompletionRequest, Engine, GenerationResult, InfillRequest, LoadModelOptions, ModelCrash, ModelInfo, ModelState, SlotStatus,
 } from "./types.js";
+
+/** Crashes in a row (no successful request between) after which a model is refused until loaded explicitly. */
+export const CRASHES_BEFORE_FAILED = 3;
 
 /** Options of {@link LlamaEngine.create}. */
 export interface LlamaEngineOptions {
@@ -47,21 +50,6 @@ export interface LlamaEngineOptions {
   logger: Logger;
 }
 
-/**
- * Where llama.cpp's own messages go in our log. Its warnings are about its internals (a tokenizer
- * quirk, an unused tensor), not something the user can act on, so they are debug lines like the rest;
- * its errors stay errors.
- */
-const LLAMA_LOG_LEVELS: Record<LlamaLogLevel, "error" | "warn" | "info" | "debug"> = {
-  [LlamaLogLevel.disabled]: "debug",
-  [LlamaLogLevel.fatal]: "error",
-  [LlamaLogLevel.error]: "error",
-  [LlamaLogLevel.warn]: "debug",
-  [LlamaLogLevel.info]: "debug",
-  [LlamaLogLevel.log]: "debug",
-  [LlamaLogLevel.debug]: "debug",
-};
-
 /** Tokens per slot for a model: the configured size, else {@link DEFAULT_CONTEXT_SIZE} or its trained context when smaller. */
 export function resolveContextSize(configured: number, trained: number | null): number {
   if (configured > 0) return configured;
@@ -70,53 +58,44 @@ export function resolveContextSize(configured: number, trained: number | null): 
 
 /** Serves GGUF models with llama.cpp through node-llama-cpp. */
 export class LlamaEngine implements Engine {
-  private readonly llama: Llama;
   private readonly options: LlamaEngineOptions;
   private models = new Map<string, ModelInfo>();
   private aliases: Readonly<Record<string, string>> = {};
-  private readonly pool: ModelPool<LoadedModel>;
+  private readonly pool: ModelPool<RunnerModel>;
   private readonly prober: ModelProber;
-  private readonly grammars: GrammarCache;
+  /** Each model's last runner crash, by id, while it counts (until a request succeeds or an explicit load). */
+  private readonly crashes = new Map<string, ModelCrash>();
   private disposed = false;
 
-  private constructor(llama: Llama, options: LlamaEngineOptions) {
-    this.llama = llama;
+  private constructor(options: LlamaEngineOptions) {
     this.options = options;
-    this.grammars = new GrammarCache(llama);
-    this.prober = new ModelProber(options.probeVerdictsFile, options.gpu);
-    this.pool = new ModelPool<LoadedModel>({
+    this.prober = new ModelProber(options.probeVerdictsFile);
+    this.pool = new ModelPool<RunnerModel>({
       load: (id, onProgress) => this.load(id, onProgress),
       estimateBytes: (id) => this.models.get(id)?.sizeBytes ?? 0,
       maxLoaded: options.maxLoadedModels,
       memoryBudget: options.memoryBudget,
       defaultKeepAlive: options.keepAlive,
+      queueSize: options.queueSize,
       onEvent: (event) => this.logPoolEvent(event),
     });
     this.setModels(options.models, options.aliases);
   }
 
   /**
-   * Starts llama.cpp with the prebuilt binary for this machine; it never builds or downloads.
-   * `maxThreads` bounds llama.cpp's own pool, whose default (at least 4) starves a 2-core machine.
+   * Checks, in a short child process, that llama.cpp's prebuilt binary for this machine starts with
+   * `--gpu` (it never builds or downloads); the server itself never loads it: runners do.
+   * @throws StartupError with one line when no binary works here.
    */
   static async create(options: LlamaEngineOptions): Promise<LlamaEngine> {
-    const logger = options.logger.child({ component: "llama.cpp" });
-    const llama = await getLlama({
-      build: "never",
-      gpu: options.gpu === "off" ? false : options.gpu,
-      maxThreads: options.threads,
-      logLevel: LlamaLogLevel.warn,
-      logger: (level, message) => {
-        const text = message.trim();
-        if (text) logger[LLAMA_LOG_LEVELS[level]](text);
-      },
-    }).catch(async (err: unknown) => {
+    const check = await llamaBinaryCheck(options.gpu);
+    if (!check.ok) {
       // A setting the machine cannot use: one line for the user, not node-llama-cpp's stack.
-      if (err instanceof NoBinaryFoundError) throw new StartupError(await noBinaryMessage(options.gpu), { cause: err });
-      throw err;
-    });
-    options.logger.info({ event: "engine_ready", gpu: llama.gpu || "cpu", threads: options.threads }, "llama.cpp ready");
-    return new LlamaEngine(llama, options);
+      if (check.noBinary) throw new StartupError(await noBinaryMessage(options.gpu));
+      throw new Error(`llama.cpp cannot start: ${check.message}`);
+    }
+    options.logger.info({ event: "engine_ready", gpu: check.gpu, threads: options.threads }, "llama.cpp ready");
+    return new LlamaEngine(options);
   }
 
   listModels(): ModelInfo[] {
@@ -145,11 +124,16 @@ export class LlamaEngine implements Engine {
   }
 
   modelState(id: string): ModelState {
-    const { loaded, memoryBytes, expiresAt } = this.pool.status(this.resolve(id).id);
-    return { loaded, memoryBytes, expiresAt };
+    const model = this.resolve(id).id;
+    const { loaded, memoryBytes, expiresAt } = this.pool.status(model);
+    const runner = this.pool.loaded().find((entry) => entry.id === model)?.model;
+    return { loaded, memoryBytes, expiresAt, runnerPid: runner?.pid ?? null, lastCrash: this.crashes.get(model) ?? null };
   }
 
   async loadModel(id: string, options: LoadModelOptions = {}): Promise<ModelState & { loadMs: number }> {
+    // An explicit load is the user's word that a model that kept crashing may be tried again.
+    const crash = this.crashes.get(this.resolve(id).id);
+    if (crash) crash.inARow = 0;
     const info = this.servable(id);
     const started = performance.now();
     await this.pool.load(info.id, options.keepAlive, options.onProgress);
@@ -161,15 +145,15 @@ export class LlamaEngine implements Engine {
   }
 
   chat(request: ChatRequest): Promise<GenerationResult> {
-    return this.withModel(request.model, request.keepAlive, (model) => model.chat(request));
+    return this.withModel(request.model, request.keepAlive, request.signal, (model) => model.chat(request));
   }
 
   async chatSession(options: ChatSessionOptions): Promise<ChatSession> {
     // The pool counts the model in use until `release()`, so it is neither evicted nor expired mid-session.
     let endUse!: () => void;
     const ended = new Promise<void>((resolve) => (endUse = resolve));
-    const model = await new Promise<LoadedModel>((resolve, reject) => {
-      this.withModel(options.model, options.keepAlive, (loaded) => {
+    const model = await new Promise<RunnerModel>((resolve, reject) => {
+      this.withModel(options.model, options.keepAlive, options.signal, (loaded) => {
         resolve(loaded);
         return ended;
       }).catch(reject);
@@ -185,19 +169,19 @@ export class LlamaEngine implements Engine {
   }
 
   countChatTokens(request: ChatRequest): Promise<number> {
-    return this.withModel(request.model, request.keepAlive, async (model) => model.countChatTokens(request));
+    return this.withModel(request.model, request.keepAlive, request.signal, (model) => model.countChatTokens(request));
   }
 
   complete(request: CompletionRequest): Promise<GenerationResult> {
-    return this.withModel(request.model, request.keepAlive, (model) => model.complete(request));
+    return this.withModel(request.model, request.keepAlive, request.signal, (model) => model.complete(request));
   }
 
   infill(request: InfillRequest): Promise<GenerationResult> {
-    return this.withModel(request.model, request.keepAlive, (model) => model.infill(request));
+    return this.withModel(request.model, request.keepAlive, request.signal, (model) => model.infill(request));
   }
 
   embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
-    return this.withModel(request.model, request.keepAlive, (model) => model.embed(request));
+    return this.withModel(request.model, request.keepAlive, request.signal, (model) => model.embed(request));
   }
 
   slotStatus(): SlotStatus[] {
@@ -208,14 +192,19 @@ export class LlamaEngine implements Engine {
     if (this.disposed) return;
     this.disposed = true;
     await this.pool.dispose();
-    await this.llama.dispose();
   }
 
-  private withModel<T>(id: string, keepAlive: KeepAlive | undefined, work: (model: LoadedModel) => Promise<T>): Promise<T> {
+  /** Runs `work` on the loaded model; `signal` takes the request out of the pool's line of loads when its client leaves. */
+  private withModel<T>(id: string, keepAlive: KeepAlive | undefined, signal: AbortSignal | undefined, work: (model: RunnerModel) => Promise<T>): Promise<T> {
     try {
       const info = this.servable(id);
       if (this.disposed) throw retryLater("The server is shutting down.");
-      return this.pool.use(info.id, keepAlive, work);
+      return this.pool.use(info.id, keepAlive, work, undefined, signal).then((value) => {
+        // A request answered: the crashes before it no longer count as in a row.
+        const crash = this.crashes.get(info.id);
+        if (crash) crash.inARow = 0;
+        return value;
+      });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -235,7 +224,7 @@ export class LlamaEngine implements Engine {
     return info;
   }
 
-  /** The model, when it may be loaded. @throws ShimmyError `model_not_found` or `model_invalid`. */
+  /** The model, when it may be loaded. @throws ShimmyError `model_not_found`, `model_invalid` or (crashed too often) `model_crashed`. */
   private servable(id: string): ModelInfo {
     const info = this.resolve(id);
     if (info.invalidReason) {
@@ -243,47 +232,82 @@ export class LlamaEngine implements Engine {
         param: "model",
       });
     }
+    const crash = this.crashes.get(info.id);
+    if (crash && crash.inARow >= CRASHES_BEFORE_FAILED) {
+      throw new ShimmyError(
+        "model_crashed",
+        `The model "${info.id}" crashed ${crash.inARow} times in a row (last: its runner was ${crash.reason}), so it is not started again by requests. ` +
+          `Reload it explicitly with POST /api/models/load {"model": "${info.id}"} (shimmy load ${info.id}) once the cause is fixed.`,
+        { param: "model" },
+      );
+    }
     return info;
   }
 
-  private async load(id: string, onProgress: (progress: number) => void): Promise<LoadedModel> {
+  /** A runner died by itself: its requests already failed; log it, count it, and let the pool forget it. */
+  private crashed(id: string, runner: RunnerModel, exit: RunnerExit, stderr: string[]): void {
+    const reason = describeExit(exit);
+    const inARow = (this.crashes.get(id)?.inARow ?? 0) + 1;
+    this.crashes.set(id, { at: Date.now(), reason, inARow });
+    this.options.logger.error(
+      { event: "model_crashed", model: id, pid: runner.pid, code: exit.code, signal: exit.signal, inARow, stderr },
+      `the runner of "${id}" was ${reason}${inARow >= CRASHES_BEFORE_FAILED ? `; ${inARow} crashes in a row: refused until loaded explicitly` : ""}`,
+    );
+    if (this.pool.loaded().some((entry) => entry.model === runner)) void this.pool.unload(id, "crashed").catch(() => undefined);
+  }
+
+  /**
+   * Starts a runner for the model. A file's first load is its probe: a runner that dies loading it
+   * (llama.cpp asserts) or cannot load its weights gets the file refused, remembered by the prober;
+   * a file that passed once and fails later (memory for the context) is a failed load, not a verdict.
+   */
+  private async load(id: string, onProgress: (progress: number) => void): Promise<RunnerModel> {
     const info = this.servable(id);
     const { logger } = this.options;
     logger.info({ event: "model_load", model: id, path: info.path }, "loading model");
-    const verdict = await this.prober.verdict(info.path);
-    if (!verdict.ok) {
-      // Remembered by the prober; listed as invalid from now on, and never loaded here.
-      this.models.set(id, { ...info, invalidReason: verdict.reason });
-      logger.error({ event: "model_refused", model: id, path: info.path, reason: verdict.reason }, `refusing ${path.basename(info.path)}`);
-      publishModelEvent({ type: "load_failed", id, reason: "refused" });
-      throw new ShimmyError("model_invalid", `The model "${id}" (${info.path}) was refused: ${verdict.reason}. Replace the file.`, { param: "model" });
-    }
+    const known = await this.prober.known(info.path);
+    if (known && !known.ok) this.refuse(info, known.reason);
     let lastReported = 0;
+    let runner: RunnerModel | undefined;
     try {
-      return await LoadedModel.load(
-        this.llama,
+      runner = await RunnerModel.start(
         {
-          id,
-          path: info.path,
-          contextSize: info.contextSize,
-          parallel: this.options.parallel,
-          threads: this.options.threads,
-          queueSize: this.options.queueSize,
-          onLoadProgress: (progress) => {
+          id, path: info.path, contextSize: info.contextSize, parallel: this.options.parallel,
+          threads: this.options.threads, queueSize: this.options.queueSize, gpu: this.options.gpu,
+        },
+        {
+          logger,
+          onProgress: (progress) => {
             onProgress(progress);
             if (progress - lastReported >= 0.25 || progress === 1) {
               lastReported = progress;
               logger.info({ event: "model_load_progress", model: id, percent: Math.round(progress * 100) });
             }
           },
+          onCrash: (exit, stderr) => this.crashed(id, runner!, exit, stderr),
         },
-        this.grammars,
       );
     } catch (err) {
-      logger.error({ event: "model_load_failed", model: id, err }, "model load failed");
+      if (err instanceof RunnerLoadError && !known && err.stage !== "context") {
+        const verdict: ProbeVerdict = { ok: false, reason: refusalReason(err) };
+        await this.prober.remember(info.path, verdict).catch(() => undefined);
+        this.refuse(info, verdict.reason);
+      }
+      logger.error({ event: "model_load_failed", model: id, err, ...(err instanceof RunnerLoadError ? { stderr: err.stderr } : {}) }, "model load failed");
       publishModelEvent({ type: "load_failed", id, reason: "failed" });
       throw new ShimmyError("model_load_failed", `llama.cpp could not load "${id}": ${(err as Error).message}`, { cause: err });
     }
+    if (!known) await this.prober.remember(info.path, { ok: true }).catch(() => undefined);
+    return runner;
+  }
+
+  /** Lists the model as invalid from now on, and refuses the request. */
+  private refuse(info: ModelInfo, reason: string): never {
+    const { logger } = this.options;
+    this.models.set(info.id, { ...info, invalidReason: reason });
+    logger.error({ event: "model_refused", model: info.id, path: info.path, reason }, `refusing ${path.basename(info.path)}`);
+    publishModelEvent({ type: "load_failed", id: info.id, reason: "refused" });
+    throw new ShimmyError("model_invalid", `The model "${info.id}" (${info.path}) was refused: ${reason}. Replace the file.`, { param: "model" });
   }
 
   private logPoolEvent(event: PoolEvent): void {
@@ -291,6 +315,15 @@ export class LlamaEngine implements Engine {
     const { logger } = this.options;
     if (event.type === "load") logger.info({ event: "model_loaded", model: event.id, ms: event.ms, memoryBytes: event.memoryBytes }, "model loaded");
     else if (event.type === "unload") logger.info({ event: "model_unloaded", model: event.id, reason: event.reason }, "model unloaded");
-    else logger.warn({ event: "over_budget", model: event.id, loaded: event.loaded, memoryBytes: event.memoryBytes }, "every loaded model is busy: loading over the limits");
+    else logger.warn({ event: "over_budget", model: event.id, loaded: event.loaded, memoryBytes: event.memoryBytes }, "a model bigger than the memory budget on its own: loading it with nothing else loaded");
   }
+}
+
+/** Why a file's first load refuses it: llama.cpp's own words when it logged them ("error loading model: …"). */
+function refusalReason(err: RunnerLoadError): string {
+  const why = err.stderr.find((line) => line.includes("error loading model"))?.replace(/^.*error loading model:\s*/, "").trim().slice(0, 300);
+  if (err.stage === "weights") return why ? `${err.message}: ${why}` : err.message;
+  const lastLog = err.stderr.slice(-2).join(" ").slice(0, 300);
+  const signal = /killed by (\w+)/.exec(err.message)?.[1];
+  return `llama.cpp aborted while loading it${signal ? ` (${signal})` : ""}${lastLog ? `: ${lastLog}` : ""}`;
 }

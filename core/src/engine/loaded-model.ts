@@ -146,6 +146,15 @@ export class LoadedModel {
       modelPath: options.path,
       onLoadProgress: options.onLoadProgress,
     });
+    return LoadedModel.withContext(model, options, grammars);
+  }
+
+  /**
+   * Creates the context of weights already loaded (a runner tells the two stages apart: weights
+   * that fail to load are a verdict on the file, a context that fails is one on memory); the
+   * weights are freed when it fails.
+   */
+  static async withContext(model: LlamaModel, options: LoadedModelOptions, grammars: GrammarCache): Promise<LoadedModel> {
     try {
       const context = await model.createContext({
         contextSize: options.contextSize,
@@ -317,6 +326,8 @@ export class LoadedModel {
     const promptTokens = bos != null ? [bos, ...input] : input;
     const maxTokens = this.maxTokensFor(promptTokens.length, request, "prompt");
     return this.withSlot(request, promptTokens, async (sequence) => {
+      // As for chat: what the slot's cache already held, measured before generating.
+      const reused = Math.min(commonPrefixLength(sequence.contextTokens, promptTokens), promptTokens.length - 1);
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
       const sampled = new SampledTokens(sequence);
       try {
@@ -325,7 +336,8 @@ export class LoadedModel {
           ...this.generationOptions(request, maxTokens),
           disableContextShift: true,
         });
-        return sampled.result(response.response, response.metadata.stopReason, promptTokens.length, stopTriggerOf(response.metadata));
+        const result = sampled.result(response.response, response.metadata.stopReason, promptTokens.length, stopTriggerOf(response.metadata));
+        return { ...result, promptTokensEvaluated: promptTokens.length - reused, promptTokensReused: reused };
       } finally {
         completion.dispose({ disposeSequence: false });
       }

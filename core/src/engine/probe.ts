@@ -1,16 +1,14 @@
 /**
- * Probe-loads a model file in a child process the first time it is used, and remembers the verdict
- * by path, size and mtime in `$SHIMMY_HOME/probe-verdicts.json`. A file that passed the header
- * check can still abort the process while its tensors load (llama.cpp asserts); this way one bad
- * file never takes the server down, and a good one is probed once, not on every start.
+ * The verdicts of model files' first loads, remembered by path, size and mtime in
+ * `$SHIMMY_HOME/probe-verdicts.json`. A file that passed the header check can still abort the
+ * process while its tensors load (llama.cpp asserts); it is loaded first in a runner process
+ * (runner/), so one bad file never takes the server down, and the verdict of that first load is
+ * kept: a refused file is refused from then on without another try, until it changes.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import type { GpuSetting } from "../config/index.js";
 
-/** The outcome of a probe. */
+/** The outcome of a first load. */
 export type ProbeVerdict = { ok: true } | { ok: false; reason: string };
 
 interface StoredVerdict {
@@ -19,67 +17,28 @@ interface StoredVerdict {
   verdict: ProbeVerdict;
 }
 
-const PROBE_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "probe-load.js");
-/** A probe that takes longer is stopped and counted as a failure. */
-const PROBE_TIMEOUT_MS = 10 * 60_000;
-
-/** Probes model files and remembers the verdicts. */
+/** Remembers the verdicts of model files. */
 export class ModelProber {
   private verdicts: Record<string, StoredVerdict>;
-  private readonly running = new Map<string, Promise<ProbeVerdict>>();
 
   /** @param file where verdicts are kept; null keeps them in memory only. */
-  constructor(
-    private readonly file: string | null,
-    private readonly gpu: GpuSetting,
-  ) {
+  constructor(private readonly file: string | null) {
     this.verdicts = file ? readVerdicts(file) : {};
   }
 
-  /** The verdict for a file: remembered when its size and mtime are unchanged, else probed now. */
-  async verdict(modelPath: string): Promise<ProbeVerdict> {
+  /** The verdict for a file when its size and mtime are unchanged since; undefined when it was never loaded so. */
+  async known(modelPath: string): Promise<ProbeVerdict | undefined> {
     const stat = await fs.promises.stat(modelPath);
     const known = this.verdicts[modelPath];
-    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.verdict;
-    let running = this.running.get(modelPath);
-    if (!running) {
-      running = probe(modelPath, this.gpu).finally(() => this.running.delete(modelPath));
-      this.running.set(modelPath, running);
-    }
-    const verdict = await running;
+    return known && known.size === stat.size && known.mtimeMs === stat.mtimeMs ? known.verdict : undefined;
+  }
+
+  /** Keeps the verdict of a file's first load, for its current size and mtime. */
+  async remember(modelPath: string, verdict: ProbeVerdict): Promise<void> {
+    const stat = await fs.promises.stat(modelPath);
     this.verdicts[modelPath] = { size: stat.size, mtimeMs: stat.mtimeMs, verdict };
     if (this.file) writeVerdicts(this.file, this.verdicts);
-    return verdict;
   }
-}
-
-function probe(modelPath: string, gpu: GpuSetting): Promise<ProbeVerdict> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [PROBE_SCRIPT, modelPath, gpu],
-      // One pool thread, as the server runs llama.cpp (see bin/shimmy.cjs).
-      { timeout: PROBE_TIMEOUT_MS, maxBuffer: 1024 * 1024, env: { ...process.env, UV_THREADPOOL_SIZE: "1" } },
-      (error, stdout, stderr) => {
-        const line = stdout.trim().split("\n").at(-1) ?? "";
-        // llama.cpp says why on stderr ("error loading model: …"); node-llama-cpp's message does not.
-        const why = stderr.split("\n").find((l) => l.includes("error loading model"))?.replace(/^.*error loading model:\s*/, "");
-        try {
-          const reported = JSON.parse(line) as ProbeVerdict;
-          if (reported.ok) return resolve(reported);
-          if ("reason" in reported) return resolve({ ok: false, reason: why ? `${reported.reason}: ${why.trim().slice(0, 300)}` : reported.reason });
-        } catch {
-          // no verdict line: the process died before it could write one
-        }
-        const signal = (error as { signal?: string } | null)?.signal;
-        const lastLog = stderr.trim().split("\n").filter(Boolean).slice(-2).join(" ").slice(0, 300);
-        resolve({
-          ok: false,
-          reason: `llama.cpp aborted while loading it${signal ? ` (${signal})` : ""}${lastLog ? `: ${lastLog}` : ""}`,
-        });
-      },
-    );
-  });
 }
 
 function readVerdicts(file: string): Record<string, StoredVerdict> {

@@ -239,6 +239,20 @@ export interface ModelState {
   memoryBytes: number | null;
   /** Epoch ms; null when not loaded or kept loaded for good. */
   expiresAt: number | null;
+  /** The process id of the runner that holds it, while loaded in one (engine/runner/). */
+  runnerPid?: number | null;
+  /** Its runner's last crash, when it had one since the server started (or its last explicit load). */
+  lastCrash?: ModelCrash | null;
+}
+
+/** A runner that died by itself while it served a model. */
+export interface ModelCrash {
+  /** Epoch ms. */
+  at: number;
+  /** How it ended: "killed by SIGKILL", "exit code 134". */
+  reason: string;
+  /** Crashes without a successful request between; at 3 the model is refused until loaded explicitly. */
+  inARow: number;
 }
 
 /** Options of an explicit load. */

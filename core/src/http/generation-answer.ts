@@ -12,7 +12,7 @@ import { SSE_HEADERS } from "./sse.js";
 /** What a generating route writes into its request's log line. */
 export interface GenerationLog {
   /** The tokens of a finished generation. */
-  usage(result: Pick<GenerationResult, "promptTokens" | "completionTokens">): void;
+  usage(result: Pick<GenerationResult, "promptTokens" | "completionTokens" | "promptTokensReused">): void;
   /** Call on every output: the first one sets the time to first token. */
   firstOutput(): void;
   /** A generation that failed: a cancelled one still counts the tokens it used. */
@@ -24,8 +24,9 @@ export function generationLog(ctx: ShimmyContext, model: string, stream: boolean
   const { log } = ctx.state;
   log.model = model;
   log.stream = stream;
-  const usage = (result: Pick<GenerationResult, "promptTokens" | "completionTokens">) => {
+  const usage = (result: Pick<GenerationResult, "promptTokens" | "completionTokens" | "promptTokensReused">) => {
     log.promptTokens = result.promptTokens;
+    if (result.promptTokensReused !== undefined) log.promptTokensReused = result.promptTokensReused;
     log.completionTokens = result.completionTokens;
   };
   return {

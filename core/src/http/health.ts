@@ -4,7 +4,7 @@
  * `degraded`, with `reasons`, while any check reports that part of the server cannot serve.
  */
 import Router from "@koa/router";
-import type { Engine } from "../engine/types.js";
+import type { Engine, ModelInfo } from "../engine/types.js";
 import type { ShimmyState } from "./request-context.js";
 
 /** What `/health` shows about the plugins under `plugins`: how many run, and which cannot, with why. */
@@ -21,8 +21,17 @@ export function healthRouter(engine: Engine, pluginHealth?: PluginHealthProvider
   const router = new Router<ShimmyState>();
   router.get("/health", (ctx) => {
     const models = engine.listModels();
-    const reasons = checks.flatMap((check) => check());
-    ctx.body = { status: reasons.length > 0 ? "degraded" : "ok", ...(reasons.length > 0 ? { reasons } : {}), models: models.filter((m) => !m.invalidReason).length, slots: engine.slotStatus(), ...(pluginHealth ? { plugins: pluginHealth() } : {}), ...fields?.() };
+    const crashes = crashesOf(engine, models);
+    const reasons = [...checks.flatMap((check) => check()), ...crashes.filter((c) => c.in_a_row >= 3).map((c) => `model ${c.model} crashed ${c.in_a_row} times in a row: refused until loaded with POST /api/models/load`)];
+    ctx.body = { status: reasons.length > 0 ? "degraded" : "ok", ...(reasons.length > 0 ? { reasons } : {}), models: models.filter((m) => !m.invalidReason).length, slots: engine.slotStatus(), ...(crashes.length > 0 ? { crashes } : {}), ...(pluginHealth ? { plugins: pluginHealth() } : {}), ...fields?.() };
   });
   return router;
+}
+
+/** The models whose runner process crashed (engine/runner/), with the last crash of each. */
+function crashesOf(engine: Engine, models: readonly ModelInfo[]): { model: string; at: string; reason: string; in_a_row: number }[] {
+  return models.flatMap((info) => {
+    const crash = info.invalidReason || info.upstreams ? null : engine.modelState(info.id).lastCrash;
+    return crash ? [{ model: info.id, at: new Date(crash.at).toISOString(), reason: crash.reason, in_a_row: crash.inARow }] : [];
+  });
 }

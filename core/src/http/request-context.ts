@@ -7,12 +7,16 @@ export interface RequestLogFields {
   /** The plugin tool a `/api/tools/call` request called (`plugin/tool` when named). */
   tool?: string;
   promptTokens?: number;
+  /** Of `promptTokens`, those the slot's KV cache already held (prefix reuse), where the engine reports it. */
+  promptTokensReused?: number;
   completionTokens?: number;
   /** Milliseconds from the request's arrival to its first generated text. */
   ttftMs?: number;
   stream?: boolean;
   /** A request for a route (`routing/routes/`): the route, why `model` serves it, and the candidates that failed before it. */
   route?: { id: string; reason: string; router?: string; fallbacks: string[] };
+  /** The upstream server that served (`routing/upstreams/`): which member, when the model is a pool's. */
+  upstream?: string;
   /** Why a request ended early: the client left, or an error after the stream began. */
   outcome?: "client_closed" | "stream_error";
 }

@@ -58,8 +58,8 @@ export function vectorStoresApi(options: VectorStoresApiOptions): VectorStoresAp
   const vectors = new VectorStores({ db: state.db, home: settings.home, backend, logger: options.logger });
   const started = Date.now();
   const ready = vectors.resume().then(
-    ({ stores, requeued }) => {
-      if (stores > 0) options.logger.info({ event: "vector_stores_ready", stores, requeued, ms: Date.now() - started });
+    ({ stores, requeued, expired }) => {
+      if (stores + expired > 0) options.logger.info({ event: "vector_stores_ready", stores, requeued, expired, ms: Date.now() - started });
     },
     (err: Error) => options.logger.error({ event: "vector_stores_recovery_failed", err: err.message }),
   );

@@ -12,6 +12,7 @@
  */
 import { MessageChannel, Worker, type ResourceLimits } from "node:worker_threads";
 import { HOST_LIMITS } from "@shimmy/plugin-sdk";
+import { testPluginStartMs } from "../config/environment.js";
 import { answerExtismHttp, answerHostFunction, type HostFunctionGrants } from "./host-functions.js";
 import type { PoolInstance } from "./instance-pool.js";
 import type { CompiledModule, ShimmyFunctionName } from "./module-check.js";
@@ -30,8 +31,9 @@ export const WORKER_RESOURCE_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 
 /**
  * How long instantiating a plugin may take: its wasm start function (AssemblyScript's top-level
  * code), then `hs_init`, which Extism calls. Either can loop forever, and nothing else bounds them.
+ * The test hook `SHIMMY_TEST_PLUGIN_START_MS` shortens it, for the tests of plugins that hang.
  */
-export const PLUGIN_START_TIMEOUT_MS = HOST_LIMITS.startTimeoutMs;
+export const PLUGIN_START_TIMEOUT_MS = testPluginStartMs(process.env) ?? HOST_LIMITS.startTimeoutMs;
 
 /**
  * How long the worker itself may take to boot (Node, then the Extism SDK) before the plugin's code

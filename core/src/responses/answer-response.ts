@@ -12,6 +12,8 @@ import { generationLog, lazyEventStream } from "../http/generation-answer.js";
 import type { ShimmyContext } from "../http/request-context.js";
 import { finalStatus, responseObject, type OutputIds, type ResponseHead } from "./response-object.js";
 import { ResponseEventStream } from "./stream-events.js";
+import type { FileSearchRun } from "./file-search.js";
+import { fileCitations } from "./file-search.js";
 import type { ResponseObject } from "./types.js";
 
 /** What {@link answerResponse} needs from the route. */
@@ -25,6 +27,8 @@ export interface AnswerResponseOptions {
   check(result: GenerationResult): void;
   /** Keeps the finished response (store, conversation) before the client hears it is done. */
   finished(response: ResponseObject): Promise<void> | void;
+  /** The server's `file_search`, run before the generation: its item opens the output, its citations go on the answer. */
+  fileSearch?: FileSearchRun | null;
 }
 
 /** Runs the generation and writes the response on `ctx`. */
@@ -32,6 +36,9 @@ export async function answerResponse(ctx: ShimmyContext, options: AnswerResponse
   const { log } = ctx.state;
   const notes = generationLog(ctx, options.head.request.model, options.stream);
   const events = new ResponseEventStream(options.head, options.ids);
+  const { fileSearch } = options;
+  /** The file search's item and events, told first (after `response.created` and `.in_progress` on a stream). */
+  const searched = () => (fileSearch ? events.fileSearch(fileSearch.call, (length) => fileCitations(fileSearch, length)) : "");
   /** The final events' text, once the answer is checked and kept. */
   const complete = async (result: GenerationResult): Promise<{ response: ResponseObject; tail: string }> => {
     notes.usage(result);
@@ -43,6 +50,7 @@ export async function answerResponse(ctx: ShimmyContext, options: AnswerResponse
   };
 
   if (!options.stream) {
+    searched();
     // Built by the same event stream (its text unread), so the output is the streamed one.
     const generation = options.generate(
       (text) => {
@@ -64,7 +72,7 @@ export async function answerResponse(ctx: ShimmyContext, options: AnswerResponse
     return;
   }
 
-  const { out, open: openStream, opened } = lazyEventStream(ctx, () => events.start());
+  const { out, open: openStream, opened } = lazyEventStream(ctx, () => events.start() + searched());
   const generation = options.generate(
     (text) => {
       openStream();

@@ -13,7 +13,7 @@ import { checkFilter } from "../vectors/filters.js";
 import { rankerOf, RANKER_NAMES, type ScoredHit } from "../vectors/store-search.js";
 import type { VectorStores } from "../vectors/vector-stores.js";
 import type { StoredItem } from "../state/responses-repo.js";
-import type { ResponseCreateRequest, ResponseObject } from "./types.js";
+import type { OutputFileSearchCall, ResponseCreateRequest, ResponseObject } from "./types.js";
 
 /** A `file_search` tool of a request, checked. */
 export interface FileSearchTool {
@@ -56,7 +56,7 @@ export function lastUserText(items: readonly StoredItem[]): string {
 
 /** What one file search did: the output item and the system turn for the model. */
 export interface FileSearchRun {
-  call: StoredItem;
+  call: OutputFileSearchCall;
   hits: ScoredHit[];
   /** The chunks, quoted for the model; null when nothing was found. */
   context: string | null;
@@ -74,7 +74,7 @@ export async function runFileSearch(tools: readonly FileSearchTool[], query: str
   }
   hits.sort((a, b) => b.score - a.score);
   const top = hits.slice(0, Math.max(...tools.map((t) => t.maxResults)));
-  const call: StoredItem = {
+  const call: OutputFileSearchCall = {
     id: randomId("fs_"), type: "file_search_call", status: "completed", queries: [query],
     results: includeResults ? top.map((h) => ({ file_id: h.fileId, filename: h.filename, score: h.score, attributes: h.attributes, text: h.text })) : null,
   };
@@ -85,14 +85,22 @@ export async function runFileSearch(tools: readonly FileSearchTool[], query: str
   return { call, hits: top, context };
 }
 
-/** Puts the `file_search_call` item first in the output and cites the files found on the answer's text. */
+/** OpenAI's `file_citation` annotations for an answer of `textLength` characters: one per file found, at the text's end. */
+export function fileCitations(run: FileSearchRun, textLength: number): { type: "file_citation"; index: number; file_id: string; filename: string }[] {
+  const cited = [...new Map(run.hits.map((h) => [h.fileId, h])).values()];
+  return cited.map((h) => ({ type: "file_citation", index: textLength, file_id: h.fileId, filename: h.filename }));
+}
+
+/**
+ * Puts the `file_search_call` item first in the output and cites the files found on the answer's
+ * text, unless the output has them already (a response built by the event stream, which emits them
+ * as they happen: stream-events.ts).
+ */
 export function addFileSearchOutput(response: ResponseObject, run: FileSearchRun): void {
-  const output = response.output as unknown as Record<string, unknown>[];
-  const message = output.find((item) => item.type === "message") as { content?: { type: string; text: string; annotations?: unknown[] }[] } | undefined;
-  const part = message?.content?.find((p) => p.type === "output_text");
-  if (part) {
-    const cited = [...new Map(run.hits.map((h) => [h.fileId, h])).values()];
-    part.annotations = [...(part.annotations ?? []), ...cited.map((h) => ({ type: "file_citation", index: part.text.length, file_id: h.fileId, filename: h.filename }))];
-  }
+  const output = response.output;
+  if (output.some((item) => item.type === "file_search_call")) return;
+  const message = output.find((item) => item.type === "message");
+  const part = message?.content.find((p) => p.type === "output_text");
+  if (part) part.annotations = [...part.annotations, ...fileCitations(run, part.text.length)];
   output.unshift(run.call);
 }

@@ -96,6 +96,7 @@ export function responsesRouter(options: ResponsesRouterOptions): Router<ShimmyS
       check,
       generate: (onText, onToolCall, onTrace) => generate(turns, signal, { onText, onToolCall, onTrace }),
       finished: keep,
+      fileSearch,
     });
   });
 

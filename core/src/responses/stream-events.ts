@@ -13,7 +13,7 @@ import { toolTurnText, type ToolTraceEntry } from "../tools/tool-trace.js";
 import {
   callItemId, finalStatus, outputCallResult, outputFunctionCall, outputMessage, outputText, responseObject, type OutputIds, type ResponseHead,
 } from "./response-object.js";
-import type { OutputItem, ResponseObject, ResponseStatus } from "./types.js";
+import type { OutputFileSearchCall, OutputItem, ResponseObject, ResponseStatus } from "./types.js";
 
 type OpenItem = { kind: "message"; id: string; text: string } | { kind: "call"; index: number; callId: string; name: string; arguments: string };
 
@@ -25,6 +25,8 @@ export class ResponseEventStream {
   /** The item being generated: the message (with its text so far) or a client tool call. */
   private open: OpenItem | null = null;
   private messages = 0;
+  /** Annotations the first message's text gets when it closes (the server's `file_search` citations), given its length. */
+  private citations: ((textLength: number) => unknown[]) | null = null;
 
   constructor(
     private readonly head: ResponseHead,
@@ -76,6 +78,24 @@ export class ResponseEventStream {
       out += this.event("response.function_call_arguments.delta", { item_id: callItemId(this.ids, this.open.index), output_index: this.closed.length, delta: delta.arguments });
     }
     return out;
+  }
+
+  /**
+   * The server's `file_search`, run before the model answers: its finished `file_search_call` item,
+   * told as OpenAI tells it (`output_item.added` in progress, `file_search_call.in_progress`,
+   * `.searching`, `.completed`, then `output_item.done`); `citations` are put on the answer's text
+   * when it closes, each with its `output_text.annotation.added` event.
+   */
+  fileSearch(call: OutputFileSearchCall, citations: (textLength: number) => unknown[]): string {
+    let out = this.closeOpen();
+    const position = { output_index: this.closed.length, item_id: call.id };
+    out +=
+      this.event("response.output_item.added", { output_index: position.output_index, item: { ...call, status: "in_progress", queries: [], results: null } }) +
+      this.event("response.file_search_call.in_progress", position) +
+      this.event("response.file_search_call.searching", position) +
+      this.event("response.file_search_call.completed", position);
+    this.citations = citations;
+    return out + this.add(call);
   }
 
   /**
@@ -137,11 +157,15 @@ export class ResponseEventStream {
     let out: string;
     if (open.kind === "message") {
       const text = open.text;
-      out =
+      const annotations = this.citations?.(text.length) ?? [];
+      this.citations = null; // the first message only
+      out = annotations.map((annotation, i) => this.event("response.output_text.annotation.added", { ...this.textPosition(), annotation_index: i, annotation })).join("");
+      const part = { ...outputText(text), annotations };
+      out +=
         this.event("response.output_text.done", { ...this.textPosition(), text, logprobs: [] }) +
-        this.event("response.content_part.done", { ...this.textPosition(), part: outputText(text) });
+        this.event("response.content_part.done", { ...this.textPosition(), part });
       this.open = null;
-      out += this.add(outputMessage(open.id, text, status));
+      out += this.add({ ...outputMessage(open.id, text, status), content: [part] });
     } else {
       const call = result?.toolCalls?.[open.index];
       const args = call?.arguments ?? open.arguments;

@@ -116,8 +116,17 @@ export interface OutputFunctionCallOutput {
   output: string;
 }
 
+/** The server's `file_search` run (responses/file-search.ts): what it searched for and, when `include` asks, what it found. */
+export interface OutputFileSearchCall {
+  id: string;
+  type: "file_search_call";
+  status: "in_progress" | "searching" | "completed" | "failed";
+  queries: string[];
+  results: { file_id: string; filename: string; score: number; attributes: Record<string, unknown>; text: string }[] | null;
+}
+
 /** An item of `output`. */
-export type OutputItem = OutputMessage | OutputFunctionCall | OutputFunctionCallOutput;
+export type OutputItem = OutputMessage | OutputFunctionCall | OutputFunctionCallOutput | OutputFileSearchCall;
 
 /** The statuses a response has. */
 export type ResponseStatus = "completed" | "incomplete" | "failed" | "cancelled" | "in_progress" | "queued";

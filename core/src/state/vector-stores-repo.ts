@@ -186,6 +186,27 @@ export class SqliteVectorStoresRepo {
     })();
   }
 
+  /** Stores past their expiry (`expires_at` at or before `now`) that still hold chunks or files in progress. */
+  expiredStoresToEmpty(now: number): StoreRow[] {
+    return (this.sql(
+      "SELECT * FROM vector_stores s WHERE s.expires_at IS NOT NULL AND s.expires_at <= ? AND (EXISTS (SELECT 1 FROM chunks c WHERE c.vector_store_id = s.id) OR EXISTS (SELECT 1 FROM vector_store_files f WHERE f.vector_store_id = s.id AND (f.status = 'in_progress' OR f.usage_bytes > 0)))",
+    ).all(now) as RawStore[]).map(toStore);
+  }
+
+  /**
+   * Empties an expired store in one transaction: its chunks go (and their FTS rows), files still in
+   * progress become `cancelled` (so an ingestion under way commits nothing), and its files' usage
+   * is zero. The store and its file list stay. Returns how many chunks were deleted.
+   */
+  emptyStore(storeId: string): number {
+    return this.db.transaction(() => {
+      const deleted = this.sql("DELETE FROM chunks WHERE vector_store_id = ?").run(storeId).changes;
+      this.sql("UPDATE vector_store_files SET status = 'cancelled' WHERE vector_store_id = ? AND status = 'in_progress'").run(storeId);
+      this.sql("UPDATE vector_store_files SET usage_bytes = 0 WHERE vector_store_id = ?").run(storeId);
+      return deleted;
+    })();
+  }
+
   fileCounts(storeId: string, batchId?: string): FileCounts {
     const rows = (batchId === undefined
       ? this.sql("SELECT status, COUNT(*) AS n FROM vector_store_files WHERE vector_store_id = ? GROUP BY status").all(storeId)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Engine } from "../engine/types.js";
 import type { EmbedderModel, PluginEmbedderSource } from "../plugins/embedders.js";
-import { EngineEmbeddingBackend } from "./embedding-backend.js";
+import { ENGINE_EMBED_BATCH, EngineEmbeddingBackend } from "./embedding-backend.js";
 
 /** A local model that answers [1, 0] for every text, and counts its calls. */
 function localEngine(calls: string[]): Engine {
@@ -16,7 +16,7 @@ function localEngine(calls: string[]): Engine {
 
 /** One plugin embedder, `remote/embed`, whose backend answers unnormalised vectors. */
 function pluginEmbedders(calls: string[]): PluginEmbedderSource {
-  const model = { id: "remote/embed", plugin: "remote", dimensions: 2, maxInputTokens: 100, ready: true } as unknown as EmbedderModel;
+  const model = { id: "remote/embed", plugin: "remote", dimensions: 2, maxInputTokens: 100, maxBatchSize: 16, ready: true } as unknown as EmbedderModel;
   return {
     embedder: (id) => (id === model.id ? model : undefined),
     embedderModels: () => [model],
@@ -34,10 +34,16 @@ describe("the vector stores' embedding backend", () => {
     const remote = await backend.embed("remote/embed", ["a", "b"], new AbortController().signal);
     expect(remote.dimensions).toBe(2);
     expect(remote.vectors.map((v) => [...v].map((x) => Number(x.toFixed(4))))).toEqual([[0.6, 0.8], [0.6, 0.8]]);
-    expect(remote.tokens).toEqual([7, 7]);
-    const local = await backend.embed("bert", ["a"], new AbortController().signal);
+    // One plugin call for the batch; its backend's one total shared out over the texts.
+    expect(remote.tokens.reduce((a, b) => a + b, 0)).toBe(7);
+    expect(remote.tokens).toHaveLength(2);
+    const local = await backend.embed("bert", ["a", "b"], new AbortController().signal);
     expect([...local.vectors[0]!]).toEqual([1, 0]);
-    expect(calls).toEqual(["plugin:remote/embed", "plugin:remote/embed", "engine:bert"]);
+    // A local model: a call per text, so each text gets its exact count.
+    expect(local.tokens).toEqual([3, 3]);
+    expect(calls).toEqual(["plugin:remote/embed", "engine:bert", "engine:bert"]);
+    expect(backend.maxBatchSize("remote/embed")).toBe(16);
+    expect(backend.maxBatchSize("bert")).toBe(ENGINE_EMBED_BATCH);
     expect(backend.maxInputTokens("remote/embed")).toBe(100);
     expect(backend.maxInputTokens("bert")).toBe(512);
   });
@@ -47,5 +53,21 @@ describe("the vector stores' embedding backend", () => {
     const backend = new EngineEmbeddingBackend(localEngine(calls));
     await backend.embed("remote/embed", ["a"], new AbortController().signal);
     expect(calls).toEqual(["engine:remote/embed"]);
+  });
+
+  it("keeps its own copy of a local model's vector, which the engine may reuse the memory of", async () => {
+    // As a runner process's answer: a view into a buffer that the next message overwrites.
+    const shared = new Float32Array([1, 0]);
+    const engine = {
+      embed: async () => {
+        const out = { vectors: [shared.subarray(0)], promptTokens: 3, dimensions: 2 };
+        setTimeout(() => shared.set([0, 1]), 0);
+        return out;
+      },
+      listModels: () => [],
+    } as unknown as Engine;
+    const first = await new EngineEmbeddingBackend(engine).embed("bert", ["a"], new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 0));
+    expect([...first.vectors[0]!]).toEqual([1, 0]);
   });
 });

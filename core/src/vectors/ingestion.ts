@@ -1,8 +1,7 @@
 /**
  * Asynchronous ingestion: files attached to a store wait in one queue in the server process and
- * are ingested one at a time (the embedding model evaluates one input at a time anyway): read,
- * extract, chunk, embed, then commit every chunk and the `completed` status in one transaction, then
- * add the vectors to the store's index. A failure marks the file `failed` with `last_error`. A file
+ * are ingested one at a time: read, extract, chunk, embed (in batches of the backend's size), then
+ * commit every chunk and the `completed` status in one transaction, then add the vectors to the store's index. A failure marks the file `failed` with `last_error`. A file
  * left `in_progress` by a killed process is queued again at start (its chunks, if any were
  * committed, are replaced in the same transaction as the new ones, so none is duplicated).
  */
@@ -10,15 +9,13 @@ import { ShimmyError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { SqliteFilesRepo } from "../state/files-repo.js";
 import type { FileError, NewChunk, SqliteVectorStoresRepo } from "../state/vector-stores-repo.js";
-import { chunkText, type TextChunk } from "./chunker.js";
+import { chunkText, estimateTokens, type TextChunk } from "./chunker.js";
 import type { EmbeddedTexts, EmbeddingBackend } from "./embedding-backend.js";
 import { extractText } from "./extract-text.js";
 import type { FileBlobs } from "./file-blobs.js";
 import { pauseAt } from "./test-pause.js";
 import type { VectorIndex } from "./vector-index.js";
 
-/** Chunks embedded between two checks for shutdown. */
-const EMBED_BATCH = 16;
 /** Tokens kept free of a model's context for its framing tokens ([CLS], [SEP], BOS). */
 const FRAMING_MARGIN = 8;
 
@@ -78,13 +75,14 @@ export class IngestionQueue {
     try {
       const chunks = await this.embedFile(storeId, fileId);
       if (chunks === null) return;
-      await pauseAt("vectors:embedded");
+      const filename = () => this.deps.files.get(fileId)?.filename;
+      await pauseAt("vectors:embedded", filename);
       const usageBytes = chunks.reduce((sum, c) => sum + Buffer.byteLength(c.text) + c.vector.byteLength, 0);
       // Opened before the commit: an index opened after it would already hold the new chunks.
       const index = await this.deps.index(storeId);
       const committed = stores.commitChunks(storeId, fileId, chunks, usageBytes);
       if (committed === null) return; // detached or cancelled meanwhile
-      await pauseAt("vectors:committed");
+      await pauseAt("vectors:committed", filename);
       // Chunks of an earlier, interrupted ingestion of this file were replaced in the same transaction.
       await index.remove(committed.replaced);
       await index.add(committed.ids, chunks.map((c) => c.vector));
@@ -113,35 +111,37 @@ export class IngestionQueue {
     const limit = context === null ? row.maxChunkSizeTokens : Math.min(row.maxChunkSizeTokens, context - FRAMING_MARGIN);
     const overlap = Math.min(row.chunkOverlapTokens, Math.floor(limit / 2));
     const pieces = chunkText(text, { maxChunkSizeTokens: limit, chunkOverlapTokens: overlap });
+    const size = Math.max(1, backend.maxBatchSize(store.embeddingModel));
     const out: Omit<NewChunk, "position">[] = [];
-    for (let i = 0; i < pieces.length; i += EMBED_BATCH) {
+    for (let i = 0; i < pieces.length; i += size) {
       if (this.abort.signal.aborted) throw new Error("shutting down");
-      out.push(...(await this.embedChunks(store.embeddingModel, pieces.slice(i, i + EMBED_BATCH), limit + FRAMING_MARGIN)));
+      out.push(...(await this.embedBatch(store.embeddingModel, pieces.slice(i, i + size), limit + FRAMING_MARGIN)));
     }
     return out.map((chunk, position) => ({ ...chunk, position }));
   }
 
   /**
-   * Embeds chunks, one per backend call; one the model finds too long (its context) or whose exact
-   * token count is over `limit` is halved at a space and embedded again. The chunker's estimate is
-   * high for ordinary vocabularies; a tiny one (the test fixtures') needs the halving.
+   * Embeds a batch of chunks in one backend call. A chunk the model finds too long (its context),
+   * or whose token count is over `limit`, is halved at a space and its halves embedded; one whose
+   * count is only a share of the batch's total, or every chunk of a batch the model refuses, goes
+   * again alone first to learn its own count. So the stored chunks are those of one call per chunk.
+   * The chunker's estimate is high for ordinary vocabularies; a tiny one (the test fixtures') needs
+   * the halving.
    */
-  private async embedChunks(model: string, chunks: readonly TextChunk[], limit: number): Promise<Omit<NewChunk, "position">[]> {
+  private async embedBatch(model: string, chunks: readonly TextChunk[], limit: number): Promise<Omit<NewChunk, "position">[]> {
+    let result: EmbeddedTexts | null = null;
+    try {
+      result = await this.deps.backend.embed(model, chunks.map((c) => c.text), this.abort.signal);
+    } catch (err) {
+      const tooLong = err instanceof ShimmyError && err.code === "context_length_exceeded";
+      if (!tooLong || (chunks.length === 1 && chunks[0]!.text.length < 2)) throw err;
+    }
     const out: Omit<NewChunk, "position">[] = [];
-    for (const chunk of chunks) {
-      let result: EmbeddedTexts | null = null;
-      try {
-        result = await this.deps.backend.embed(model, [chunk.text], this.abort.signal);
-      } catch (err) {
-        if (!(err instanceof ShimmyError && err.code === "context_length_exceeded") || chunk.text.length < 2) throw err;
-      }
-      if (result && (result.tokens[0]! <= limit || chunk.text.length < 2)) {
-        out.push({ text: chunk.text, tokens: result.tokens[0]!, vector: result.vectors[0]! });
-        continue;
-      }
-      const cut = splitPoint(chunk.text);
-      const halves = [chunk.text.slice(0, cut).trim(), chunk.text.slice(cut).trim()].filter((t) => t !== "");
-      out.push(...(await this.embedChunks(model, halves.map((text) => ({ text, start: 0, end: 0, tokens: 0 })), limit)));
+    for (const [i, chunk] of chunks.entries()) {
+      const tokens = result?.tokens[i];
+      if (result && tokens !== undefined && (tokens <= limit || chunk.text.length < 2)) out.push({ text: chunk.text, tokens, vector: result.vectors[i]! });
+      else if (chunks.length > 1 && !(result?.tokensExact ?? false)) out.push(...(await this.embedBatch(model, [chunk], limit)));
+      else out.push(...(await this.embedBatch(model, halves(chunk.text), limit)));
     }
     return out;
   }
@@ -152,6 +152,12 @@ export class IngestionQueue {
     this.pending.length = 0;
     await this.running?.catch(() => undefined);
   }
+}
+
+/** A text cut in two at the whitespace nearest its middle (else the middle), as chunks. */
+function halves(text: string): TextChunk[] {
+  const cut = splitPoint(text);
+  return [text.slice(0, cut).trim(), text.slice(cut).trim()].filter((t) => t !== "").map((t) => ({ text: t, start: 0, end: 0, tokens: estimateTokens(t) }));
 }
 
 /** Where to halve a text: the whitespace nearest its middle, else the middle. */

@@ -1,8 +1,10 @@
 /**
  * A test hook, as the plugin store's (plugins/store/test-pause.ts): with
  * `SHIMMY_TEST_PAUSE_AT=STEP`, ingestion that reaches STEP prints `shimmy-test: paused at STEP` on
- * stderr and waits there for good, so an end-to-end test can SIGKILL the server at that exact point.
- * Unset (any real use), each pause point is one comparison.
+ * stderr and waits there for good, so an end-to-end test can SIGKILL the server at that exact point;
+ * with `STEP@FILENAME`, only the ingestion of a file of that name pauses (the others run, so one
+ * server can ingest, be searched, and then be killed mid-ingestion). Unset (any real use), each
+ * pause point is one comparison.
  */
 import { testPauseStep } from "../config/index.js";
 
@@ -16,9 +18,10 @@ export type IngestPauseStep =
 /** The line a paused process prints on stderr, before the step's name. */
 export const PAUSE_MARKER = "shimmy-test: paused at";
 
-/** Stops here for good when `SHIMMY_TEST_PAUSE_AT` names `step`; returns at once otherwise. */
-export async function pauseAt(step: IngestPauseStep): Promise<void> {
-  if (testPauseStep(process.env) !== step) return;
+/** Stops here for good when `SHIMMY_TEST_PAUSE_AT` names `step` (or `step@` the file's name); returns at once otherwise. */
+export async function pauseAt(step: IngestPauseStep, filename: () => string | undefined): Promise<void> {
+  const wanted = testPauseStep(process.env);
+  if (wanted === null || (wanted !== step && wanted !== `${step}@${filename()}`)) return;
   process.stderr.write(`${PAUSE_MARKER} ${step}\n`);
   setInterval(() => {}, 60_000);
   await new Promise<never>(() => {});

@@ -20,11 +20,11 @@ const homes: string[] = [];
 afterEach(() => homes.splice(0).forEach((h) => fs.rmSync(h, { recursive: true, force: true })));
 
 /** A service over a home's database, with indexes that turn to HNSW past 2 vectors. */
-function open(home: string, engine = new FakeEngine({ dimensions: 16 })) {
+function open(home: string, engine = new FakeEngine({ dimensions: 16 }), expirySweepMs?: number) {
   const state = openStateDb({ file: stateDbPath(home) });
   const vectors = new VectorStores({
     db: state.db, home, backend: new EngineEmbeddingBackend(engine), logger: createLogger("silent"),
-    indexes: new UsearchIndexFactory({ dir: path.join(home, "vectors"), exactMax: 2 }),
+    indexes: new UsearchIndexFactory({ dir: path.join(home, "vectors"), exactMax: 2 }), ...(expirySweepMs ? { expirySweepMs } : {}),
   });
   return { state, vectors, close: async () => (await vectors.dispose(), state.dispose()) };
 }
@@ -101,6 +101,64 @@ describe("VectorStores recovery", () => {
     const hits = service.vectors.stores.chunkHits(store.id, service.vectors.stores.chunkIdsOfFile(store.id, file.id)).sort((a, b) => a.position - b.position);
     expect(hits.every((h) => h.text.length <= 60)).toBe(true);
     expect(hits.map((h) => h.text).join(" ")).toBe(text);
+    await service.close();
+  });
+});
+
+describe("VectorStores expiry", () => {
+  const search = { queries: ["epsilon1"], maxResults: 3, filter: null, ranker: "vector" as const, scoreThreshold: 0 };
+  /** A store of one file, ingested, its index saved to disk; then made to have expired a second ago. */
+  async function expiredStore(service: ReturnType<typeof open>) {
+    const store = await service.vectors.createStore({ name: "old", fileIds: [], chunking, metadata: {}, expiresAfter: { anchor: "last_active_at", days: 1 } }, new AbortController().signal);
+    const file = service.vectors.uploadFile("e.txt", "assistants", Buffer.from(words("epsilon", 300)));
+    service.vectors.attachFile(store.id, { fileId: file.id, attributes: {}, chunking });
+    await service.vectors.idle();
+    expect((await service.vectors.search(store.id, search, new AbortController().signal)).length).toBeGreaterThan(0);
+    const row = service.vectors.getStore(store.id);
+    service.vectors.stores.updateStore({ ...row, expiresAt: Math.floor(Date.now() / 1000) - 1 });
+    return { store, file };
+  }
+
+  it("empties an expired store at start: chunks and index files go, the record stays, search is refused", async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-vs-"));
+    homes.push(home);
+    const first = open(home);
+    const { store, file } = await expiredStore(first);
+    const live = await first.vectors.createStore({ name: "live", fileIds: [], chunking, metadata: {}, expiresAfter: null }, new AbortController().signal);
+    const kept = first.vectors.uploadFile("k.txt", "assistants", Buffer.from(words("zeta", 300)));
+    first.vectors.attachFile(live.id, { fileId: kept.id, attributes: {}, chunking });
+    await first.vectors.idle();
+    const indexFile = path.join(home, "vectors", `${store.id}.usearch`);
+    expect(fs.existsSync(indexFile)).toBe(true);
+    await first.close();
+
+    const second = open(home);
+    expect(await second.vectors.resume()).toMatchObject({ expired: 1, stores: 1 });
+    expect(fs.existsSync(indexFile)).toBe(false);
+    expect(fs.existsSync(`${indexFile}.json`)).toBe(false);
+    expect(second.vectors.stores.chunkIdsDigest(store.id).count).toBe(0);
+    expect(second.vectors.stores.keywordSearch(store.id, "epsilon1", 10)).toEqual([]);
+    expect(second.vectors.getStore(store.id)).toMatchObject({ id: store.id, name: "old" });
+    expect(second.vectors.stores.getStoreFile(store.id, file.id)).toMatchObject({ status: "completed", usageBytes: 0 });
+    await expect(second.vectors.search(store.id, search, new AbortController().signal)).rejects.toMatchObject({ code: "vector_store_expired", status: 400 });
+    expect(() => second.vectors.attachFile(store.id, { fileId: kept.id, attributes: {}, chunking })).toThrow(expect.objectContaining({ code: "vector_store_expired" }));
+    // The other store is untouched.
+    expect(second.vectors.stores.chunkIdsDigest(live.id).count).toBeGreaterThan(3);
+    expect(fs.existsSync(path.join(home, "vectors", `${live.id}.usearch`))).toBe(true);
+    await second.close();
+  });
+
+  it("empties a store on the timer once it expires while the server runs", async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-vs-"));
+    homes.push(home);
+    const service = open(home, undefined, 20);
+    await service.vectors.resume();
+    const { store } = await expiredStore(service);
+    const deadline = Date.now() + 5000;
+    while (service.vectors.stores.chunkIdsDigest(store.id).count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(service.vectors.stores.chunkIdsDigest(store.id).count).toBe(0);
+    expect(fs.existsSync(path.join(home, "vectors", `${store.id}.usearch`))).toBe(false);
+    expect(await service.vectors.expireStores()).toEqual([]);
     await service.close();
   });
 });

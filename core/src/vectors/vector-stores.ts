@@ -2,8 +2,9 @@
  * Files and vector stores as one service over the state database, the blob folder, the embedding
  * backend and a vector index per store. The routes (openai/files-routes.ts,
  * openai/vector-stores-routes.ts) and the Responses API's `file_search` tool call it; it knows no
- * HTTP. `resume()` at start opens every store's index (rebuilding one the database disagrees with)
- * and queues again the files a killed process left `in_progress`.
+ * HTTP. `resume()` at start empties the stores past their expiry, opens every other store's index
+ * (rebuilding one the database disagrees with), queues again the files a killed process left
+ * `in_progress`, and from then on empties stores as they expire, on a timer.
  */
 import path from "node:path";
 import type { Database } from "better-sqlite3";
@@ -32,6 +33,8 @@ export interface VectorStoresOptions {
   logger: Logger;
   /** @default usearch indexes in `$SHIMMY_HOME/vectors` */
   indexes?: VectorIndexFactory;
+  /** How often expired stores are looked for, in ms (after `resume()`). @default 60000 */
+  expirySweepMs?: number;
 }
 
 /** A new store. */
@@ -54,6 +57,9 @@ export interface FileToAttach {
 const now = () => Math.floor(Date.now() / 1000);
 
 const storeNotFound = (id: string, param = "vector_store_id") => new ShimmyError("vector_store_not_found", `No vector store with id '${id}'.`, { param });
+const storeExpired = (id: string, param = "vector_store_id") =>
+  new ShimmyError("vector_store_expired", `Vector store ${id} is expired. Create a new vector store and try again.`, { param });
+const isExpired = (store: StoreRow) => store.expiresAt !== null && store.expiresAt <= now();
 const fileNotFound = (id: string, param = "file_id") => new ShimmyError("file_not_found", `No file with id '${id}'.`, { param });
 
 /** The files and vector stores of one Shimmy home. */
@@ -66,6 +72,10 @@ export class VectorStores {
   private readonly logger: Logger;
   private readonly queue: IngestionQueue;
   private readonly indexes = new Map<string, Promise<VectorIndex>>();
+  private readonly expirySweepMs: number;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  /** The sweep under way, awaited by `dispose()`. */
+  private sweeping: Promise<unknown> = Promise.resolve();
 
   constructor(options: VectorStoresOptions) {
     this.files = new SqliteFilesRepo(options.db);
@@ -74,19 +84,46 @@ export class VectorStores {
     this.backend = options.backend;
     this.logger = options.logger;
     this.factory = options.indexes ?? new UsearchIndexFactory({ dir: path.join(options.home, "vectors") });
+    this.expirySweepMs = options.expirySweepMs ?? 60_000;
     this.queue = new IngestionQueue({
       files: this.files, stores: this.stores, blobs: this.blobs, backend: this.backend, logger: this.logger,
       index: (storeId) => this.index(storeId), onIdle: () => this.saveIndexes(),
     });
   }
 
-  /** Opens every store's index and queues the files left `in_progress`; returns what it did. */
-  async resume(): Promise<{ stores: number; requeued: number }> {
-    const all = this.stores.allStores();
+  /**
+   * Empties the expired stores, opens every other store's index, queues the files left
+   * `in_progress`, and starts the expiry timer; returns what it did.
+   */
+  async resume(): Promise<{ stores: number; requeued: number; expired: number }> {
+    const expired = await this.expireStores();
+    const all = this.stores.allStores().filter((s) => !isExpired(s));
     await Promise.all(all.map((s) => this.index(s.id)));
     const unfinished = this.stores.filesInProgress();
     for (const row of unfinished) this.queue.enqueue({ storeId: row.storeId, fileId: row.fileId });
-    return { stores: all.length, requeued: unfinished.length };
+    this.expiryTimer ??= setInterval(() => void (this.sweeping = this.expireStores().catch((err: Error) => this.logger.warn({ event: "vector_store_expiry_failed", err: err.message }))), this.expirySweepMs);
+    this.expiryTimer.unref();
+    return { stores: all.length, requeued: unfinished.length, expired: expired.length };
+  }
+
+  /**
+   * Empties every store past its expiry that still holds chunks: its chunks (database and FTS)
+   * and its index files go, files in progress are cancelled; the store record stays, as OpenAI
+   * keeps an expired store (status `expired`). Returns the ids of the stores emptied.
+   */
+  async expireStores(): Promise<string[]> {
+    const emptied: string[] = [];
+    for (const store of this.stores.expiredStoresToEmpty(now())) {
+      const opened = this.indexes.get(store.id);
+      this.indexes.delete(store.id);
+      const chunks = this.stores.emptyStore(store.id);
+      // An index never opened may still have files on disk: opened empty, it is destroyed the same way.
+      const index = opened ? await opened : (await this.factory.open(store.id, store.dimensions, { digest: { count: 0, sum: 0, max: 0 }, vectors: () => [] })).index;
+      await index.destroy();
+      emptied.push(store.id);
+      this.logger.info({ event: "vector_store_expired", vectorStoreId: store.id, chunks });
+    }
+    return emptied;
   }
 
   /** The store's index, opened on first use (and repaired from the database when it disagrees). */
@@ -117,8 +154,10 @@ export class VectorStores {
     return this.queue.idle();
   }
 
-  /** Stops ingestion and saves the indexes. */
+  /** Stops ingestion and the expiry timer, and saves the indexes. */
   async dispose(): Promise<void> {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    await this.sweeping;
     await this.queue.dispose();
     await this.saveIndexes().catch((err: Error) => this.logger.warn({ event: "vector_index_save_failed", err: err.message }));
   }
@@ -184,8 +223,11 @@ export class VectorStores {
     if (change.name !== undefined) store.name = change.name;
     if (change.metadata !== undefined) store.metadata = change.metadata;
     if (change.expiresAfter !== undefined) store.expiresAfter = change.expiresAfter;
-    store.lastActiveAt = now();
-    store.expiresAt = store.expiresAfter ? store.lastActiveAt + store.expiresAfter.days * 86400 : null;
+    // An expired store stays expired: its chunks are gone, activity cannot bring them back.
+    if (!isExpired(store)) {
+      store.lastActiveAt = now();
+      store.expiresAt = store.expiresAfter ? store.lastActiveAt + store.expiresAfter.days * 86400 : null;
+    }
     this.stores.updateStore(store);
     return store;
   }
@@ -218,8 +260,15 @@ export class VectorStores {
     return row;
   }
 
+  /** The store, refused when it has expired. */
+  private liveStore(id: string, param = "vector_store_id"): StoreRow {
+    const store = this.stores.getStore(id) ?? (() => { throw storeNotFound(id, param); })();
+    if (isExpired(store)) throw storeExpired(id, param);
+    return store;
+  }
+
   attachFile(storeId: string, file: FileToAttach): StoreFileRow {
-    this.getStore(storeId);
+    this.liveStore(storeId);
     this.checkAttachable(file.fileId, "file_id");
     return this.attach(storeId, file, null);
   }
@@ -252,7 +301,7 @@ export class VectorStores {
   // Batches
 
   createBatch(storeId: string, files: FileToAttach[]): BatchRow {
-    this.getStore(storeId);
+    this.liveStore(storeId);
     files.forEach((f, i) => this.checkAttachable(f.fileId, `files.${i}.file_id`));
     const batch: BatchRow = { id: randomId("vsfb_"), storeId, cancelled: false, createdAt: now() };
     this.stores.insertBatch(batch);
@@ -273,9 +322,9 @@ export class VectorStores {
 
   // Search
 
-  /** Searches a store and marks it active. */
+  /** Searches a store and marks it active. @throws ShimmyError `vector_store_expired` past its expiry. */
   async search(storeId: string, search: StoreSearch, signal: AbortSignal, param = "vector_store_id"): Promise<ScoredHit[]> {
-    const store = this.stores.getStore(storeId) ?? (() => { throw storeNotFound(storeId, param); })();
+    const store = this.liveStore(storeId, param);
     this.stores.updateStore({ ...store, lastActiveAt: now(), expiresAt: store.expiresAfter ? now() + store.expiresAfter.days * 86400 : null });
     return searchStore(search, store, { stores: this.stores, backend: this.backend, index: await this.index(storeId), signal });
   }

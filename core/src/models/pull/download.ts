@@ -4,16 +4,15 @@
  * with a redirect to its CDN: redirects are followed by hand, a bounded number of times, so the
  * token goes to the hub's own origin only, and the commit is read from the hub's `X-Repo-Commit`.
  *
- * Written on `node:http` rather than `fetch`: its streams are what keep a loopback download near
- * curl's speed, and its socket timeout is the idle limit a download of any length needs.
+ * Written on a socket of its own (`raw-get.ts`) rather than `node:http` or `fetch`, whose parsers
+ * copy every byte of the body. The sha256 is computed on a worker thread, fed with the very buffers
+ * read off the socket once they are written (`hash-worker.ts`): no byte is copied in this process.
  */
 import fs from "node:fs";
-import http, { type IncomingMessage } from "node:http";
-import https from "node:https";
-import { pipeline } from "node:stream/promises";
 import { Sha256Worker } from "./hash-worker.js";
 import { hubFailure } from "./hub-api.js";
 import { PullError } from "./pull-error.js";
+import { rawGet, type RawResponse } from "./raw-get.js";
 
 /** Options of {@link downloadFile}. */
 export interface DownloadOptions {
@@ -47,34 +46,19 @@ export interface DownloadResult {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-function header(res: IncomingMessage, name: string): string | null {
-  const value = res.headers[name];
-  return typeof value === "string" ? value : null;
-}
-
-/** One GET; resolves with the response once its headers are in. */
-function get(url: URL, headers: Record<string, string>, options: DownloadOptions): Promise<IncomingMessage> {
-  const client = url.protocol === "https:" ? https : http;
-  return new Promise((resolve, reject) => {
-    const request = client.get(url, { headers, signal: options.signal, timeout: options.idleTimeoutMs ?? 30_000 }, resolve);
-    request.on("timeout", () => {
-      const error = new Error(`no data from ${url.origin} for ${(options.idleTimeoutMs ?? 30_000) / 1000} s`);
-      error.name = "TimeoutError";
-      request.destroy(error);
-    });
-    request.on("error", reject);
-  });
+function header(res: RawResponse, name: string): string | null {
+  return res.headers[name] ?? null;
 }
 
 /** The final response after following redirects, and the hub's commit header seen on the way. */
-async function open(options: DownloadOptions, range: number): Promise<{ res: IncomingMessage; commit: string | null }> {
+async function open(options: DownloadOptions, range: number): Promise<{ res: RawResponse; commit: string | null }> {
   let url = new URL(options.url);
   let commit: string | null = null;
   for (let hop = 0; hop <= (options.maxRedirects ?? 5); hop++) {
     const headers: Record<string, string> = { "accept-encoding": "identity" };
     if (range > 0) headers.range = `bytes=${range}-`;
     if (options.token && url.origin === options.hubOrigin) headers.authorization = `Bearer ${options.token}`;
-    const res = await get(url, headers, options);
+    const res = await rawGet(url, { headers, signal: options.signal, idleTimeoutMs: options.idleTimeoutMs ?? 30_000 });
     commit ??= header(res, "x-repo-commit");
     const linked = header(res, "x-linked-etag")?.replace(/^W\//, "").replaceAll('"', "");
     if (linked && /^[0-9a-f]{64}$/.test(linked) && linked !== options.sha256) {
@@ -82,8 +66,8 @@ async function open(options: DownloadOptions, range: number): Promise<{ res: Inc
       throw new PullError("checksum_mismatch", `${options.repo} changed on the hub during the pull (the file is now ${linked}); run the pull again`);
     }
     const location = header(res, "location");
-    if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return { res, commit };
-    res.resume();
+    if (!REDIRECTS.has(res.statusCode) || !location) return { res, commit };
+    res.destroy();
     url = new URL(location, url);
   }
   throw new PullError("download_failed", `${options.url} redirected more than ${options.maxRedirects ?? 5} times`);
@@ -92,12 +76,10 @@ async function open(options: DownloadOptions, range: number): Promise<{ res: Inc
 /** Hashes the first `bytes` bytes of `file` (what an interrupted pull left), bounded by `bytes`. */
 async function hashPrefix(file: string, bytes: number, hash: Sha256Worker): Promise<void> {
   if (bytes === 0) return;
-  await pipeline(fs.createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 }), async function* (source) {
-    for await (const chunk of source) {
-      hash.update(chunk as Buffer);
-      await hash.drained();
-    }
-  });
+  for await (const chunk of fs.createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 })) {
+    hash.update([chunk as Buffer]);
+    await hash.drained();
+  }
 }
 
 /** Bytes already in the partial file, or 0 when there is none or it is longer than the file. */
@@ -131,7 +113,7 @@ const MAX_PENDING_BYTES = 16 << 20;
  * loses no progress: a write stream in a pipeline would drop what it still buffered when the
  * response failed.
  */
-async function writeBody(res: IncomingMessage, options: DownloadOptions, have: number, hash: Sha256Worker): Promise<void> {
+async function writeBody(res: RawResponse, options: DownloadOptions, have: number, hash: Sha256Worker): Promise<void> {
   let written = have;
   let received = have;
   let pending: Buffer[] = [];
@@ -150,6 +132,10 @@ async function writeBody(res: IncomingMessage, options: DownloadOptions, have: n
       await file.writev(data);
       written += bytes;
       options.onBytes?.(written);
+      // Written, so no longer needed here: moved to the hash worker. While it lags, writing waits,
+      // and reading waits for writing (MAX_PENDING_BYTES).
+      hash.update(data);
+      await hash.drained();
     }
   };
   const startWrite = () => {
@@ -157,20 +143,36 @@ async function writeBody(res: IncomingMessage, options: DownloadOptions, have: n
   };
   try {
     let failure: unknown = null;
+    // Set when this side stops the body (a failed write, too many bytes): the reason to report.
+    let halted: unknown = null;
+    let paused = false;
     try {
-      for await (const chunk of res as AsyncIterable<Buffer>) {
-        if (writeFailure !== null) break;
+      await res.readBody((chunk) => {
+        if (halted !== null) return;
+        if (writeFailure !== null) {
+          halted = writeFailure;
+          return res.destroy();
+        }
         received += chunk.length;
-        if (received > options.size) throw new PullError("download_failed", `${options.repo} sent more than the ${options.size} bytes the hub lists`);
-        hash.update(chunk);
+        if (received > options.size) {
+          halted = new PullError("download_failed", `${options.repo} sent more than the ${options.size} bytes the hub lists`);
+          return res.destroy();
+        }
         pending.push(chunk);
         pendingBytes += chunk.length;
         startWrite();
-        if (pendingBytes >= MAX_PENDING_BYTES) await writing;
-        await hash.drained();
-      }
+        if (pendingBytes >= MAX_PENDING_BYTES && !paused) {
+          paused = true;
+          res.pause();
+          // `writing` never rejects (its failure is kept in writeFailure) and ends once all is written.
+          void writing!.then(() => {
+            paused = false;
+            res.resume();
+          });
+        }
+      });
     } catch (err) {
-      failure = err;
+      failure = halted ?? err;
     }
     // What arrived before a failure is kept too (a failed write is its own failure).
     if (failure instanceof PullError) {
@@ -218,8 +220,8 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
         hash = new Sha256Worker();
       }
       if (res.statusCode !== 200 && res.statusCode !== 206) {
-        res.resume();
-        throw hubFailure(res.statusCode ?? 0, header(res, "x-error-code"), options.repo, { endpoint: options.hubOrigin, token: options.token });
+        res.destroy();
+        throw hubFailure(res.statusCode, header(res, "x-error-code"), options.repo, { endpoint: options.hubOrigin, token: options.token });
       }
       await writeBody(res, options, have, hash);
     } else {

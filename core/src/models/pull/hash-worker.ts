@@ -1,8 +1,11 @@
 /**
- * A sha256 computed on a worker thread, fed in order as bytes arrive. Hashing costs about as much
- * CPU as receiving the bytes (one core hashes ~0.4-2 GB/s), so on the download's own thread it
- * halves a loopback pull's speed; here the network and the disk go on while another core hashes.
- * The worker is a few lines of inline CommonJS, so it needs no compiled file.
+ * A sha256 computed on a worker thread, fed in order with buffers that are moved to it, not copied.
+ * Hashing costs about as much CPU as receiving and writing the bytes (one core hashes ~0.7-1.5 GB/s),
+ * so on the download's thread it halves a loopback pull's speed, while a curl-like download leaves
+ * most of a second core idle. The buffers a download reads off its socket each own their memory:
+ * once written to the file they are handed over (transferred) with one message per write, so the
+ * worker costs a few hundred messages for a large file and no copy. The worker is a few lines of
+ * inline CommonJS, so it needs no compiled file.
  */
 import { Worker } from "node:worker_threads";
 
@@ -11,10 +14,12 @@ const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const hash = require("node:crypto").createHash("sha256");
 let hashed = 0;
-parentPort.on("message", (chunk) => {
-  if (chunk === null) return parentPort.postMessage({ digest: hash.digest("hex") });
-  hash.update(chunk);
-  hashed += chunk.byteLength;
+parentPort.on("message", (chunks) => {
+  if (chunks === null) return parentPort.postMessage({ digest: hash.digest("hex") });
+  for (const chunk of chunks) {
+    hash.update(chunk);
+    hashed += chunk.byteLength;
+  }
   parentPort.postMessage({ hashed });
 });
 `;
@@ -22,17 +27,13 @@ parentPort.on("message", (chunk) => {
 // At most this many bytes wait for the worker; past it {@link Sha256Worker.drained} waits.
 const MAX_QUEUED_BYTES = 32 << 20;
 
-// Chunks are gathered into one message of about this size: one copy, then the buffer is moved (not
-// copied) to the worker, and a few hundred messages for a large file rather than one per 64 KiB.
-const BATCH_BYTES = 1 << 20;
-
 /**
  * An incremental sha256 on its own thread. Call {@link dispose} when done (after {@link digest},
  * or to give up).
  *
  * @example
  * const hash = new Sha256Worker();
- * try { hash.update(chunk); await hash.drained(); const hex = await hash.digest(); } finally { await hash.dispose(); }
+ * try { hash.update([chunk]); await hash.drained(); const hex = await hash.digest(); } finally { await hash.dispose(); }
  */
 export class Sha256Worker {
   private readonly worker: Worker;
@@ -41,8 +42,6 @@ export class Sha256Worker {
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
   private digested: ((hex: string) => void) | null = null;
-  private batch: Uint8Array[] = [];
-  private batchBytes = 0;
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
@@ -60,23 +59,23 @@ export class Sha256Worker {
     this.wake?.();
   }
 
-  /** Hashes `chunk` after everything given before. The bytes are copied: `chunk` stays the caller's. */
-  update(chunk: Uint8Array): void {
+  /**
+   * Hashes `chunks` after everything given before. A chunk that is the whole of its memory is moved
+   * to the worker: it is empty here afterwards, so give only buffers no one reads again. Others
+   * (slices of a larger buffer, such as Node's shared pool) are copied.
+   */
+  update(chunks: readonly Uint8Array[]): void {
     if (this.failure) throw this.failure;
-    this.batch.push(chunk);
-    this.batchBytes += chunk.byteLength;
-    if (this.batchBytes >= BATCH_BYTES) this.flush();
-  }
-
-  private flush(): void {
-    if (this.batchBytes === 0) return;
-    // A buffer this large is never a slice of Node's shared pool, so its memory can be transferred.
-    const data = Buffer.concat(this.batch, this.batchBytes);
-    this.batch = [];
-    this.batchBytes = 0;
-    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-    this.worker.postMessage(data, whole ? [data.buffer as ArrayBuffer] : []);
-    this.posted += data.byteLength;
+    if (chunks.length === 0) return;
+    const moved: ArrayBuffer[] = [];
+    let bytes = 0;
+    for (const chunk of chunks) {
+      bytes += chunk.byteLength;
+      const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
+      if (whole && !moved.includes(chunk.buffer)) moved.push(chunk.buffer);
+    }
+    this.worker.postMessage(chunks, moved);
+    this.posted += bytes;
   }
 
   /** Resolves once at most {@link MAX_QUEUED_BYTES} bytes wait to be hashed. */
@@ -92,7 +91,6 @@ export class Sha256Worker {
   async digest(): Promise<string> {
     if (this.failure) throw this.failure;
     const hex = new Promise<string>((resolve) => (this.digested = resolve));
-    this.flush();
     this.worker.postMessage(null);
     const stopped = new Promise<never>((_, reject) => {
       const check = () => (this.failure ? reject(this.failure) : undefined);

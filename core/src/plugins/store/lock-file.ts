@@ -6,7 +6,8 @@
  * has applied it, so the CLI can wait for a running server to catch up.
  */
 import fsp from "node:fs/promises";
-import { compileOnFirstUse } from "@shimmy/plugin-sdk";
+import type { Options } from "ajv";
+import { compileOnFirstUse, loadStandalone } from "@shimmy/plugin-sdk";
 import { ajvErrorsText } from "../../schema/ajv-errors.js";
 import { newAjv } from "../../schema/dialect.js";
 import { writeFileAtomic } from "./atomic-file.js";
@@ -116,7 +117,20 @@ export const lockFileSchema = {
 } as const;
 
 // Every fault at once: the message is for someone mending the file by hand.
-const lockValidator = compileOnFirstUse(() => newAjv("draft-07", { allErrors: true, strict: false }).compile<LockFile>(lockFileSchema));
+const LOCK_AJV_OPTIONS: Options = { allErrors: true, strict: false };
+/**
+ * The lock file's validator as the build compiles it (core/scripts/standalone-validators.mjs): every
+ * store command reads the lock, and compiling its schema (ajv's meta-schema with it) was a good part
+ * of a `shimmy plugin` command's start. `file` is the same path from src/ and dist/.
+ */
+export const LOCK_VALIDATOR = {
+  file: new URL("../../../dist/plugins/store/lock-validator.cjs", import.meta.url),
+  schema: lockFileSchema as Record<string, unknown>,
+  options: LOCK_AJV_OPTIONS,
+};
+const lockValidator = compileOnFirstUse(
+  () => loadStandalone<LockFile>(LOCK_VALIDATOR.file, lockFileSchema, LOCK_AJV_OPTIONS) ?? newAjv("draft-07", LOCK_AJV_OPTIONS).compile<LockFile>(lockFileSchema),
+);
 
 /** An empty lock: nothing installed. */
 export function emptyLock(): LockFile {

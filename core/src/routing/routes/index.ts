@@ -6,6 +6,7 @@ export { checkRouterAnswer, chooseModels, type RouteChoice, type RouterCall, typ
 export { currentRouteReport, routeReports, servedModel, withRouteReport, type RouteDecision, type RouteReport } from "./route-report.js";
 export { engineChat } from "./plugin-chat.js";
 export { RoutedEngine, ROUTE_OWNER, type RoutedEngineOptions } from "./routed-engine.js";
+export { reloadRoutes, reloadRoutesOnHangup } from "./routes-reload.js";
 export type { CandidateTraits, RequestFeatures, RouterInput } from "./router-input.js";
 
 /** What {@link pluginRouterCall} needs: the installed plugins' router calls. */

@@ -37,6 +37,8 @@ export interface RouteReport {
   decision?: RouteDecision;
   /** The JSON body, for what the engine's request does not carry (`metadata`, image parts). */
   body?: unknown;
+  /** The upstream server the request went to (the last one tried), set by routing/upstreams/. */
+  upstream?: string;
 }
 
 const reports = new AsyncLocalStorage<RouteReport>();
@@ -58,7 +60,8 @@ export function withRouteReport<T>(report: RouteReport, work: () => T): T {
 
 /**
  * Opens a report per request; afterwards, when a route chose a model, sets `x-shimmy-model` and the
- * log line's `route` fields. A plain model id names itself in the header. A route handler returns
+ * log line's `route` fields, and its `upstream` when an upstream server served. A plain model id
+ * names itself in the header. A route handler returns
  * once its stream has sent the first output, after which nothing switches, so the header is final.
  */
 export function routeReports(): Middleware<ShimmyState> {
@@ -70,6 +73,7 @@ export function routeReports(): Middleware<ShimmyState> {
       if (served !== undefined && !ctx.headerSent) ctx.set("x-shimmy-model", served);
     } finally {
       const { decision } = report;
+      if (report.upstream !== undefined) ctx.state.log.upstream = report.upstream;
       if (decision) {
         ctx.state.log.model = decision.model;
         ctx.state.log.route = {

@@ -39,7 +39,8 @@ export interface RoutedEngineOptions {
 /** Serves route ids on top of an inner engine. */
 export class RoutedEngine implements Engine {
   private readonly inner: Engine;
-  private readonly routes: RoutesConfig;
+  /** Replaced whole by {@link setRoutes}; a request reads it once, when it is routed. */
+  private routes: RoutesConfig;
   private readonly callRouter: RouterCall | undefined;
   private readonly logger: RoutedEngineLogger;
   /** Counts on a route's first candidate; present only when the inner engine counts. */
@@ -52,6 +53,11 @@ export class RoutedEngine implements Engine {
     this.logger = options.logger;
     const count = this.inner.countChatTokens?.bind(this.inner);
     if (count) this.countChatTokens = (request) => count({ ...request, model: this.route(request.model)?.models[0]?.model ?? request.model });
+  }
+
+  /** Serves `routes` from now on (config.json reloaded); requests already routed keep their choice. */
+  setRoutes(routes: RoutesConfig): void {
+    this.routes = routes;
   }
 
   /** The route `id` names, or undefined when it names none (it is then a model id for the inner engine). */

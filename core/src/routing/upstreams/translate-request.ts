@@ -60,14 +60,23 @@ function toUpstreamToolChoice(choice: ToolChoice): unknown {
 /** What every streamed request adds: the stream, with a usage chunk at its end. */
 const STREAMED = { stream: true, stream_options: { include_usage: true } } as const;
 
+/**
+ * Which field carries a chat request's token cap upstream: `max_tokens` (every OpenAI-compatible
+ * server reads it), or `max_completion_tokens` when the client sent that (OpenAI's current name,
+ * which its reasoning models require; vLLM reads both, llama.cpp's server since February 2026).
+ */
+export type MaxTokensField = "max_tokens" | "max_completion_tokens";
+
 /** The body of `POST /chat/completions` for `request`, sent to the upstream as its model `model`. */
-export function toUpstreamChatBody(request: Omit<ChatRequest, "model" | "signal">, model: string): Record<string, unknown> {
+export function toUpstreamChatBody(request: Omit<ChatRequest, "model" | "signal">, model: string, maxTokensField: MaxTokensField = "max_tokens"): Record<string, unknown> {
   const tools = request.tools ?? [];
+  const { max_tokens: maxTokens, ...sampling } = toUpstreamSampling(request.sampling);
   return {
     model,
     messages: toUpstreamMessages(request.turns),
     ...STREAMED,
-    ...toUpstreamSampling(request.sampling),
+    ...(maxTokens === undefined ? {} : { [maxTokensField]: maxTokens }),
+    ...sampling,
     ...(tools.length > 0
       ? {
           tools: tools.map((tool) => ({

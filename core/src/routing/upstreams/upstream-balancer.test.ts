@@ -98,4 +98,12 @@ describe("normalizeUpstreams", () => {
     expect(() => normalizeUpstreams([{ ...a, pool: "b" }, { name: "b", baseURL: "http://y/v1" }])).toThrow(/pool "b" has the name of an upstream/);
     expect(() => normalizeUpstreams([a], { z: { apiKey: "k" } })).toThrow(/"z" is no upstream/);
   });
+
+  it("takes a key from the variable apiKeyEnv names, and refuses one that is unset or a second key in secrets.json", () => {
+    const a = { name: "a", baseURL: "http://x/v1", apiKeyEnv: "CLOUD_KEY" };
+    expect(normalizeUpstreams([a], {}, { CLOUD_KEY: "sk-env" })[0]).toMatchObject({ name: "a", apiKey: "sk-env" });
+    expect(() => normalizeUpstreams([a], {}, {})).toThrow(/"a" takes its API key from the environment variable CLOUD_KEY \(apiKeyEnv\), which is not set/);
+    expect(() => normalizeUpstreams([a], {}, { CLOUD_KEY: "" })).toThrow(/CLOUD_KEY/);
+    expect(() => normalizeUpstreams([a], { a: { apiKey: "k" } }, { CLOUD_KEY: "sk-env" })).toThrow(/secrets.json and apiKeyEnv CLOUD_KEY; keep one/);
+  });
 });

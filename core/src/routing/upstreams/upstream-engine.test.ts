@@ -3,6 +3,7 @@ import { normalizeUpstreams } from "../../config/upstreams.js";
 import { ShimmyError } from "../../errors.js";
 import { GenerationAborted, type ChatRequest, type ToolCallDelta } from "../../engine/types.js";
 import { createLogger } from "../../logger.js";
+import { withRouteReport, type RouteReport } from "../routes/route-report.js";
 import { startOpenAIUpstream, type OpenAIUpstream } from "./openai-upstream.fixture.js";
 import { UpstreamEngine } from "./upstream-engine.js";
 
@@ -55,6 +56,20 @@ describe("UpstreamEngine", () => {
     const sent = up.requests.find((r) => r.path === "/chat/completions")!;
     expect(sent.body).toMatchObject({ model: "qwen", stream: true, temperature: 0, messages: [{ role: "user", content: "hello there" }] });
     expect(sent.headers.authorization).toBe("Bearer sk-test");
+  });
+
+  it("names the pool member that served in the request's report, and sends max_completion_tokens when the client named its cap so", async () => {
+    const a = await upstream({ models: ["m1"] });
+    const engine = await engineOver([{ name: "a", baseURL: a.baseURL, pool: "p" }]);
+    const report: RouteReport = { body: { model: "p/m1", max_completion_tokens: 5 } };
+    await withRouteReport(report, () => engine.chat(chat("p/m1", "hi", { sampling: { stop: [], maxTokens: 5 } })));
+    expect(report.upstream).toBe("a");
+    const named = a.requests.filter((r) => r.path === "/chat/completions")[0]!.body;
+    expect(named).toMatchObject({ max_completion_tokens: 5 });
+    expect(named).not.toHaveProperty("max_tokens");
+    await withRouteReport({ body: { model: "p/m1", max_tokens: 5 } }, () => engine.chat(chat("p/m1", "hi", { sampling: { stop: [], maxTokens: 5 } })));
+    expect(a.requests.filter((r) => r.path === "/chat/completions")[1]!.body).toMatchObject({ max_tokens: 5 });
+    expect(a.requests.filter((r) => r.path === "/chat/completions")[1]!.body).not.toHaveProperty("max_completion_tokens");
   });
 
   it("passes tool-call pieces through and reports the upstream's cached tokens as reused in a session", async () => {

@@ -14,10 +14,11 @@ import {
   type EmbeddingResult, type GenerationResult, type ModelInfo, type ModelState, type UpstreamMemberStatus,
 } from "../../engine/types.js";
 import type { ModelCapability } from "../../models/types.js";
+import { currentRouteReport } from "../routes/route-report.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { sseEvents } from "./sse-events.js";
 import { StreamAssembler } from "./stream-assembler.js";
-import { toUpstreamChatBody, toUpstreamCompletionBody, toUpstreamEmbeddingBody } from "./translate-request.js";
+import { toUpstreamChatBody, toUpstreamCompletionBody, toUpstreamEmbeddingBody, type MaxTokensField } from "./translate-request.js";
 import { UpstreamBalancer } from "./upstream-balancer.js";
 import { UpstreamFailure, describeCause, fromStreamError } from "./upstream-errors.js";
 import { UpstreamMember } from "./upstream-member.js";
@@ -188,7 +189,7 @@ export class UpstreamEngine {
   private async chatOn(request: ChatRequest, prefer?: string): Promise<{ result: GenerationResult; member: string }> {
     const route = this.route(request.model);
     const { value, member } = await this.serve(request.model, route, request.signal, prefer, async (member) => {
-      const response = await member.client.post("/chat/completions", toUpstreamChatBody(request, route.model), request.signal);
+      const response = await member.client.post("/chat/completions", toUpstreamChatBody(request, route.model, maxTokensField()), request.signal);
       return this.readStream(member, response, request.signal, new StreamAssembler(request));
     });
     return { result: value, member };
@@ -202,6 +203,9 @@ export class UpstreamEngine {
     const tried = new Set<string>();
     for (;;) {
       const lease = await this.balancer.acquire(route.members, signal, { model: id, exclude: tried, ...(prefer === undefined ? {} : { prefer }) });
+      // The request's log line names the member (of a pool) that served, or the last one tried.
+      const report = currentRouteReport();
+      if (report) report.upstream = lease.member.name;
       try {
         return { value: await attempt(lease.member), member: lease.member.name };
       } catch (err) {
@@ -268,3 +272,10 @@ function capabilitiesOf(route: UpstreamRoute): ModelCapability[] {
 }
 
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}
+
+/** `max_completion_tokens` when the client's chat request named its cap so, else `max_tokens`. */
+function maxTokensField(): MaxTokensField {
+  const body = currentRouteReport()?.body;
+  const sent = typeof body === "object" && body !== null && typeof (body as { max_completion_tokens?: unknown }).max_completion_tokens === "number";
+  return sent ? "max_completion_tokens" : "max_tokens";
+}
