@@ -13,13 +13,12 @@
  * --seconds N per round and server (3) --llama-server PATH (else ../shared/tools/build-llama-server.sh)
  * --llama-server-args="ARGS" (more flags for llama-server, such as --llama-server-args="-fa off").
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { MINILM_L6_SHAPE, writeBertFixture, type BertShape } from "../test/fixtures/models.js";
-import { startLlamaServer, startShimmyServer, type ServerProcess } from "./processes.js";
+import { bertBenchFixture } from "./fixture.js";
+import { findLlamaServer, startLlamaServer, startShimmyServer, type ServerProcess } from "./processes.js";
 import { percentile } from "./stats.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -40,29 +39,6 @@ const threads = Number(values.threads);
 const batch = Number(values.batch);
 const rounds = Number(values.rounds);
 const roundMs = Number(values.seconds) * 1000;
-
-const SHAPES: Record<string, BertShape | undefined> = { bert: undefined, minilm: MINILM_L6_SHAPE };
-
-/** The fixture's path, written on first use (model ids are file stems). */
-async function fixture(name: string): Promise<string> {
-  const dir = path.join(os.tmpdir(), "shimmy-bench");
-  const file = path.join(dir, `${name}.gguf`);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true });
-    console.error(`writing ${file}...`);
-    const shape = SHAPES[name];
-    await writeBertFixture(`${file}.tmp`, shape ? { shape } : {});
-    fs.renameSync(`${file}.tmp`, file);
-  }
-  return file;
-}
-
-function findLlamaServer(): string {
-  if (values["llama-server"]) return values["llama-server"];
-  const script = path.resolve(ROOT, "../shared/tools/build-llama-server.sh");
-  console.error("finding (or building, minutes the first time) llama-server...");
-  return execFileSync("bash", [script, ROOT], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!;
-}
 
 const WORDS = "the quick brown fox jumps over lazy dog once upon a time there was little house near water".split(" ");
 let sentenceCounter = 0;
@@ -107,7 +83,7 @@ function cosine(a: number[], b: number[]): number {
 }
 
 async function compare(name: string, llamaServer: string): Promise<void> {
-  const file = await fixture(name);
+  const file = await bertBenchFixture(name);
   const servers: [string, ServerProcess][] = [];
   try {
     servers.push(["shimmy", await startShimmyServer(SHIMMY, ["--model", file, "--threads", String(threads), "--gpu", "off"], ROOT)]);
@@ -135,5 +111,6 @@ async function compare(name: string, llamaServer: string): Promise<void> {
   }
 }
 
-const llamaServer = findLlamaServer();
+const llamaServer = findLlamaServer(values["llama-server"]);
+if (!llamaServer) throw new Error("no llama-server: pass --llama-server PATH (../shared/tools/build-llama-server.sh builds one)");
 for (const name of values.models!.split(",")) await compare(name, llamaServer);

@@ -25,14 +25,13 @@
  * --llama-server-args="ARGS" (more flags for llama-server; should it refuse chunks as larger than a
  * slot's context, which its default of several slots over the 512-token context can do, add "-np 1").
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ENGINE_EMBED_BATCH } from "../core/src/vectors/embedding-backend.js";
-import { MINILM_L6_SHAPE, writeBertFixture } from "../test/fixtures/models.js";
-import { startLlamaServer, startShimmyServer, type ServerProcess } from "./processes.js";
+import { bertBenchFixture } from "./fixture.js";
+import { findLlamaServer, startLlamaServer, startShimmyServer, type ServerProcess } from "./processes.js";
 import { percentile } from "./stats.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -56,26 +55,6 @@ const fileCount = Number(values.files);
 const wordsPerFile = Number(values.words);
 const batch = Number(values.batch);
 const rounds = Number(values.rounds);
-
-/** The fixture's path, written on first use (the model id is its file stem). */
-async function fixture(): Promise<string> {
-  const dir = path.join(os.tmpdir(), "shimmy-bench");
-  const file = path.join(dir, `${modelName}.gguf`);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true });
-    console.error(`writing ${file}...`);
-    await writeBertFixture(`${file}.tmp`, modelName === "minilm" ? { shape: MINILM_L6_SHAPE } : {});
-    fs.renameSync(`${file}.tmp`, file);
-  }
-  return file;
-}
-
-function findLlamaServer(): string {
-  if (values["llama-server"]) return values["llama-server"];
-  const script = path.resolve(ROOT, "../shared/tools/build-llama-server.sh");
-  console.error("finding (or building, minutes the first time) llama-server...");
-  return execFileSync("bash", [script, ROOT], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!;
-}
 
 // Prose-like text: common words in sentences, so chunk token counts resemble real documents'.
 const WORDS = (
@@ -146,8 +125,9 @@ async function embedAll(url: string, model: string, chunks: string[]): Promise<{
   return { seconds: (performance.now() - started) / 1000, tokens };
 }
 
-const file = await fixture();
-const llamaServer = findLlamaServer();
+const file = await bertBenchFixture(modelName);
+const llamaServer = findLlamaServer(values["llama-server"]);
+if (!llamaServer) throw new Error("no llama-server: pass --llama-server PATH (../shared/tools/build-llama-server.sh builds one)");
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-bench-ingest-"));
 process.env.SHIMMY_HOME = home; // the Shimmy children inherit it
 const shimmyArgs = ["--model", file, "--threads", String(threads), "--gpu", "off", "--no-discovery"];

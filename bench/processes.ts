@@ -1,5 +1,5 @@
 /** Starting and stopping the servers a benchmark compares, on loopback ports. */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -46,6 +46,21 @@ export async function startShimmyServer(bin: string, args: string[], cwd: string
     child.once("exit", (code) => reject(new Error(`shimmy exited with ${code}`)));
   });
   return { url, child, startedAt, listeningAt: performance.now(), stop: stopper(child) };
+}
+
+/**
+ * The reference llama-server: `explicit` (a `--llama-server PATH`), else the one
+ * ../shared/tools/build-llama-server.sh finds or builds (minutes the first time); null for
+ * `--llama-server none` or when neither exists.
+ */
+export function findLlamaServer(explicit: string | undefined): string | null {
+  if (explicit === "none") return null;
+  if (explicit) return explicit;
+  const root = path.resolve(import.meta.dirname, "..");
+  const script = path.resolve(root, "../shared/tools/build-llama-server.sh");
+  if (!fs.existsSync(script)) return null;
+  console.error("finding (or building, minutes the first time) llama-server from node-llama-cpp's llama.cpp...");
+  return execFileSync("bash", [script, root], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!;
 }
 
 /**

@@ -20,7 +20,7 @@ import { compareCpuBackends, describeCpuBackend, nodeLlamaCppCpuBackend, type Cp
 import type { DirectOptions } from "./direct.js";
 import { BENCH_MODEL_ID, benchFixture } from "./fixture.js";
 import { runLoad } from "./load-generator.js";
-import { startLlamaServer, startShimmyServer } from "./processes.js";
+import { findLlamaServer, startLlamaServer, startShimmyServer } from "./processes.js";
 import type { LoadSummary } from "./stats.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -46,15 +46,6 @@ const maxTokens = Number(values["max-tokens"]);
 const requestsPerWorker = Number(values.requests);
 const LEVELS = [1, 4] as const;
 const TINY_REQUESTS = 30;
-
-function findLlamaServer(): string | null {
-  if (values["llama-server"] === "none") return null;
-  if (values["llama-server"]) return values["llama-server"];
-  const script = path.resolve(ROOT, "../shared/tools/build-llama-server.sh");
-  if (!fs.existsSync(script)) return null;
-  console.error("building (or finding) llama-server from node-llama-cpp's llama.cpp; the first build takes minutes...");
-  return execFileSync("bash", [script, ROOT], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!;
-}
 
 
 /**
@@ -193,7 +184,7 @@ function printTargets(rounds: readonly RoundFigures[], nodeBackend: CpuBackend) 
 
 async function main() {
   const modelPath = await benchFixture();
-  const llamaServer = findLlamaServer();
+  const llamaServer = findLlamaServer(values["llama-server"]);
   if (!llamaServer) console.error("llama-server: skipped (--llama-server none, or no ../shared/tools/build-llama-server.sh and no --llama-server PATH)");
   const nodeBackend = nodeLlamaCppCpuBackend(modelPath, 1);
   const rounds: RoundFigures[] = [];

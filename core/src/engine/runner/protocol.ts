@@ -7,23 +7,16 @@
  */
 import { ShimmyError, type ErrorCode } from "../../errors.js";
 import { GenerationAborted } from "../types.js";
+import type { LoadedModelOptions } from "../loaded-model.js";
 import type {
   ChatRequest, ChatRoundRequest, CompletionRequest, EmbeddingRequest, EmbeddingResult, GenerationResult, InfillRequest, SlotStatus, ToolCallDelta,
 } from "../types.js";
 
-/** What a runner needs to load its one model; passed as its first argument, as JSON. */
-export interface RunnerInit {
-  id: string;
-  path: string;
-  /** Tokens per slot. */
-  contextSize: number;
-  /** Slots of the context. */
-  parallel: number;
-  threads: number;
-  queueSize: number;
+/** What a runner needs to load its one model (LoadedModel's options, and the backend); passed as its first argument, as JSON. */
+export type RunnerInit = Omit<LoadedModelOptions, "onLoadProgress"> & {
   /** `off`, `auto` or a backend, as `--gpu`. */
   gpu: string;
-}
+};
 
 /** A request as it crosses: no signal, no callbacks, no keep-alive (the pool keeps that). */
 export type Wire<T> = Omit<T, "signal" | "onText" | "onToolCall" | "keepAlive" | "model">;
