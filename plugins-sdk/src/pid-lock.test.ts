@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -56,6 +57,19 @@ describe("acquirePidLock", () => {
       await lock.release();
     }
     expect(await fs.readdir(dir)).toEqual([]); // no file set aside is left behind
+  });
+
+  it("takes over a stale lock whose takeover was itself cut short by a kill, and sweeps what the killed process left", async () => {
+    const dead = String(await deadPid());
+    await fs.writeFile(file, dead);
+    const stat = await fs.stat(file);
+    const id = createHash("sha256").update(`${stat.ino}:${dead}`).digest("hex").slice(0, 16);
+    await fs.writeFile(`${file}.takeover.${id}`, String(await deadPid())); // killed holding the right to take over
+    await fs.writeFile(`${file}.takeover.0123456789abcdef`, String(await deadPid())); // killed after its takeover
+    const lock = await acquirePidLock(file);
+    expect(await fs.readFile(file, "utf8")).toBe(String(process.pid));
+    expect(await fs.readdir(dir)).toEqual(["data.lock"]);
+    await lock.release();
   });
 
   it("lets exactly one of eight processes taking over the same stale lock win", async () => {
