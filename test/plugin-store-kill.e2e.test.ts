@@ -27,12 +27,18 @@ let sync: Record<string, string>;
 const cli = (args: string[], env = sync) => pluginCli(home, args, "", 60_000, env);
 /**
  * A command that only sets the store up for the next kill: the CLI's own code, waiting for the
- * server as `cli` does, run in this process (no process to boot). What each case checks runs as `cli`.
+ * server as `cli` does, run in this process (no process to boot). The kills run as processes.
  */
 async function setUp(args: string[]): Promise<void> {
   const run = await pluginCommandHere(home, args, sync);
   expect(run.code, `shimmy plugin ${args.join(" ")}: ${run.stderr}`).toBe(0);
 }
+/**
+ * The command after each kill, that must clear up what the kill left: the CLI's own code in this
+ * process, as `setUp` (the kill is what needs a process of its own; a CLI boot per step was a fifth
+ * of this file's CPU). Each case's last command, and the rest of this file, run as `cli`.
+ */
+const nextCommand = (args: string[]) => pluginCommandHere(home, args, sync);
 const call = (body: unknown) => adminApi(server.url, "/api/tools/call", body);
 const secretsOf = (name: string) => {
   const file = path.join(store, "secrets.json");
@@ -108,7 +114,7 @@ describe("a kill -9 between any two store steps (issue 18)", () => {
       }
 
       expect(storeLeftovers(store), step).not.toEqual([]);
-      const list = await cli(["list", "--json"]);
+      const list = await nextCommand(["list", "--json"]);
       expect(list.code, list.stderr).toBe(0);
       expect(storeLeftovers(store), step).toEqual([]);
       expect(readStoreLock(store).plugins.calculator).toEqual(entry);
@@ -138,11 +144,11 @@ describe("a kill -9 between any two store steps (issue 18)", () => {
         expect(view.secrets["calc-secret"], step).toEqual({ token: "s3cret" });
       }
 
-      const list = await cli(["list", "--json"]);
+      const list = await nextCommand(["list", "--json"]);
       expect(list.code, list.stderr).toBe(0);
       expect(secretsOf("calc-secret"), step).toEqual(committed ? undefined : { token: "s3cret" });
       expect(storeLeftovers(store), step).toEqual([]);
-      if (!committed) expect((await cli(["remove", "calc-secret"])).code).toBe(0);
+      if (!committed) expect((await nextCommand(["remove", "calc-secret"])).code).toBe(0);
       expect(fs.existsSync(path.join(store, "plugins/calc-secret"))).toBe(false);
       expect(secretsOf("calc-secret")).toBeUndefined();
     }
@@ -162,7 +168,7 @@ describe("a kill -9 between any two store steps (issue 18)", () => {
       expect(view.secrets["calc-secret"], step).toEqual({ token: want });
       await waitForPlugins(server.url, (p) => p.find((x) => x.name === "calc-secret")?.config.note === want);
 
-      const list = await cli(["list", "--json"]);
+      const list = await nextCommand(["list", "--json"]);
       expect(list.code, list.stderr).toBe(0);
       expect(secretsOf("calc-secret"), step).toEqual({ token: want });
       expect(storeLeftovers(store), step).toEqual([]);

@@ -1,23 +1,17 @@
 /**
- * Builds the Koa application. The middleware order is listed here once:
- * request context (id, abort on disconnect), request log, error rendering, Host check, Origin
- * check with CORS, the web page's static files (web/web-page.ts says why they need no key), API key,
- * `/metrics` (a GET with no body), JSON body parsing, route reports (`x-shimmy-model`), then the routers. Everything that refuses a request runs before the body is
- * read and before any handler.
+ * Builds the Koa application. The middleware order is listed once, in `http/request-pipeline.ts`
+ * (shared with the Ollama listener): request context (id, abort on disconnect), request log, error
+ * rendering, Host check, Origin check with CORS, the web page's static files (web/web-page.ts says
+ * why they need no key), API key, `/metrics` (a GET with no body), JSON body parsing; then route
+ * reports (`x-shimmy-model`) and the routers. Everything that refuses a request runs before the
+ * body is read and before any handler.
  */
 import Koa from "koa";
 import type { DefaultPlugins } from "./config/default-plugins.js";
 import type { Engine, UpstreamMemberStatus } from "./engine/types.js";
-import { apiKeyCheck } from "./http/api-key.js";
 import { errorHandler } from "./http/error-handler.js";
-import { hostCheck } from "./http/host-check.js";
-import { isLoopbackAddress } from "./http/loopback.js";
-import { originCheck } from "./http/origin-check.js";
-import { jsonBody } from "./http/json-body.js";
 import type { ShimmyState } from "./http/request-context.js";
-import { requestContext } from "./http/request-id.js";
-import { requestLog } from "./http/request-log.js";
-import type { Logger } from "./logger.js";
+import { createRequestPipeline, type ListenerOptions } from "./http/request-pipeline.js";
 import { healthRouter } from "./http/health.js";
 import { openAIRouter } from "./openai/routes.js";
 import { anthropicRouter } from "./anthropic/routes.js";
@@ -42,22 +36,11 @@ import { workflowsApi } from "./admin/workflows-api.js";
 import type { StateDb } from "./state/state-db.js";
 import { routeReports } from "./routing/routes/route-report.js";
 
-/** Options of {@link createApp}. */
-export interface AppOptions {
+/** Options of {@link createApp}: the listener's settings (`apiKey`: every route but /health and the web page's files needs it), and what the routes serve. */
+export interface AppOptions extends ListenerOptions {
   engine: Engine;
   /** Scans the model folders again (`POST /api/models/discover`). */
   rediscover(): Promise<void>;
-  logger: Logger;
-  /** Largest request body, in bytes. */
-  maxBodyBytes: number;
-  /** The address the server listens on: the Host check applies while it is loopback. */
-  listenHost: string;
-  /** Host names accepted besides the loopback ones. */
-  allowedHosts?: readonly string[];
-  /** Browser origins allowed besides the defaults. */
-  corsOrigins?: readonly string[];
-  /** The key every route but /health and the web page's files needs, when set. */
-  apiKey?: string | null;
   /** The installed plugins (`/api/plugins`, `/api/tools/call`, and the tools chat requests get). */
   plugins: InstalledPlugins;
   /** `defaultPlugins` of config.json: the plugins a chat request that names none gets. @default none */
@@ -88,19 +71,14 @@ export type ShimmyApp = Koa<ShimmyState> & {
 
 /** The HTTP application, ready for `app.callback()`. */
 export function createApp(options: AppOptions): ShimmyApp {
-  const app = new Koa<ShimmyState>();
-  // Errors are rendered by errorHandler; Koa's own handler would print stacks to stderr.
-  app.silent = true;
   const metrics = createAppMetrics({ engine: options.engine });
-  app.use(requestContext());
-  app.use(requestLog(options.logger, metrics.observeRequest));
-  app.use(errorHandler(options.logger, [ANTHROPIC_ERROR_SHAPE]));
-  app.use(hostCheck({ listenHost: options.listenHost, loopback: isLoopbackAddress(options.listenHost), allowedHosts: options.allowedHosts ?? [] }));
-  app.use(originCheck({ corsOrigins: options.corsOrigins ?? [] }));
-  app.use(webPageRouter().routes());
-  app.use(apiKeyCheck(options.apiKey ?? null));
-  app.use(metricsRouter(metrics.registry).routes());
-  app.use(jsonBody(options.maxBodyBytes));
+  const app = createRequestPipeline({
+    ...options,
+    observeRequest: metrics.observeRequest,
+    errorHandler: errorHandler(options.logger, [ANTHROPIC_ERROR_SHAPE]),
+    keyless: [webPageRouter()],
+    bodyless: [metricsRouter(metrics.registry)],
+  });
   // Names the model a route chose in `x-shimmy-model` and the log line.
   app.use(routeReports());
   const mcp = mcpRouter({ plugins: options.plugins, logger: options.logger });

@@ -30,7 +30,7 @@ const GROUPS: readonly Group[] = [
   },
   {
     title: "Models",
-    codes: ["model_not_found", "model_invalid", "model_load_failed", "model_crashed", "context_length_exceeded", "embeddings_unsupported", "model_lacks_infill", "output_invalid"],
+    codes: ["model_not_found", "model_invalid", "model_load_failed", "model_crashed", "model_failed", "context_length_exceeded", "embeddings_unsupported", "model_lacks_infill", "output_invalid"],
   },
   {
     title: "The request itself",
@@ -111,6 +111,9 @@ const ADVICE: Record<string, Advice> = {
     fix:
       "The server's log has the runner's last llama.cpp lines (event `model_crashed`); `GET /api/models` shows `last_crash`. " +
       "Out of memory is the usual cause: see `model_load_failed`. After three crashes in a row, fix the cause and `npx shimmy load MODEL`.",
+  },
+  model_failed: {
+    fix: "Find why it crashed (see `model_crashed`: the log's event `model_crashed`, `last_crash` in `GET /api/models`), fix it, then `npx shimmy load MODEL` (`POST /api/models/load`).",
   },
   context_length_exceeded: {
     fix:

@@ -251,7 +251,13 @@ export const ERROR_CATALOG = {
   model_crashed: {
     status: 500,
     type: "server_error",
-    description: "The model's runner process died (a llama.cpp abort, a kill, out of memory) while serving the request; the message names the model and the signal or exit code. The next request starts it again, unless it crashed three times in a row: then it is refused until loaded explicitly (`POST /api/models/load`).",
+    description: "The model's runner process died (a llama.cpp abort, a kill, out of memory) while serving the request; the message names the model and the signal or exit code. The next request starts it again, unless it crashed three times in a row: then it is refused with `model_failed` until loaded explicitly (`POST /api/models/load`).",
+    expose: true,
+  },
+  model_failed: {
+    status: 503,
+    type: "server_error",
+    description: "The model's runner crashed three times in a row, so requests no longer start it: it is unavailable until loaded explicitly with `POST /api/models/load` (`shimmy load MODEL`), once the cause is fixed. Retrying the request alone does not help.",
     expose: true,
   },
   tool_failed: {

@@ -55,6 +55,8 @@ export { decodeUtf8, incompleteUtf8Tail, isValidUtf8, truncateChars } from "./te
 
 export { percentEncode, QueryBuilder } from "./url";
 
+export { pickCandidate, RouterInput, routerInput } from "./router";
+
 /**
  * The abort handler `shimmy-plugin build` passes as
  * `--use abort=~lib/@shimmy/plugin-sdk/assembly/index/shimmyAbort`: the message becomes the call's

@@ -6,8 +6,9 @@
  */
 import { parseArgs } from "node:util";
 import { parseKeepAlive } from "../config/duration.js";
-import { DEFAULT_SERVER_URL, serverTarget } from "../config/environment.js";
-import { ApiClient, ApiError, ConnectionError } from "./api-client.js";
+import { serverTarget } from "../config/environment.js";
+import { ApiClient } from "./api-client.js";
+import { CLIENT_OPTIONS, optionLines, runCommandGroup } from "./command-group.js";
 import { formatLoadResult, formatModelsTable, formatPsTable } from "./format.js";
 import { createProgress, type ProgressStream } from "./progress.js";
 import { checkServerUrl, UsageError } from "./usage-error.js";
@@ -39,21 +40,10 @@ const SUBCOMMANDS: Record<SubcommandName, SubcommandSpec> = {
   ps: { args: "", summary: "List the loaded models with their memory and expiry.", takesId: false, keepAlive: false },
 };
 
-const COMMON_OPTIONS = [
-  ["--url URL", `The server. Default: ${DEFAULT_SERVER_URL}. Variable: SHIMMY_URL.`],
-  ["--api-key KEY", "Sent as \"Authorization: Bearer KEY\". Variable: SHIMMY_API_KEY."],
-  ["--json", "Print the server's JSON (one document) instead of text."],
-  ["-h, --help", "Print this help."],
-] as const;
-
 const KEEP_ALIVE_OPTION = [
   "--keep-alive DURATION",
   "How long the model stays loaded when unused: seconds (300), a duration (10m, 1h30m), or -1 for ever. Default: the server's.",
 ] as const;
-
-function optionLines(options: readonly (readonly [string, string])[]): string[] {
-  return options.map(([flag, text]) => `  ${flag.padEnd(24)}${text}`);
-}
 
 /** The text of `shimmy models --help`. */
 export function modelsUsage(): string {
@@ -66,17 +56,17 @@ export function modelsUsage(): string {
     ...Object.entries(SUBCOMMANDS).map(([name, spec]) => `  ${(name + spec.args).padEnd(24)}${spec.summary}`),
     "",
     "Options of every command:",
-    ...optionLines(COMMON_OPTIONS),
+    ...optionLines(CLIENT_OPTIONS, 24),
     "Options of load:",
-    ...optionLines([KEEP_ALIVE_OPTION]),
+    ...optionLines([KEEP_ALIVE_OPTION], 24),
     "",
   ].join("\n");
 }
 
 function subcommandUsage(name: SubcommandName): string {
   const spec = SUBCOMMANDS[name];
-  const options = spec.keepAlive ? [KEEP_ALIVE_OPTION, ...COMMON_OPTIONS] : [...COMMON_OPTIONS];
-  return [`Usage: shimmy models ${name}${spec.args} [options]`, "", spec.summary, "", "Options:", ...optionLines(options), ""].join("\n");
+  const options = spec.keepAlive ? [KEEP_ALIVE_OPTION, ...CLIENT_OPTIONS] : [...CLIENT_OPTIONS];
+  return [`Usage: shimmy models ${name}${spec.args} [options]`, "", spec.summary, "", "Options:", ...optionLines(options, 24), ""].join("\n");
 }
 
 interface Invocation {
@@ -171,36 +161,17 @@ function processIO(): CliIO {
  * an error or could not be reached, 2 a usage mistake. Unexpected failures are thrown.
  */
 export async function modelsCommand(argv: string[], io: CliIO = processIO()): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
-    io.stdout.write(modelsUsage());
-    return 0;
-  }
-  if (!Object.hasOwn(SUBCOMMANDS, name)) {
-    io.stderr.write(`shimmy models: unknown command "${name}"\n\n${modelsUsage()}`);
-    return 2;
-  }
-  const subcommand = name as SubcommandName;
-  let invocation: Invocation | "help";
-  try {
-    invocation = parseInvocation(subcommand, rest, io.env);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`shimmy models ${subcommand}: ${err.message}; see shimmy models ${subcommand} --help\n`);
-    return 2;
-  }
-  if (invocation === "help") {
-    io.stdout.write(subcommandUsage(subcommand));
-    return 0;
-  }
-  try {
-    await run(subcommand, invocation, io);
-    return 0;
-  } catch (err) {
-    if (!(err instanceof ApiError || err instanceof ConnectionError)) throw err;
-    io.stderr.write(`shimmy: ${describeFailure(err, invocation)}\n`);
-    return 1;
-  }
+  return runCommandGroup(argv, io, {
+    name: "models",
+    subcommands: SUBCOMMANDS,
+    usage: modelsUsage,
+    subcommandUsage,
+    parse: (name, rest) => parseInvocation(name, rest, io.env),
+    run: async (name, invocation) => {
+      await run(name, invocation, io);
+      return 0;
+    },
+  });
 }
 
 async function run(name: SubcommandName, invocation: Invocation, io: CliIO): Promise<void> {
@@ -245,13 +216,4 @@ async function run(name: SubcommandName, invocation: Invocation, io: CliIO): Pro
       return;
     }
   }
-}
-
-/** The error line, with a hint where the fix is on this side (the server's messages already say which ids exist). */
-function describeFailure(err: ApiError | ConnectionError, invocation: Invocation): string {
-  if (err instanceof ConnectionError) return err.message;
-  if (err.code !== "invalid_api_key") return err.message;
-  return invocation.apiKey
-    ? `${err.message} (the key from --api-key or SHIMMY_API_KEY was refused)`
-    : `${err.message} (pass --api-key KEY or set SHIMMY_API_KEY)`;
 }

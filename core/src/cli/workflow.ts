@@ -6,8 +6,9 @@
  * server refused or could not be reached, 2 a usage mistake, 130 `run` stopped with Ctrl-C.
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_SERVER_URL, serverTarget } from "../config/environment.js";
-import { ApiClient, ApiError, ConnectionError } from "./api-client.js";
+import { serverTarget } from "../config/environment.js";
+import { ApiClient } from "./api-client.js";
+import { CLIENT_OPTIONS, optionLines, runCommandGroup } from "./command-group.js";
 import { checkServerUrl, UsageError } from "./usage-error.js";
 import { WorkflowClient } from "./workflow-client.js";
 import { formatRun, formatRunsTable, formatWorkflowsTable } from "./workflow-format.js";
@@ -93,17 +94,6 @@ const SUBCOMMANDS: Record<SubcommandName, SubcommandSpec> = {
   cancel: { args: " RUN_ID", summary: "Cancel a run in progress: its steps in flight stop.", positionals: 1, options: [] },
 };
 
-const COMMON_OPTIONS = [
-  ["--url URL", `The server. Default: ${DEFAULT_SERVER_URL}. Variable: SHIMMY_URL.`],
-  ["--api-key KEY", "Sent as \"Authorization: Bearer KEY\". Variable: SHIMMY_API_KEY."],
-  ["--json", "Print the server's JSON (one document) instead of text."],
-  ["-h, --help", "Print this help."],
-] as const;
-
-function optionLines(options: readonly (readonly [string, string])[]): string[] {
-  return options.map(([flag, text]) => `  ${flag.padEnd(22)}${text}`);
-}
-
 /** The text of `shimmy workflow --help`. */
 export function workflowUsage(): string {
   return [
@@ -118,7 +108,7 @@ export function workflowUsage(): string {
     "shimmy workflow COMMAND --help shows a command's arguments and options.",
     "",
     "Options of every command:",
-    ...optionLines(COMMON_OPTIONS),
+    ...optionLines(CLIENT_OPTIONS, 22),
     "",
   ].join("\n");
 }
@@ -133,7 +123,7 @@ export function workflowSubcommandUsage(name: SubcommandName): string {
     ...(spec.more ? ["", ...spec.more] : []),
     "",
     "Options:",
-    ...optionLines([...spec.options, ...COMMON_OPTIONS]),
+    ...optionLines([...spec.options, ...CLIENT_OPTIONS], 22),
     "",
   ].join("\n");
 }
@@ -192,43 +182,16 @@ function processIO(): WorkflowCliIO {
  * Unexpected failures are thrown.
  */
 export async function workflowCommand(argv: string[], io: WorkflowCliIO = processIO()): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
-    io.stdout.write(workflowUsage());
-    return 0;
-  }
-  if (!Object.hasOwn(SUBCOMMANDS, name)) {
-    io.stderr.write(`shimmy workflow: unknown command "${name}"\n\n${workflowUsage()}`);
-    return 2;
-  }
-  const subcommand = name as SubcommandName;
-  let invocation: Invocation | "help";
-  try {
-    invocation = parseInvocation(subcommand, rest, io.env);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`shimmy workflow ${subcommand}: ${err.message}; see shimmy workflow ${subcommand} --help\n`);
-    return 2;
-  }
-  if (invocation === "help") {
-    io.stdout.write(workflowSubcommandUsage(subcommand));
-    return 0;
-  }
-  try {
-    return await dispatch(subcommand, invocation, io);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`shimmy workflow ${subcommand}: ${err.message}; see shimmy workflow ${subcommand} --help\n`);
-      return 2;
-    }
-    if (err instanceof FileProblem) {
-      io.stderr.write(`shimmy workflow ${subcommand}: ${err.message}\n`);
-      return 1;
-    }
-    if (!(err instanceof ApiError || err instanceof ConnectionError)) throw err;
-    io.stderr.write(`shimmy: ${describeFailure(err, invocation)}\n`);
-    return 1;
-  }
+  return runCommandGroup(argv, io, {
+    name: "workflow",
+    subcommands: SUBCOMMANDS,
+    usage: workflowUsage,
+    subcommandUsage: workflowSubcommandUsage,
+    parse: (name, rest) => parseInvocation(name, rest, io.env),
+    run: (name, invocation) => dispatch(name, invocation, io),
+    // A workflow document or input file that cannot be read or parsed.
+    expectedFailure: (err) => (err instanceof FileProblem ? err.message : null),
+  });
 }
 
 async function dispatch(name: SubcommandName, invocation: Invocation, io: WorkflowCliIO): Promise<number> {
@@ -277,11 +240,4 @@ function parseLimit(raw: string): number {
   const limit = Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`--limit must be a whole number from 1 to 100, got "${raw}"`);
   return limit;
-}
-
-/** The error line, with a hint where the fix is on this side. */
-function describeFailure(err: ApiError | ConnectionError, invocation: Invocation): string {
-  if (err instanceof ConnectionError) return err.message;
-  if (err.code !== "invalid_api_key") return err.message;
-  return invocation.apiKey ? `${err.message} (the key from --api-key or SHIMMY_API_KEY was refused)` : `${err.message} (pass --api-key KEY or set SHIMMY_API_KEY)`;
 }

@@ -148,22 +148,45 @@ export class LlamaEngine implements Engine {
     return this.withModel(request.model, request.keepAlive, request.signal, (model) => model.chat(request));
   }
 
+  /**
+   * A session holds its model, and a slot of it, only while a round generates, not while the tool
+   * loop runs the round's tools: a tool may ask another model (`shimmy_chat`), whose load at
+   * --max-loaded-models 1 waits for this model to be idle, or this same model, whose request waits for
+   * a free slot (at --parallel 1, the one the session held); held across the tools, either deadlocked
+   * (issue 26). So each round takes a slot for itself, the one whose cache shares most of its prompt:
+   * when nothing else ran on it meanwhile, that is the last round's, and the round evaluates only its
+   * new tokens. Between rounds the pool may unload the model; the next round loads it again. That is
+   * correct because each round carries the whole conversation, the slot's KV cache only a shortcut:
+   * on a fresh runner or a slot another request used, the round evaluates more of its prompt
+   * (`promptTokensReused` says how much). The pool's session keeps the model from expiring meanwhile.
+   */
   async chatSession(options: ChatSessionOptions): Promise<ChatSession> {
-    // The pool counts the model in use until `release()`, so it is neither evicted nor expired mid-session.
-    let endUse!: () => void;
-    const ended = new Promise<void>((resolve) => (endUse = resolve));
-    const model = await new Promise<RunnerModel>((resolve, reject) => {
-      this.withModel(options.model, options.keepAlive, options.signal, (loaded) => {
-        resolve(loaded);
-        return ended;
-      }).catch(reject);
-    });
-    const session = model.chatSession(options.signal);
+    const id = this.resolve(options.model).id;
+    const endSession = this.pool.openSession(id);
+    let released = false;
+    try {
+      // Loaded now, as a request would be: a model that cannot load fails the opening (where a route falls back).
+      await this.withModel(id, options.keepAlive, options.signal, async () => undefined);
+    } catch (err) {
+      endSession();
+      throw err;
+    }
     return {
-      chat: (round) => session.chat(round),
+      chat: (round) => {
+        if (released) return Promise.reject(new Error("chat session already released"));
+        return this.withModel(id, options.keepAlive, options.signal, async (model) => {
+          const slot = model.chatSession(options.signal);
+          try {
+            return await slot.chat(round);
+          } finally {
+            slot.release();
+          }
+        });
+      },
       release: () => {
-        session.release();
-        endUse();
+        if (released) return;
+        released = true;
+        endSession();
       },
     };
   }
@@ -224,7 +247,7 @@ export class LlamaEngine implements Engine {
     return info;
   }
 
-  /** The model, when it may be loaded. @throws ShimmyError `model_not_found`, `model_invalid` or (crashed too often) `model_crashed`. */
+  /** The model, when it may be loaded. @throws ShimmyError `model_not_found`, `model_invalid` or (crashed too often) `model_failed`. */
   private servable(id: string): ModelInfo {
     const info = this.resolve(id);
     if (info.invalidReason) {
@@ -234,8 +257,9 @@ export class LlamaEngine implements Engine {
     }
     const crash = this.crashes.get(info.id);
     if (crash && crash.inARow >= CRASHES_BEFORE_FAILED) {
+      // Nothing failed in this request: the model is unavailable until the user reloads it, so a 503, not a 500.
       throw new ShimmyError(
-        "model_crashed",
+        "model_failed",
         `The model "${info.id}" crashed ${crash.inARow} times in a row (last: its runner was ${crash.reason}), so it is not started again by requests. ` +
           `Reload it explicitly with POST /api/models/load {"model": "${info.id}"} (shimmy load ${info.id}) once the cause is fixed.`,
         { param: "model" },

@@ -419,3 +419,73 @@ describe("ModelPool line of loads", () => {
     expect(p.loaded().map((l) => l.id)).toEqual(["c"]);
   });
 });
+
+describe("ModelPool sessions (a tool loop whose tools ask other models, issue 26)", () => {
+  it("lets a tool's load take a session's model between rounds at --max-loaded-models 1, and loads it again for the next round", async () => {
+    const { p, loads, events } = pool({ maxLoaded: 1 });
+    const mostLoaded = { n: 0 };
+    const watch = <T>(work: Promise<T>) => work.finally(() => (mostLoaded.n = Math.max(mostLoaded.n, p.loaded().length)));
+    const end = p.openSession("a");
+    const first = await watch(p.use("a", undefined, async (m) => m));
+    // The round's tool asks "b": before sessions, this load waited for "a" forever.
+    const tool = watch(p.use("b", undefined, async () => "b says hi"));
+    const outcome = await Promise.race([tool, new Promise((r) => setTimeout(() => r("deadlock"), 1000))]);
+    expect(outcome).toBe("b says hi");
+    expect(first.disposed).toBe(true);
+    const second = await watch(p.use("a", undefined, async (m) => m));
+    end();
+    expect(second).not.toBe(first);
+    expect(loads).toEqual(["a", "b", "a"]);
+    expect(events.filter((e) => e.type === "unload")).toEqual([
+      { type: "unload", id: "a", reason: "evicted" },
+      { type: "unload", id: "b", reason: "evicted" },
+    ]);
+    expect(mostLoaded.n).toBe(1);
+  });
+
+  it("never unloads a session's model while a round generates: the other load waits for the round", async () => {
+    const { p, loads } = pool({ maxLoaded: 1 });
+    const end = p.openSession("a");
+    const generating = deferred();
+    let disposedMidRound: boolean | undefined;
+    const round = p.use("a", undefined, async (m) => {
+      await generating.promise;
+      disposedMidRound = m.disposed;
+    });
+    await settle();
+    let bLoaded = false;
+    const other = p.use("b", undefined, async () => (bLoaded = true));
+    await settle();
+    expect(bLoaded).toBe(false);
+    expect(p.status("a")).toMatchObject({ loaded: true, inFlight: 1 });
+    generating.resolve();
+    await Promise.all([round, other]);
+    end();
+    expect(disposedMidRound).toBe(false);
+    expect(loads).toEqual(["a", "b"]);
+  });
+
+  it("keeps a session's model past its keep-alive between rounds, and lets the keep-alive count once the session ends", async () => {
+    const { p, events } = pool({ keepAlive: 0 });
+    const end = p.openSession("a");
+    await p.use("a", undefined, async () => undefined);
+    await settle();
+    expect(p.status("a")).toMatchObject({ loaded: true, expiresAt: null, inFlight: 0 });
+    end();
+    end(); // idempotent
+    await settle();
+    expect(p.status("a").loaded).toBe(false);
+    expect(events).toContainEqual({ type: "unload", id: "a", reason: "expired" });
+  });
+
+  it("makes room with an idle model nobody holds before a session's idle model, even a less recently used one", async () => {
+    const { p } = pool({ maxLoaded: 2 });
+    const end = p.openSession("a");
+    await p.use("a", undefined, async () => undefined);
+    await settle();
+    await p.use("b", undefined, async () => undefined); // b is the more recent: least recently used alone would take a
+    await p.use("c", undefined, async () => undefined);
+    expect(p.loaded().map((l) => l.id).sort()).toEqual(["a", "c"]);
+    end();
+  });
+});

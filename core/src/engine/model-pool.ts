@@ -13,6 +13,10 @@
  *   arrives for it waits for the unload and then joins the line of loads, behind the load it made
  *   room for. (Ollama still hands new requests to a runner it is expiring, so a model that is never
  *   idle can hold a waiting load off forever; this is the one point where we differ.)
+ * - A session (a tool loop, {@link ModelPool.openSession}) holds its model only while a round generates:
+ *   between rounds, while its tools run (and may ask another model), a load waiting for room may
+ *   unload it, a model no session holds first; the next round loads it again. Held across the tools,
+ *   it deadlocked at `maxLoaded` 1 (issue 26). An open session only stops its model's keep-alive.
  * - A model bigger than the whole budget still loads once nothing else is loaded, with a warning,
  *   as Ollama loads a first model whatever its size.
  * - A request waits in the line for as long as a request waits for a slot: until its client leaves
@@ -84,6 +88,8 @@ interface Entry<M> {
   queued: boolean;
   /** Requests waiting for its load while it is in the line. */
   waitingRequests: number;
+  /** Open sessions on it: while any is, it does not expire, but it may be unloaded for a load when idle. */
+  sessions: number;
 }
 
 /** A load waiting in the line for room. */
@@ -132,6 +138,25 @@ export class ModelPool<M extends PooledModel> {
       if (keepAlive !== undefined) entry.keepAlive = keepAlive;
       if (entry.inFlight === 0) this.becameIdle(entry);
     }
+  }
+
+  /**
+   * Opens a session: a user that generates with the model now and then through {@link use}, and runs
+   * other work between (a tool loop's tools). The model does not expire while it is open, but between
+   * its `use` calls it is idle, so a waiting load may unload it (module comment). Loads nothing.
+   * @returns ends the session (idempotent); from then on the model's keep-alive counts.
+   */
+  openSession(id: string): () => void {
+    const entry = this.entry(id);
+    entry.sessions++;
+    this.clearExpiry(entry);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      entry.sessions--;
+      if (entry.sessions === 0 && entry.inFlight === 0) this.becameIdle(entry);
+    };
   }
 
   /** Loads a model now (as `POST /api/models/load`), with `keepAlive` from then on. */
@@ -185,7 +210,7 @@ export class ModelPool<M extends PooledModel> {
   private entry(id: string): Entry<M> {
     let entry = this.entries.get(id);
     if (!entry) {
-      entry = { id, inFlight: 0, lastUsed: 0, keepAlive: this.options.defaultKeepAlive, expiresAt: null, idleWaiters: [], queued: false, waitingRequests: 0 };
+      entry = { id, inFlight: 0, lastUsed: 0, keepAlive: this.options.defaultKeepAlive, expiresAt: null, idleWaiters: [], queued: false, waitingRequests: 0, sessions: 0 };
       this.entries.set(id, entry);
     }
     return entry;
@@ -344,7 +369,8 @@ export class ModelPool<M extends PooledModel> {
       }
       const staying = held.filter((e) => !e.unloading);
       if (staying.length > 0 && this.fits(incoming, staying) !== "fits") {
-        const victim = [...staying].sort((a, b) => Number(a.inFlight > 0) - Number(b.inFlight > 0) || Number(!a.model) - Number(!b.model) || a.lastUsed - b.lastUsed)[0]!;
+        const rank = (e: Entry<M>) => Number(e.inFlight > 0) * 4 + Number(e.sessions > 0) * 2 + Number(!e.model);
+        const victim = [...staying].sort((a, b) => rank(a) - rank(b) || a.lastUsed - b.lastUsed)[0]!;
         void this.unload(victim.id, "evicted").catch(() => undefined);
       }
       // Wait for one model to be gone, then weigh again (a runner's memory may have changed meanwhile).
@@ -355,6 +381,9 @@ export class ModelPool<M extends PooledModel> {
   private becameIdle(entry: Entry<M>): void {
     for (const wake of entry.idleWaiters.splice(0)) wake();
     if (!entry.model || entry.unloading) return;
+    // Between a session's rounds (its expiry already cleared): kept for the next round, though a
+    // load waiting for room may still take it.
+    if (entry.sessions > 0) return;
     if (entry.keepAlive === 0) {
       void this.unload(entry.id, "expired");
     } else if (entry.keepAlive !== null && entry.keepAlive < MAX_TIMER_MS) {

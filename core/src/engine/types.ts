@@ -170,15 +170,17 @@ export interface ChatSessionOptions {
 }
 
 /**
- * Several chat generations on one slot, held from the first round to `release()`: each round
- * evaluates only the tokens its prompt does not share with what the slot's cache holds (the
- * previous round's prompt and answer), as a server-side tool loop needs. The model stays loaded
- * while a session is open. Rounds run one at a time.
+ * Several chat generations, as a server-side tool loop needs: each round takes the slot whose cache
+ * shares most of its prompt (the previous round's, when nothing else ran on it meanwhile) and
+ * evaluates only the tokens it does not share. The model and the slot are held only while a round
+ * generates, so the tools between rounds may ask any model; between rounds the model does not
+ * expire, but may be unloaded for another model's load, and the next round loads it again. Rounds
+ * run one at a time.
  */
 export interface ChatSession {
-  /** Generates one round; the first one waits for a slot (the one whose cache shares most of the prompt). */
+  /** Generates one round; it waits for a slot (the one whose cache shares most of the prompt). */
   chat(request: ChatRoundRequest): Promise<ChatRoundResult>;
-  /** Hands the slot back and lets the model go idle; idempotent. A round after it is refused. */
+  /** Ends the session: the model's keep-alive counts from then on; idempotent. A round after it is refused. */
   release(): void;
 }
 

@@ -44,14 +44,14 @@ export function generationLog(ctx: ShimmyContext, model: string, stream: boolean
 export interface LazyEventStream {
   /** Where events are written once open. */
   readonly out: PassThrough;
-  /** Sends 200, the SSE headers and the first event; later calls do nothing. */
+  /** Sends 200, the headers and the first event; later calls do nothing. */
   open(): void;
   /** Settles on the first {@link open}. */
   readonly opened: Promise<void>;
 }
 
-/** An event stream on `ctx` whose first event is `first()`. */
-export function lazyEventStream(ctx: ShimmyContext, first: () => string): LazyEventStream {
+/** An event stream on `ctx` whose first event is `first()`, sent with `headers` (NDJSON streams pass their own). */
+export function lazyEventStream(ctx: ShimmyContext, first: () => string, headers: Readonly<Record<string, string>> = SSE_HEADERS): LazyEventStream {
   const out = new PassThrough();
   let isOpen = false;
   let markOpen!: () => void;
@@ -63,7 +63,7 @@ export function lazyEventStream(ctx: ShimmyContext, first: () => string): LazyEv
       if (isOpen) return;
       isOpen = true;
       ctx.status = 200;
-      ctx.set(SSE_HEADERS);
+      ctx.set(headers);
       ctx.body = out;
       out.write(first());
       markOpen();

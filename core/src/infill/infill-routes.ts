@@ -7,7 +7,8 @@
 import Router from "@koa/router";
 import type { Engine, GenerationResult } from "../engine/types.js";
 import { ShimmyError } from "../errors.js";
-import { generationLog, lazyEventStream } from "../http/generation-answer.js";
+import { answerGeneration } from "../http/answer-generation.js";
+import { generationLog } from "../http/generation-answer.js";
 import type { ShimmyContext, ShimmyState } from "../http/request-context.js";
 import { sseData, sseError } from "../http/sse.js";
 import { infillChunk, infillResponse, toInfillParts, toInfillSampling } from "./convert-infill.js";
@@ -50,50 +51,14 @@ export function infillRouter(engine: Engine): Router<ShimmyState> {
  * ordinary error response; a failure after it is an `{"error": …}` event.
  */
 async function answerInfill(ctx: ShimmyContext, model: string, stream: boolean, generate: (onText: (text: string) => void) => Promise<GenerationResult>): Promise<void> {
-  const notes = generationLog(ctx, model, stream);
-  if (!stream) {
-    const generation = generate(notes.firstOutput);
-    ctx.state.work = generation;
-    const result = await generation.catch((err: unknown) => {
-      notes.failed(err);
-      throw err;
-    });
-    notes.usage(result);
-    ctx.body = infillResponse(model, result);
-    return;
-  }
-  // The stream opens with the first piece of text, or with the last event when there is none.
-  let firstEvent = "";
-  let isOpen = false;
-  const { out, open, opened } = lazyEventStream(ctx, () => firstEvent);
-  const openWith = (event: string) => {
-    firstEvent = event;
-    isOpen = true;
-    open();
-  };
-  const generation = generate((text) => {
-    notes.firstOutput();
-    if (isOpen) out.write(sseData(infillChunk(text)));
-    else openWith(sseData(infillChunk(text)));
+  await answerGeneration(ctx, {
+    notes: generationLog(ctx, model, stream),
+    stream,
+    generate: (onText) => generate(onText),
+    // The stream opens with the first piece of text, or with the last event when there is none.
+    events: { start: () => "", text: (text) => sseData(infillChunk(text)), toolCall: () => "" },
+    whole: (result) => infillResponse(model, result),
+    end: (result) => sseData(infillResponse(model, result, "")),
+    error: sseError,
   });
-  ctx.state.work = generation;
-  // Until the stream opens, a failure is an ordinary error response; after, it is an event.
-  await Promise.race([opened, generation]);
-  generation.then(
-    (result) => {
-      notes.usage(result);
-      const last = sseData(infillResponse(model, result, ""));
-      if (isOpen) out.end(last);
-      else {
-        openWith(last);
-        out.end();
-      }
-    },
-    (err: unknown) => {
-      notes.failed(err);
-      if (ctx.state.abort.signal.aborted) return void out.destroy();
-      ctx.state.log.outcome = "stream_error";
-      out.end(sseError(err));
-    },
-  );
 }

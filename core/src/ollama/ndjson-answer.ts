@@ -1,13 +1,14 @@
 /**
  * Answers an Ollama generation either as one JSON object or, as Ollama does by default, as a stream
- * of JSON lines (`application/x-ndjson`). As with the OpenAI routes' event streams, the status and
+ * of JSON lines (`application/x-ndjson`), through the driver every protocol shares
+ * (`http/answer-generation.ts`). As with the OpenAI routes' event streams, the status and
  * headers wait for the first output, so a failure before any (unknown model, full queue, prompt too
  * long) is an ordinary error response; after it, a failure is a last `{"error": "..."}` line.
  */
-import { PassThrough } from "node:stream";
-import type { GeneratedToolCall, GenerationResult } from "../engine/types.js";
+import type { GeneratedToolCall, GenerationResult, ToolCallDelta } from "../engine/types.js";
 import { toErrorResponse } from "../errors.js";
-import { generationLog } from "../http/generation-answer.js";
+import { answerGeneration } from "../http/answer-generation.js";
+import { generationLog, type GenerationLog } from "../http/generation-answer.js";
 import type { ShimmyContext } from "../http/request-context.js";
 import type { GenerationTimes } from "./convert-response.js";
 
@@ -19,7 +20,7 @@ export interface NdjsonAnswerOptions {
   /** When the request arrived and when its model was loaded (`performance.now()`). */
   times: Pick<GenerationTimes, "startedAt" | "loadedAt">;
   /** Starts the generation, which calls `onText` with each piece of text as it comes. */
-  generate(onText: (text: string) => void, onToolCall: () => void): Promise<GenerationResult>;
+  generate(onText: (text: string) => void, onToolCall: (delta: ToolCallDelta) => void): Promise<GenerationResult>;
   /** Throws when the finished answer is not what was asked for (structured output). */
   check?(result: GenerationResult): void;
   /** A stream line holding `text`. */
@@ -37,80 +38,54 @@ export function errorLine(err: unknown): string {
   return line({ error: toErrorResponse(err).body.error.message });
 }
 
+/** The response headers of a stream of JSON lines. */
+const NDJSON_HEADERS: Readonly<Record<string, string>> = { "Content-Type": "application/x-ndjson", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" };
+
 /** Runs the generation and writes its answer on `ctx`. */
 export async function answerNdjson(ctx: ShimmyContext, options: NdjsonAnswerOptions): Promise<void> {
-  const notes = generationLog(ctx, options.model, options.stream);
+  const log = generationLog(ctx, options.model, options.stream);
   let firstOutputAt: number | undefined;
-  const firstOutput = () => {
-    firstOutputAt ??= performance.now();
-    notes.firstOutput();
+  // Ollama reports the generation's own duration, which starts at the first output.
+  const notes: GenerationLog = {
+    ...log,
+    firstOutput() {
+      firstOutputAt ??= performance.now();
+      log.firstOutput();
+    },
   };
   const timesAt = (): GenerationTimes => ({ ...options.times, endedAt: performance.now(), ...(firstOutputAt === undefined ? {} : { firstOutputAt }) });
-
-  if (!options.stream) {
-    const generation = options.generate(firstOutput, firstOutput);
-    ctx.state.work = generation;
-    const result = await generation.catch((err: unknown) => {
-      notes.failed(err);
-      throw err;
-    });
-    notes.usage(result);
-    options.check?.(result);
-    ctx.body = options.done(result, timesAt(), result.text);
-    return;
-  }
-
-  const out = new PassThrough();
-  let isOpen = false;
-  let markOpen!: () => void;
-  const opened = new Promise<void>((resolve) => (markOpen = resolve));
-  const open = () => {
-    if (isOpen) return;
-    isOpen = true;
-    ctx.status = 200;
-    ctx.set({ "Content-Type": "application/x-ndjson", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
-    ctx.body = out;
-    markOpen();
-  };
-  const generation = options.generate(
-    (text) => {
-      // The engine may report an empty piece (a token that decodes to nothing yet): no line for it.
-      if (text === "") return;
-      firstOutput();
-      open();
-      out.write(line(options.delta(text)));
+  const { stream } = options;
+  await answerGeneration(ctx, {
+    notes,
+    stream,
+    headers: NDJSON_HEADERS,
+    generate: (onText, onToolCall) =>
+      // The engine may report an empty piece (a token that decodes to nothing yet): in a stream it
+      // neither opens the stream nor makes a line.
+      options.generate(
+        stream
+          ? (text) => {
+              if (text !== "") onText(text);
+            }
+          : onText,
+        onToolCall,
+      ),
+    events: {
+      start: () => "",
+      text: (text) => line(options.delta(text)),
+      // Tool calls are sent whole once the answer is complete, as Ollama sends them, but the first
+      // piece counts as output (it opens the stream and starts the generation time).
+      toolCall: () => "",
     },
-    // Tool calls are sent whole once the answer is complete, as Ollama sends them, but the first
-    // piece counts as output (it opens the stream and starts the generation time).
-    () => {
-      firstOutput();
-      open();
+    whole: (result) => {
+      options.check?.(result);
+      return options.done(result, timesAt(), result.text);
     },
-  );
-  ctx.state.work = generation;
-  await Promise.race([opened, generation]);
-  open();
-  generation.then(
-    (result) => {
-      notes.usage(result);
-      try {
-        options.check?.(result);
-      } catch (err) {
-        ctx.state.log.outcome = "stream_error";
-        out.end(errorLine(err));
-        return;
-      }
-      if (result.toolCalls && result.toolCalls.length > 0 && options.toolCalls) out.write(line(options.toolCalls(result.toolCalls)));
-      out.end(line(options.done(result, timesAt(), "")));
+    end: (result) => {
+      options.check?.(result);
+      const calls = result.toolCalls && result.toolCalls.length > 0 && options.toolCalls ? line(options.toolCalls(result.toolCalls)) : "";
+      return calls + line(options.done(result, timesAt(), ""));
     },
-    (err: unknown) => {
-      notes.failed(err);
-      if (ctx.state.abort.signal.aborted) {
-        out.destroy();
-        return;
-      }
-      ctx.state.log.outcome = "stream_error";
-      out.end(errorLine(err));
-    },
-  );
+    error: errorLine,
+  });
 }

@@ -1,22 +1,15 @@
 /**
  * The Koa application of the Ollama listener: a second port (Ollama's 11434 with `--ollama-api`)
  * because Ollama clients hard-code `http://HOST:11434/api/...` and the main listener's `/api` is
- * Shimmy's admin API. It is built from the same middleware as the main app (`app.ts`), in the same
- * order: request context (its log line marked `"api": "ollama"`), request log, error rendering
- * (Ollama's `{"error"}` shape here), Host check, Origin check with CORS, API key, JSON body parsing,
- * then the routers, over the same engine and plugin tools.
+ * Shimmy's admin API. It runs the same middleware as the main app, in the same order
+ * (`http/request-pipeline.ts`), with its log line marked `"api": "ollama"`, errors in Ollama's
+ * `{"error"}` shape and Ollama's origins, then its routers, over the same engine and plugin tools.
  */
-import Koa from "koa";
+import type Koa from "koa";
 import type { Engine } from "../engine/types.js";
-import { apiKeyCheck } from "../http/api-key.js";
-import { hostCheck } from "../http/host-check.js";
-import { jsonBody } from "../http/json-body.js";
-import { isLoopbackAddress } from "../http/loopback.js";
-import { originCheck } from "../http/origin-check.js";
 import type { ShimmyState } from "../http/request-context.js";
-import { requestContext } from "../http/request-id.js";
-import { requestLog, type FinishedRequest } from "../http/request-log.js";
-import type { Logger } from "../logger.js";
+import type { FinishedRequest } from "../http/request-log.js";
+import { createRequestPipeline, type ListenerOptions } from "../http/request-pipeline.js";
 import type { PluginToolSource } from "../tools/plugin-tool-source.js";
 import type { DefaultPlugins } from "../tools/select-plugin-tools.js";
 import { ollamaEmbedRouter } from "./embed-routes.js";
@@ -37,20 +30,9 @@ export const OLLAMA_DESKTOP_ORIGINS = ["app://*", "file://*", "tauri://*", "vsco
 /** Ollama's default port, where `--ollama-api` listens. */
 export const OLLAMA_DEFAULT_PORT = 11434;
 
-/** Options of {@link createOllamaApp}: the main app's, for the same checks. */
-export interface OllamaAppOptions {
+/** Options of {@link createOllamaApp}: the main app's listener settings, for the same checks. */
+export interface OllamaAppOptions extends ListenerOptions {
   engine: Engine;
-  logger: Logger;
-  /** Largest request body, in bytes. */
-  maxBodyBytes: number;
-  /** The address the listener is bound to: the Host check applies while it is loopback. */
-  listenHost: string;
-  /** Host names accepted besides the loopback ones. */
-  allowedHosts?: readonly string[];
-  /** Browser origins allowed besides the defaults (`--cors-origins`). */
-  corsOrigins?: readonly string[];
-  /** The key every route needs, when set. */
-  apiKey?: string | null;
   /** The installed plugins whose tools chat requests may get. */
   plugins?: PluginToolSource;
   /** `defaultPlugins` of config.json: the plugin tools a chat request gets. @default none */
@@ -69,21 +51,13 @@ export function ollamaPortOf(config: { ollamaPort: number | null; ollamaApi: boo
 
 /** The Ollama listener's application, ready for `app.callback()`. */
 export function createOllamaApp(options: OllamaAppOptions): Koa<ShimmyState> {
-  const app = new Koa<ShimmyState>();
-  // Errors are rendered by the error handler; Koa's own would print stacks to stderr.
-  app.silent = true;
-  app.use(requestContext());
-  app.use((ctx, next) => {
-    ctx.state.log.api = "ollama";
-    return next();
+  const app = createRequestPipeline({
+    ...options,
+    logFields: { api: "ollama" },
+    errorHandler: ollamaErrorHandler(options.logger),
+    // Ollama lets pages on localhost call every route, and its desktop apps' schemes in.
+    origins: { loopbackEverywhere: true, schemeOrigins: OLLAMA_DESKTOP_ORIGINS },
   });
-  app.use(requestLog(options.logger, options.observeRequest));
-  app.use(ollamaErrorHandler(options.logger));
-  app.use(hostCheck({ listenHost: options.listenHost, loopback: isLoopbackAddress(options.listenHost), allowedHosts: options.allowedHosts ?? [] }));
-  // Ollama lets pages on localhost call every route, and its desktop apps' schemes in.
-  app.use(originCheck({ corsOrigins: options.corsOrigins ?? [], loopbackEverywhere: true, schemeOrigins: OLLAMA_DESKTOP_ORIGINS }));
-  app.use(apiKeyCheck(options.apiKey ?? null));
-  app.use(jsonBody(options.maxBodyBytes));
   const routers = [
     ollamaModelRouter(options.engine),
     ollamaGenerationRouter({

@@ -2,9 +2,11 @@
  * Answers a generation request either as one JSON body or as a server-sent event stream. The
  * stream's headers wait for the first text (or the end), so an error that happens before any
  * output (unknown model, full queue, prompt too long) still gets its proper status and JSON body.
+ * The driver is `http/answer-generation.ts`, shared by every protocol; this file holds OpenAI's shapes.
  */
 import type { GenerationResult, ToolCallDelta } from "../engine/types.js";
-import { generationLog, lazyEventStream } from "../http/generation-answer.js";
+import { answerGeneration } from "../http/answer-generation.js";
+import { generationLog } from "../http/generation-answer.js";
 import type { ShimmyContext } from "../http/request-context.js";
 import { SSE_DONE, sseError } from "../http/sse.js";
 import type { AnswerStream } from "./sse.js";
@@ -29,74 +31,31 @@ export interface AnswerOptions {
 
 /** Runs the generation and writes its answer on `ctx`. */
 export async function answer(ctx: ShimmyContext, options: AnswerOptions): Promise<void> {
-  const { log } = ctx.state;
-  const notes = generationLog(ctx, options.model, options.stream);
-
-  if (!options.stream) {
-    const generation = options.generate(notes.firstOutput, notes.firstOutput, () => undefined);
-    ctx.state.work = generation;
-    const result = await generation.catch((err: unknown) => {
-      notes.failed(err);
-      throw err;
-    });
-    notes.usage(result);
-    options.check?.(result);
-    const served = servedModel();
-    ctx.body = options.render(served === undefined ? result : { ...result, model: served });
-    return;
-  }
-
-  const { out, open: openStream, opened } = lazyEventStream(ctx, () => {
-    // Opened on the first output: the route's choice is final by then.
-    const served = servedModel();
-    if (served !== undefined) options.events.setModel?.(served);
-    return options.events.start();
+  const { events } = options;
+  await answerGeneration(ctx, {
+    notes: generationLog(ctx, options.model, options.stream),
+    stream: options.stream,
+    generate: options.generate,
+    events: {
+      start: () => {
+        // Opened on the first output: the route's choice is final by then.
+        const served = servedModel();
+        if (served !== undefined) events.setModel?.(served);
+        return events.start();
+      },
+      text: (text) => events.text(text),
+      toolCall: (delta) => events.toolCall(delta),
+      trace: (entries) => events.trace(entries),
+    },
+    whole: (result) => {
+      options.check?.(result);
+      const served = servedModel();
+      return options.render(served === undefined ? result : { ...result, model: served });
+    },
+    end: (result) => {
+      options.check?.(result);
+      return events.finish(result.finishReason) + events.usage(result) + SSE_DONE;
+    },
+    error: (err) => sseError(err) + SSE_DONE,
   });
-  const generation = options.generate(
-    (text) => {
-      openStream();
-      notes.firstOutput();
-      out.write(options.events.text(text));
-    },
-    (delta) => {
-      openStream();
-      notes.firstOutput();
-      out.write(options.events.toolCall(delta));
-    },
-    (entries) => {
-      // Server-side rounds can take a while before any text: the trace opens the stream.
-      openStream();
-      out.write(options.events.trace(entries));
-    },
-  );
-  ctx.state.work = generation;
-  // Until the stream opens, a failure is an ordinary error response; after, it is an event.
-  await Promise.race([opened, generation]);
-  openStream();
-  generation.then(
-    (result) => {
-      notes.usage(result);
-      try {
-        options.check?.(result);
-      } catch (err) {
-        log.outcome = "stream_error";
-        out.write(sseError(err));
-        out.end(SSE_DONE);
-        return;
-      }
-      out.write(options.events.finish(result.finishReason));
-      out.write(options.events.usage(result));
-      out.end(SSE_DONE);
-    },
-    (err: unknown) => {
-      notes.failed(err);
-      if (ctx.state.abort.signal.aborted) {
-        out.destroy();
-        return;
-      }
-      log.outcome = "stream_error";
-      out.write(sseError(err));
-      out.end(SSE_DONE);
-    },
-  );
 }

@@ -1,14 +1,16 @@
 /**
- * Answers `POST /v1/responses` as one JSON object or as an event stream. As `openai/answer.ts` does
- * for chat, the stream's headers wait for the first output (or the end), so a failure before any
- * output (unknown model, full queue, prompt too long) is an ordinary error response with its status.
+ * Answers `POST /v1/responses` as one JSON object or as an event stream, through the driver every
+ * protocol shares (`http/answer-generation.ts`): the stream's headers wait for the first output (or
+ * the end), so a failure before any output (unknown model, full queue, prompt too long) is an
+ * ordinary error response with its status.
  * Unlike chat, the events are Responses events, a late failure is `response.failed`, and no
  * `[DONE]` ends the stream.
  */
 import type { GenerationResult, ToolCallDelta } from "../engine/types.js";
 import type { ToolTraceEntry } from "../tools/tool-trace.js";
 import { toErrorResponse } from "../errors.js";
-import { generationLog, lazyEventStream } from "../http/generation-answer.js";
+import { answerGeneration } from "../http/answer-generation.js";
+import { generationLog } from "../http/generation-answer.js";
 import type { ShimmyContext } from "../http/request-context.js";
 import { finalStatus, responseObject, type OutputIds, type ResponseHead } from "./response-object.js";
 import { ResponseEventStream } from "./stream-events.js";
@@ -33,15 +35,12 @@ export interface AnswerResponseOptions {
 
 /** Runs the generation and writes the response on `ctx`. */
 export async function answerResponse(ctx: ShimmyContext, options: AnswerResponseOptions): Promise<void> {
-  const { log } = ctx.state;
-  const notes = generationLog(ctx, options.head.request.model, options.stream);
   const events = new ResponseEventStream(options.head, options.ids);
   const { fileSearch } = options;
   /** The file search's item and events, told first (after `response.created` and `.in_progress` on a stream). */
   const searched = () => (fileSearch ? events.fileSearch(fileSearch.call, (length) => fileCitations(fileSearch, length)) : "");
   /** The final events' text, once the answer is checked and kept. */
   const complete = async (result: GenerationResult): Promise<{ response: ResponseObject; tail: string }> => {
-    notes.usage(result);
     options.check(result);
     const tail = events.finish(result);
     const response = responseObject(options.head, { status: finalStatus(result), result, output: events.output });
@@ -49,73 +48,24 @@ export async function answerResponse(ctx: ShimmyContext, options: AnswerResponse
     return { response, tail };
   };
 
-  if (!options.stream) {
-    searched();
+  if (!options.stream) searched();
+  await answerGeneration(ctx, {
+    notes: generationLog(ctx, options.head.request.model, options.stream),
+    stream: options.stream,
+    generate: options.generate,
+    events: {
+      start: () => events.start() + searched(),
+      text: (text) => events.text(text),
+      toolCall: (delta) => events.toolCall(delta),
+      trace: (entries) => events.pluginCalls(entries),
+    },
     // Built by the same event stream (its text unread), so the output is the streamed one.
-    const generation = options.generate(
-      (text) => {
-        notes.firstOutput();
-        events.text(text);
-      },
-      (delta) => {
-        notes.firstOutput();
-        events.toolCall(delta);
-      },
-      (entries) => events.pluginCalls(entries),
-    );
-    ctx.state.work = generation;
-    const result = await generation.catch((err: unknown) => {
-      notes.failed(err);
-      throw err;
-    });
-    ctx.body = (await complete(result)).response;
-    return;
-  }
-
-  const { out, open: openStream, opened } = lazyEventStream(ctx, () => events.start() + searched());
-  const generation = options.generate(
-    (text) => {
-      openStream();
-      notes.firstOutput();
-      out.write(events.text(text));
+    eventsBuildWhole: true,
+    whole: async (result) => (await complete(result)).response,
+    end: async (result) => (await complete(result)).tail,
+    error: (err) => {
+      const { code, message } = toErrorResponse(err).body.error;
+      return events.fail({ code, message });
     },
-    (delta) => {
-      openStream();
-      notes.firstOutput();
-      out.write(events.toolCall(delta));
-    },
-    (entries) => {
-      openStream();
-      out.write(events.pluginCalls(entries));
-    },
-  );
-  ctx.state.work = generation;
-  // Until the stream opens, a failure is an ordinary error response; after, it is an event.
-  await Promise.race([opened, generation]);
-  openStream();
-  const fail = (err: unknown) => {
-    log.outcome = "stream_error";
-    const { code, message } = toErrorResponse(err).body.error;
-    out.end(events.fail({ code, message }));
-  };
-  generation.then(
-    async (result) => {
-      let tail: string;
-      try {
-        tail = (await complete(result)).tail;
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      out.end(tail);
-    },
-    (err: unknown) => {
-      notes.failed(err);
-      if (ctx.state.abort.signal.aborted) {
-        out.destroy();
-        return;
-      }
-      fail(err);
-    },
-  );
+  });
 }

@@ -1,7 +1,8 @@
 /**
  * The server-side tool loop: generate a round; when the model calls plugin tools, run them, append
- * their results as `tool` turns and generate again, on the same slot so each round evaluates only
- * its new tokens. It ends when a round makes no plugin call, when it calls a client tool (those go
+ * their results as `tool` turns and generate again, on the slot that holds the last round's cache so
+ * each round evaluates only its new tokens (the model and slot are free while the tools run: a tool
+ * may ask any model). It ends when a round makes no plugin call, when it calls a client tool (those go
  * back to the client, after the plugin calls of the same turn ran), or after `maxRounds` tool
  * rounds, with one last round that offers no tools.
  */

@@ -3,25 +3,7 @@
  * function `shimmy_chat`, the answer forced to one of the configured labels), then picks the
  * candidate the label maps to.
  */
-import { chat, config, configInteger, configJson, fail, hostError, inputJson, JsonValue, ok } from "@shimmy/plugin-sdk/assembly";
-
-/** The first available candidate with `id`, or with the tag; "" when none (first available when both are null). */
-function target(candidates: JsonValue, model: string | null, tag: string | null): string {
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates.at(i)!;
-    if (!c.getBool("available", true)) continue;
-    const id = c.getString("id");
-    if (id === null) continue;
-    if (model === null && tag === null) return id!;
-    if (model !== null && id! == model!) return id!;
-    if (tag !== null) {
-      const tags = c.getArray("tags");
-      if (tags === null) continue;
-      for (let t = 0; t < tags.length; t++) if (tags.at(t)!.isString() && tags.at(t)!.str == tag!) return id!;
-    }
-  }
-  return "";
-}
+import { chat, config, configInteger, configJson, fail, hostError, JsonValue, ok, pickCandidate, routerInput } from "@shimmy/plugin-sdk/assembly";
 
 function labelList(labels: JsonValue): string {
   let text = "";
@@ -30,11 +12,10 @@ function labelList(labels: JsonValue): string {
 }
 
 export function route(): i32 {
-  const input = inputJson().value;
-  if (input === null || !input.isObject()) return fail("input must be a JSON object");
-  const request = input.getObject("request");
-  const candidates = input.getArray("candidates");
-  if (request === null || candidates === null) return fail("input needs request and candidates");
+  const input = routerInput();
+  if (input.error !== null) return fail(input.error!);
+  const request = input.request;
+  const candidates = input.candidates;
   const model = config("model");
   const labels = configJson("labels");
   if (model === null || labels === null || !labels.isArray() || labels.length == 0) return fail("set model and labels: shimmy plugin config classify-router model=ID labels=a,b,c");
@@ -58,10 +39,10 @@ export function route(): i32 {
   const routes = configJson("routes");
   const mapped = routes !== null ? routes.getString(label!) : null;
   let picked = "";
-  if (mapped !== null) picked = mapped!.startsWith("tag:") ? target(candidates, null, mapped!.substring(4)) : target(candidates, mapped, null);
+  if (mapped !== null) picked = mapped!.startsWith("tag:") ? pickCandidate(candidates, null, mapped!.substring(4)) : pickCandidate(candidates, mapped, null);
   const reason = "labelled " + label! + " by " + model!;
   if (picked == "") {
-    picked = target(candidates, null, null);
+    picked = pickCandidate(candidates, null, null);
     if (picked == "") return fail("no candidate is available");
     return ok(JsonValue.makeObject().setString("model", picked).setString("reason", reason + "; no available candidate for it: first candidate"));
   }

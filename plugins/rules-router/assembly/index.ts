@@ -7,7 +7,7 @@
  * The rules are parsed, and each pattern compiled, once per instance and kept: settings change only
  * with a reload, which starts new instances, and parsing them per call was a third of its time.
  */
-import { configJson, config, fail, inputJson, JsonValue, ok } from "@shimmy/plugin-sdk/assembly";
+import { configJson, config, fail, JsonValue, ok, pickCandidate, routerInput } from "@shimmy/plugin-sdk/assembly";
 import { compileRegex, Compiled } from "@shimmy/plugin-sdk/assembly/regex";
 import { Vm } from "@shimmy/plugin-sdk/assembly/regex-vm";
 
@@ -50,24 +50,6 @@ function hasWord(text: string, word: string): bool {
 
 function isWordChar(c: i32): bool {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c >= 0x80;
-}
-
-/** The first available candidate with `id` or, for a tag, carrying it; "" when none. */
-function target(candidates: JsonValue, model: string | null, tag: string | null): string {
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates.at(i)!;
-    if (!c.getBool("available", true)) continue;
-    const id = c.getString("id");
-    if (id === null) continue;
-    if (model === null && tag === null) return id;
-    if (model !== null && id == model) return id;
-    if (tag !== null) {
-      const tags = c.getArray("tags");
-      if (tags === null) continue;
-      for (let t = 0; t < tags.length; t++) if (tags.at(t)!.isString() && tags.at(t)!.str == tag) return id;
-    }
-  }
-  return "";
 }
 
 /** The request's yes/no features a rule may require. */
@@ -124,11 +106,10 @@ function mismatch(rule: JsonValue, request: JsonValue): string {
 }
 
 export function route(): i32 {
-  const input = inputJson().value;
-  if (input === null || !input.isObject()) return fail("input must be a JSON object");
-  const request = input.getObject("request");
-  const candidates = input.getArray("candidates");
-  if (request === null || candidates === null) return fail("input needs request and candidates");
+  const input = routerInput();
+  if (input.error !== null) return fail(input.error!);
+  const request = input.request;
+  const candidates = input.candidates;
   const rules = configuredRules();
   if (rules !== null && rules.isArray()) {
     for (let i = 0; i < rules.length; i++) {
@@ -137,7 +118,7 @@ export function route(): i32 {
       const why = mismatch(rule, request);
       if (why.startsWith("!")) return fail("rule " + (i + 1).toString() + ": " + why.substring(1));
       if (why != "") continue;
-      const model = target(candidates, rule.getString("model"), rule.getString("tag"));
+      const model = pickCandidate(candidates, rule.getString("model"), rule.getString("tag"));
       if (model == "") continue;
       const name = rule.getString("name");
       const label = name !== null ? "rule " + name! : "rule " + (i + 1).toString();
@@ -146,10 +127,10 @@ export function route(): i32 {
   }
   const fallback = config("default");
   if (fallback !== null) {
-    const model = target(candidates, fallback, null);
+    const model = pickCandidate(candidates, fallback, null);
     if (model != "") return ok(JsonValue.makeObject().setString("model", model).setString("reason", "no rule matched: default"));
   }
-  const first = target(candidates, null, null);
+  const first = pickCandidate(candidates, null, null);
   if (first != "") return ok(JsonValue.makeObject().setString("model", first).setString("reason", "no rule matched: first candidate"));
   // None available: the host's fallback tries them all in order anyway.
   const c = candidates.at(0);

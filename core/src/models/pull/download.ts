@@ -5,10 +5,11 @@
  * token goes to the hub's own origin only, and the commit is read from the hub's `X-Repo-Commit`.
  *
  * Written on a socket of its own (`raw-get.ts`) rather than `node:http` or `fetch`, whose parsers
- * copy every byte of the body. The sha256 is computed on a worker thread, fed with the very buffers
- * read off the socket once they are written (`hash-worker.ts`): no byte is copied in this process.
+ * copy every byte of the body. The socket reads into shared memory that the file is written from and
+ * a worker thread hashes from (`body-writer.ts`, `hash-worker.ts`): no byte is copied in this process.
  */
 import fs from "node:fs";
+import { BodyWriter, RING_BYTES } from "./body-writer.js";
 import { Sha256Worker } from "./hash-worker.js";
 import { hubFailure } from "./hub-api.js";
 import { PullError } from "./pull-error.js";
@@ -34,6 +35,25 @@ export interface DownloadOptions {
   idleTimeoutMs?: number;
   /** Redirects followed. @default 5 */
   maxRedirects?: number;
+  /** From {@link prepareDownload}, called earlier; taken over (and disposed). @default a new one */
+  prepared?: PreparedDownload;
+}
+
+/** The memory a download reads into and the hash worker that shares it. */
+export interface PreparedDownload {
+  memory: SharedArrayBuffer;
+  hash: Sha256Worker;
+}
+
+/**
+ * Allocates a download's memory and starts its hash worker. Called before the hub's API requests,
+ * so that the worker boots (tens of ms of a thread starting Node) while they are answered, not
+ * while the first bytes of the file wait for it. Dispose `hash` unless a download took it.
+ */
+export function prepareDownload(): PreparedDownload {
+  // Only touched memory is materialized: a small file uses little of it.
+  const memory = new SharedArrayBuffer(RING_BYTES);
+  return { memory, hash: new Sha256Worker(memory) };
 }
 
 /** What a download learnt besides the bytes. */
@@ -73,15 +93,6 @@ async function open(options: DownloadOptions, range: number): Promise<{ res: Raw
   throw new PullError("download_failed", `${options.url} redirected more than ${options.maxRedirects ?? 5} times`);
 }
 
-/** Hashes the first `bytes` bytes of `file` (what an interrupted pull left), bounded by `bytes`. */
-async function hashPrefix(file: string, bytes: number, hash: Sha256Worker): Promise<void> {
-  if (bytes === 0) return;
-  for await (const chunk of fs.createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 })) {
-    hash.update([chunk as Buffer]);
-    await hash.drained();
-  }
-}
-
 /** Bytes already in the partial file, or 0 when there is none or it is longer than the file. */
 async function partialBytes(file: string, size: number): Promise<number> {
   const stat = await fs.promises.stat(file).catch(() => null);
@@ -101,56 +112,33 @@ function transferFailure(err: unknown, options: DownloadOptions, written: number
   return new PullError("download_failed", `the download of ${options.repo} stopped after ${written} of ${options.size} bytes (${(err as Error).message}); run the pull again to resume`, { cause: err });
 }
 
-// While one write is on its way to the disk, what arrives meanwhile is kept for the next one; past
-// this many bytes waiting, reading pauses until the write is done (memory stays bounded).
-const MAX_PENDING_BYTES = 16 << 20;
-
 /**
  * Appends the body of `res` to the partial file (which holds `have` bytes), hashing it as it goes,
- * until the file holds all `options.size` bytes. One write is in flight at a time, carrying every
- * chunk that arrived since the last one (`writev`, no copy), so the network, the hash and the disk
- * work side by side. Every byte received is on disk before an error is reported, so a cut connection
+ * until the file holds all `options.size` bytes (`body-writer.ts`: the network, the hash and the disk
+ * work side by side). Every byte received is on disk before an error is reported, so a cut connection
  * loses no progress: a write stream in a pipeline would drop what it still buffered when the
  * response failed.
  */
-async function writeBody(res: RawResponse, options: DownloadOptions, have: number, hash: Sha256Worker): Promise<void> {
-  let written = have;
-  let received = have;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let writing: Promise<void> | null = null;
-  let writeFailure: unknown = null;
+async function writeBody(res: RawResponse, options: DownloadOptions, have: number, hash: Sha256Worker, memory: SharedArrayBuffer): Promise<void> {
   const file = await fs.promises.open(options.partialPath, have > 0 ? "a" : "w").catch((err) => {
-    throw transferFailure(err, options, written);
+    throw transferFailure(err, options, have);
   });
-  const drain = async () => {
-    while (pendingBytes > 0 && writeFailure === null) {
-      const data = pending;
-      const bytes = pendingBytes;
-      pending = [];
-      pendingBytes = 0;
-      await file.writev(data);
-      written += bytes;
-      options.onBytes?.(written);
-      // Written, so no longer needed here: moved to the hash worker. While it lags, writing waits,
-      // and reading waits for writing (MAX_PENDING_BYTES).
-      hash.update(data);
-      await hash.drained();
-    }
-  };
-  const startWrite = () => {
-    writing ??= drain().catch((err: unknown) => { writeFailure = err; }).finally(() => { writing = null; });
-  };
+  const writer = new BodyWriter({
+    memory, file, hash,
+    pause: () => res.pause(),
+    resume: () => res.resume(),
+    onWritten: (bytes) => options.onBytes?.(have + bytes),
+  });
   try {
     let failure: unknown = null;
     // Set when this side stops the body (a failed write, too many bytes): the reason to report.
     let halted: unknown = null;
-    let paused = false;
+    let received = have;
     try {
       await res.readBody((chunk) => {
         if (halted !== null) return;
-        if (writeFailure !== null) {
-          halted = writeFailure;
+        if (writer.failure !== null) {
+          halted = writer.failure;
           return res.destroy();
         }
         received += chunk.length;
@@ -158,34 +146,17 @@ async function writeBody(res: RawResponse, options: DownloadOptions, have: numbe
           halted = new PullError("download_failed", `${options.repo} sent more than the ${options.size} bytes the hub lists`);
           return res.destroy();
         }
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        startWrite();
-        if (pendingBytes >= MAX_PENDING_BYTES && !paused) {
-          paused = true;
-          res.pause();
-          // `writing` never rejects (its failure is kept in writeFailure) and ends once all is written.
-          void writing!.then(() => {
-            paused = false;
-            res.resume();
-          });
-        }
-      });
+        writer.accept(chunk);
+      }, writer);
     } catch (err) {
       failure = halted ?? err;
     }
-    // What arrived before a failure is kept too (a failed write is its own failure).
-    if (failure instanceof PullError) {
-      pending = [];
-      pendingBytes = 0;
-    }
-    await writing;
-    if (writeFailure === null && !(failure instanceof PullError)) await drain().catch((err: unknown) => { writeFailure = err; });
-    if (writeFailure !== null) throw writeFailure;
+    // What arrived before a failure is kept too, unless this side refused the body.
+    await writer.finish(!(failure instanceof PullError));
     if (failure !== null) throw failure;
-    if (written !== options.size) throw new Error("the connection closed early");
+    if (have + writer.bytesWritten !== options.size) throw new Error("the connection closed early");
   } catch (err) {
-    throw transferFailure(err, options, written);
+    throw transferFailure(err, options, have + writer.bytesWritten);
   } finally {
     res.destroy();
     await file.close();
@@ -201,11 +172,12 @@ async function writeBody(res: RawResponse, options: DownloadOptions, have: numbe
 export async function downloadFile(options: DownloadOptions): Promise<DownloadResult> {
   let have = await partialBytes(options.partialPath, options.size);
   const resumedFrom = have;
-  let hash = new Sha256Worker();
+  const { memory, hash: firstHash } = options.prepared ?? prepareDownload();
+  let hash = firstHash;
   let commit: string | null = null;
   try {
+    hash.updateFromFile(options.partialPath, have);
     if (have < options.size) {
-      await hashPrefix(options.partialPath, have, hash);
       let { res, commit: seen } = await open(options, have).catch((err) => { throw transferFailure(err, options, have); });
       commit = seen;
       const contentRange = /^bytes (\d+)-/.exec(header(res, "content-range") ?? "");
@@ -217,15 +189,13 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
         }
         have = 0;
         await hash.dispose();
-        hash = new Sha256Worker();
+        hash = new Sha256Worker(memory);
       }
       if (res.statusCode !== 200 && res.statusCode !== 206) {
         res.destroy();
         throw hubFailure(res.statusCode, header(res, "x-error-code"), options.repo, { endpoint: options.hubOrigin, token: options.token });
       }
-      await writeBody(res, options, have, hash);
-    } else {
-      await hashPrefix(options.partialPath, have, hash);
+      await writeBody(res, options, have, hash, memory);
     }
     const actual = await hash.digest();
     if (actual !== options.sha256) {

@@ -1,54 +1,74 @@
 /**
- * A sha256 computed on a worker thread, fed in order with buffers that are moved to it, not copied.
- * Hashing costs about as much CPU as receiving and writing the bytes (one core hashes ~0.7-1.5 GB/s),
- * so on the download's thread it halves a loopback pull's speed, while a curl-like download leaves
- * most of a second core idle. The buffers a download reads off its socket each own their memory:
- * once written to the file they are handed over (transferred) with one message per write, so the
- * worker costs a few hundred messages for a large file and no copy. The worker is a few lines of
- * inline CommonJS, so it needs no compiled file.
+ * A sha256 computed on a worker thread, over memory it shares with the download. Hashing costs
+ * about as much CPU as receiving and writing the bytes (one core hashes ~1 GB/s), so on the
+ * download's thread it would halve a loopback pull's speed, while a curl-like download leaves most
+ * of a second core idle. The download reads the connection into a SharedArrayBuffer
+ * (`body-writer.ts`) and tells the worker which ranges of it to hash next, in batches of a MiB or
+ * more: no byte is copied or moved between the threads, and no buffer is allocated or freed per
+ * chunk (moving each 64 KiB socket buffer to the worker cost a message, and the garbage collection
+ * of its memory, apiece). The prefix an interrupted pull left on disk is read and hashed on the
+ * worker too. The worker is a few lines of inline CommonJS, so it needs no compiled file.
  */
 import { Worker } from "node:worker_threads";
 
-// The worker acknowledges every message with the bytes it has hashed, for backpressure.
+// Each message is a list of [start, end) ranges of the shared memory, a file prefix to read, or
+// null for the digest; each is acknowledged with the bytes hashed so far, for backpressure.
 const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
+const { parentPort, workerData: memory } = require("node:worker_threads");
+const fs = require("node:fs");
 const hash = require("node:crypto").createHash("sha256");
 let hashed = 0;
-parentPort.on("message", (chunks) => {
-  if (chunks === null) return parentPort.postMessage({ digest: hash.digest("hex") });
-  for (const chunk of chunks) {
-    hash.update(chunk);
-    hashed += chunk.byteLength;
+function hashFile(file, bytes) {
+  const fd = fs.openSync(file, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(Math.min(bytes, 4 << 20) || 1);
+    for (let at = 0; at < bytes; ) {
+      const read = fs.readSync(fd, buffer, 0, Math.min(buffer.length, bytes - at), at);
+      if (read === 0) throw new Error(file + " ends at " + at + " bytes, not " + bytes);
+      hash.update(buffer.subarray(0, read));
+      at += read;
+      hashed += read;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+parentPort.on("message", (message) => {
+  if (message === null) return parentPort.postMessage({ digest: hash.digest("hex") });
+  if (message.file !== undefined) hashFile(message.file, message.bytes);
+  else for (let i = 0; i < message.length; i += 2) {
+    hash.update(new Uint8Array(memory, message[i], message[i + 1] - message[i]));
+    hashed += message[i + 1] - message[i];
   }
   parentPort.postMessage({ hashed });
 });
 `;
 
-// At most this many bytes wait for the worker; past it {@link Sha256Worker.drained} waits.
-const MAX_QUEUED_BYTES = 32 << 20;
-
 /**
- * An incremental sha256 on its own thread. Call {@link dispose} when done (after {@link digest},
- * or to give up).
+ * An incremental sha256 on its own thread, fed in order with ranges of `memory` and file prefixes.
+ * Call {@link dispose} when done (after {@link digest}, or to give up).
  *
  * @example
- * const hash = new Sha256Worker();
- * try { hash.update([chunk]); await hash.drained(); const hex = await hash.digest(); } finally { await hash.dispose(); }
+ * const memory = new SharedArrayBuffer(1 << 20);
+ * const hash = new Sha256Worker(memory);
+ * try { hash.updateFromFile(partial, have); hash.update([[0, 4096]]); const hex = await hash.digest(); } finally { await hash.dispose(); }
  */
 export class Sha256Worker {
+  /** Called each time the worker reports progress ({@link hashed} grew). */
+  onProgress: (() => void) | null = null;
   private readonly worker: Worker;
-  private posted = 0;
-  private hashed = 0;
+  private postedBytes = 0;
+  private hashedBytes = 0;
   private failure: Error | null = null;
-  private wake: (() => void) | null = null;
   private digested: ((hex: string) => void) | null = null;
 
-  constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true });
+  /** @param memory what {@link update}'s ranges are ranges of. */
+  constructor(memory: SharedArrayBuffer | null = null) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: memory });
     this.worker.on("message", (message: { hashed?: number; digest?: string }) => {
       if (message.digest !== undefined) this.digested?.(message.digest);
-      if (message.hashed !== undefined) this.hashed = message.hashed;
-      this.wake?.();
+      if (message.hashed !== undefined) this.hashedBytes = message.hashed;
+      this.onProgress?.();
     });
     this.worker.on("error", (err) => this.fail(err));
     this.worker.on("exit", () => this.fail(new Error("the sha256 worker stopped")));
@@ -56,35 +76,41 @@ export class Sha256Worker {
 
   private fail(err: Error): void {
     this.failure ??= err;
-    this.wake?.();
+    this.onProgress?.();
   }
 
-  /**
-   * Hashes `chunks` after everything given before. A chunk that is the whole of its memory is moved
-   * to the worker: it is empty here afterwards, so give only buffers no one reads again. Others
-   * (slices of a larger buffer, such as Node's shared pool) are copied.
-   */
-  update(chunks: readonly Uint8Array[]): void {
+  /** Bytes given to hash so far. */
+  get posted(): number {
+    return this.postedBytes;
+  }
+
+  /** Bytes hashed so far: the memory of every range given before them may be reused. */
+  get hashed(): number {
+    return this.hashedBytes;
+  }
+
+  /** The worker's failure, if it failed (every later call throws it). */
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  /** Hashes the `[start, end)` ranges of the shared memory after everything given before. */
+  update(ranges: ReadonlyArray<readonly [number, number]>): void {
     if (this.failure) throw this.failure;
-    if (chunks.length === 0) return;
-    const moved: ArrayBuffer[] = [];
-    let bytes = 0;
-    for (const chunk of chunks) {
-      bytes += chunk.byteLength;
-      const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
-      if (whole && !moved.includes(chunk.buffer)) moved.push(chunk.buffer);
+    const flat: number[] = [];
+    for (const [start, end] of ranges) {
+      if (end > start) flat.push(start, end);
+      this.postedBytes += end - start;
     }
-    this.worker.postMessage(chunks, moved);
-    this.posted += bytes;
+    if (flat.length > 0) this.worker.postMessage(flat);
   }
 
-  /** Resolves once at most {@link MAX_QUEUED_BYTES} bytes wait to be hashed. */
-  async drained(limit = MAX_QUEUED_BYTES): Promise<void> {
-    while (this.posted - this.hashed > limit) {
-      if (this.failure) throw this.failure;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-    }
+  /** Hashes the first `bytes` bytes of `file` (read on the worker) after everything given before. */
+  updateFromFile(file: string, bytes: number): void {
+    if (this.failure) throw this.failure;
+    if (bytes === 0) return;
+    this.worker.postMessage({ file, bytes });
+    this.postedBytes += bytes;
   }
 
   /** The hex digest of every byte given; call once. */

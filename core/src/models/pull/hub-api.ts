@@ -2,9 +2,11 @@
  * The two Hugging Face hub API calls a pull needs, in the hub's real shapes: the model info
  * (`GET /api/models/ORG/REPO`: `sha`, `gated`, `cardData.license`, `siblings`) and the file tree
  * (`GET /api/models/ORG/REPO/tree/main?recursive=true`: `path`, `size`, `lfs.oid`), with the
- * hub's failures turned into {@link PullError}s that say what to do.
+ * hub's failures turned into {@link PullError}s that say what to do. Asked with `raw-get.ts`, not
+ * `fetch`: the first `fetch` of a process loads undici, about a sixth of a `shimmy pull`'s start.
  */
 import { PullError } from "./pull-error.js";
+import { rawGet } from "./raw-get.js";
 
 /** The fields of the model info a pull reads. */
 export interface HubModelInfo {
@@ -38,6 +40,9 @@ export interface HubApiOptions {
 
 /** Pages of the tree followed through `Link: rel="next"` (the hub gives 1,000 entries a page). */
 const MAX_TREE_PAGES = 50;
+/** Redirects followed (the hub redirects a renamed repository's API to its new name). */
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** The page on the hub where a repository's licence is accepted. */
 export function modelPage(endpoint: string, repo: string): string {
@@ -102,22 +107,30 @@ export class HubApi {
   private async getJson(url: string, repo: string): Promise<{ body: unknown; next: string | null }> {
     const { token, timeoutMs = 30_000, signal } = this.options;
     const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
-    let body: unknown;
+    const origin = new URL(this.options.endpoint).origin;
+    let at = new URL(url);
     try {
-      response = await fetch(url, {
-        headers: { accept: "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw hubFailure(response.status, response.headers.get("x-error-code"), repo, this.options);
+      for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+        // The token goes to the hub's own origin only, as fetch drops it on a cross-origin redirect.
+        const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity" };
+        if (token && at.origin === origin) headers.authorization = `Bearer ${token}`;
+        const res = await rawGet(at, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout, idleTimeoutMs: timeoutMs });
+        const chunks: Buffer[] = [];
+        await res.readBody((chunk) => chunks.push(chunk));
+        const location = res.headers.location;
+        if (REDIRECTS.has(res.statusCode) && location) {
+          at = new URL(location, at);
+          continue;
+        }
+        if (res.statusCode < 200 || res.statusCode > 299) throw hubFailure(res.statusCode, res.headers["x-error-code"] ?? null, repo, this.options);
+        const body: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        const link = /<([^>]+)>;\s*rel="next"/.exec(res.headers.link ?? "");
+        return { body, next: link ? new URL(link[1]!, at).href : null };
       }
-      body = await response.json();
     } catch (err) {
-      throw networkFailure(err, url);
+      // The deadline aborts the request like a cancel does: tell the two apart here.
+      throw networkFailure(timeout.aborted && !signal?.aborted ? timeout.reason : err, url);
     }
-    const link = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("link") ?? "");
-    return { body, next: link ? new URL(link[1]!, url).href : null };
+    throw new PullError("download_failed", `${url} redirected more than ${MAX_REDIRECTS} times`);
   }
 }

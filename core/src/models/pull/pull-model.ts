@@ -8,7 +8,7 @@ import fs from "node:fs/promises";
 import { acquirePidLock, PidLockHeldError, type PidLock } from "@shimmy/plugin-sdk/pid-lock";
 import { HubApi, modelPage } from "./hub-api.js";
 import { HubCacheRepo } from "./hub-cache.js";
-import { downloadFile } from "./download.js";
+import { downloadFile, prepareDownload, type PreparedDownload } from "./download.js";
 import { parseModelRef } from "./model-ref.js";
 import { pickGguf, type HubFile } from "./pick-file.js";
 import { PullError } from "./pull-error.js";
@@ -83,15 +83,30 @@ function licenseOf(license: string | string[] | undefined): string | null {
  * @throws PullError with a message that says what to do.
  */
 export async function pullModel(options: PullOptions): Promise<PullResult> {
+  // Started before the hub's API calls, so that the hash worker boots while they are answered.
+  const prepared = prepareDownload();
+  try {
+    return await pull(options, prepared);
+  } finally {
+    // A no-op when the first download took it over; else (nothing to download, a failure) it stops here.
+    await prepared.hash.dispose();
+  }
+}
+
+/** {@link pullModel}, with the first download's memory and hash worker started ahead. */
+async function pull(options: PullOptions, prepared: PreparedDownload): Promise<PullResult> {
   const { repo, quant } = parseModelRef(options.model);
   const api = new HubApi({ endpoint: options.endpoint, token: options.token, timeoutMs: options.timeoutMs, signal: options.signal });
+  // Both asked at once (one round trip to the hub, not two); the info's verdict comes first.
+  const tree = api.tree(repo);
+  tree.catch(() => undefined);
   const info = await api.modelInfo(repo);
   const page = modelPage(options.endpoint, repo);
   // A gated model's info is public but its files are not: say so before listing or downloading.
   if (info.gated && info.gated !== "false" && !options.token) {
     throw new PullError("gated", `${repo} is gated: accept its licence on ${page}, then set HF_TOKEN to an access token of that account`);
   }
-  const picked = pickGguf(await api.tree(repo), quant, repo);
+  const picked = pickGguf(await tree, quant, repo);
   const cache = new HubCacheRepo(options.hubCache, repo);
 
   const present = await Promise.all(picked.files.map((f) => cache.hasBlob(f.sha256, f.size)));
@@ -115,6 +130,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     let lastEventAt = -Infinity;
     let commit: string | null = null;
     let done = 0;
+    let unused: PreparedDownload | undefined = prepared;
     for (const [i, file] of picked.files.entries()) {
       if (present[i]) {
         done += file.size;
@@ -138,7 +154,9 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
         onBytes: (bytes) => emit(bytes, false),
         signal: options.signal,
         idleTimeoutMs: options.idleTimeoutMs,
+        prepared: unused,
       });
+      unused = undefined;
       await cache.completeBlob(file.sha256);
       emit(file.size, true);
       options.onEvent?.({ type: "verified", file: file.path });

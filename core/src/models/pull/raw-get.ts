@@ -2,10 +2,12 @@
  * One HTTP/1.1 GET on a socket of its own, for a download's body. `node:http` copies every body
  * byte out of the socket's buffer into a new Buffer (its parser's body callback) and wraps each
  * chunk in stream events: on a loopback pull that is about a third of the puller's CPU, on a machine
- * where the hub, the hash and the disk share two cores. Here the body is the socket's own chunks,
- * handed on as they are read. It speaks what a file download needs and no more: one request per
- * connection (`Connection: close`), a body framed by `Content-Length`, by `chunked`, or by the end
- * of the connection; redirects and failures are answered with their status and headers alone.
+ * where the hub, the hash and the disk share two cores. Here the socket reads straight into the
+ * memory the caller names (`net`'s `onread`), as much as that memory holds in one read rather than
+ * Node's 64 KiB, and the body is handed on where it was read. It speaks what a file download needs
+ * and no more: one request per connection (`Connection: close`), a body framed by `Content-Length`,
+ * by `chunked`, or by the end of the connection; redirects and failures are answered with their
+ * status and headers alone.
  */
 import net from "node:net";
 import tls from "node:tls";
@@ -17,6 +19,18 @@ export interface RawGetOptions {
   signal?: AbortSignal;
   /** The longest wait for the next bytes, headers or body; then the GET fails with a TimeoutError. */
   idleTimeoutMs: number;
+  /** For https: the only certificates (PEM) trusted instead of the system's, as `tls.connect`'s `ca` (a test's own). */
+  ca?: string;
+}
+
+/** Memory a body is read into: a download's own buffers instead of one allocated per read. */
+export interface ReadTarget {
+  /**
+   * The memory the next read from the connection fills, from its start; called after each read
+   * (the one before it is then over). It may pause the response; a TLS socket may still hand on
+   * what it has decrypted, so the memory given while paused must be free to take it.
+   */
+  next(): Uint8Array;
 }
 
 /** An answer whose headers are in; its body is read with {@link RawResponse.readBody}. */
@@ -25,12 +39,15 @@ export interface RawResponse {
   /** Lower-case names; a repeated header's values joined with `, `. */
   headers: Record<string, string>;
   /**
-   * Calls `onChunk` with each piece of the body, in order (the socket's own buffers, or slices of
-   * them), and resolves after the last, closing the connection; rejects when the connection fails
-   * or ends before the body does. Call once. A callback rather than an async iterator: two
-   * promises per 64 KiB chunk cost ~0.2 s of CPU a GB on a loaded 2-core machine.
+   * Calls `onChunk` with each piece of the body, in order, and resolves after the last, closing the
+   * connection; rejects when the connection fails or ends before the body does. Call once. Without
+   * `into`, each piece is (part of) a buffer of its own. With it, the connection is read into the
+   * memory `into` hands out and a piece lies where it was read, except the bytes that came with the
+   * head, the first read after, and a chunked body's data (after its size lines): `into` finds
+   * those elsewhere and copies them. A callback rather than an async iterator: two promises per
+   * 64 KiB chunk cost ~0.2 s of CPU a GB on a loaded 2-core machine.
    */
-  readBody(onChunk: (chunk: Buffer) => void): Promise<void>;
+  readBody(onChunk: (chunk: Buffer) => void, into?: ReadTarget): Promise<void>;
   /** Stops reading the connection (backpressure) until {@link resume}. */
   pause(): void;
   resume(): void;
@@ -40,6 +57,8 @@ export interface RawResponse {
 
 // A head larger than this is not a file server's answer: refused rather than buffered.
 const MAX_HEAD_BYTES = 64 << 10;
+// What a read is given when no ReadTarget says otherwise (as much as Node gives a read).
+const READ_BYTES = 64 << 10;
 
 function named(message: string, name: string): Error {
   const error = new Error(message);
@@ -47,13 +66,14 @@ function named(message: string, name: string): Error {
   return error;
 }
 
-function connect(url: URL): net.Socket {
+/** Connects with `onread` (the memory each read fills, and what is done with what it read). */
+function connect(url: URL, onread: net.OnReadOpts, ca: string | undefined): net.Socket {
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   if (url.protocol === "https:") {
-    return tls.connect({ host, port: Number(url.port || 443), servername: net.isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"] });
+    return tls.connect({ host, port: Number(url.port || 443), servername: net.isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"], ca, onread } as tls.ConnectionOptions);
   }
   if (url.protocol !== "http:") throw new Error(`${url.protocol} URLs cannot be downloaded`);
-  return net.connect({ host, port: Number(url.port || 80) });
+  return net.connect({ host, port: Number(url.port || 80), onread });
 }
 
 function requestHead(url: URL, headers: Record<string, string>): string {
@@ -169,7 +189,16 @@ class BodyFraming {
 export async function rawGet(url: URL, options: RawGetOptions): Promise<RawResponse> {
   const head = requestHead(url, options.headers);
   options.signal?.throwIfAborted();
-  const socket = connect(url);
+  // Set by readBody: the memory later reads fill. Until then (the head) each read has a buffer of its own.
+  let readInto: ReadTarget | null = null;
+  let onData: (chunk: Buffer) => void = () => {};
+  const socket = connect(url, {
+    buffer: () => readInto?.next() ?? Buffer.allocUnsafe(READ_BYTES),
+    callback: (bytes, buffer) => {
+      onData(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+      return true;
+    },
+  }, options.ca);
   const onAbort = () => socket.destroy(named("the operation was aborted", "AbortError"));
   options.signal?.addEventListener("abort", onAbort, { once: true });
   socket.setTimeout(options.idleTimeoutMs, () => {
@@ -233,7 +262,7 @@ export async function rawGet(url: URL, options: RawGetOptions): Promise<RawRespo
         const length = noBody ? 0 : headers["content-length"] !== undefined ? Number(headers["content-length"]) : null;
         if (length !== null && !(Number.isSafeInteger(length) && length >= 0)) throw new Error(`${url.origin} sent a malformed Content-Length`);
         // Copied out of the head's buffer, so that every piece of the body owns its memory, as the
-        // socket's later chunks do (the hash worker takes such buffers without a copy).
+        // socket's later chunks do when read without a ReadTarget.
         early = Buffer.from(received);
         received = Buffer.alloc(0);
         headDone = true;
@@ -241,7 +270,7 @@ export async function rawGet(url: URL, options: RawGetOptions): Promise<RawRespo
         resolveHead({
           statusCode,
           headers,
-          readBody: (onChunk) => new Promise<void>((resolve, reject) => {
+          readBody: (onChunk, into) => new Promise<void>((resolve, reject) => {
             if (reader) throw new Error("the body is read once");
             reader = { resolve, reject };
             if (done) return failure ? reject(failure) : resolve();
@@ -249,6 +278,8 @@ export async function rawGet(url: URL, options: RawGetOptions): Promise<RawRespo
             const first = early;
             early = Buffer.alloc(0);
             feed(first);
+            // The next read fills the buffer handed out before this call; the ones after, `into`'s.
+            readInto = into ?? null;
             if (!done && endedEarly) endBody();
             else if (!done) socket.resume();
           }),
@@ -262,7 +293,7 @@ export async function rawGet(url: URL, options: RawGetOptions): Promise<RawRespo
       }
     };
 
-    socket.on("data", (chunk: Buffer) => {
+    onData = (chunk: Buffer) => {
       if (done) return;
       if (framing) return feed(chunk);
       // After the head and before readBody: kept (the socket is paused, this is what was in flight).
@@ -275,7 +306,7 @@ export async function rawGet(url: URL, options: RawGetOptions): Promise<RawRespo
       } catch (err) {
         finish(err as Error);
       }
-    });
+    };
     // The end of the connection comes after its data, and only once readBody has resumed reading.
     socket.once("end", () => {
       if (headDone && !framing) {

@@ -8,8 +8,11 @@ import { ShimmyError } from "../../errors.js";
 import type { RouteFailureKind } from "./route-config.js";
 import type { FallbackTried } from "./route-report.js";
 
-/** Codes that mean the model could not be had at all: missing, refused, or its load failed. */
-const LOAD_FAILURES: ReadonlySet<string> = new Set(["model_not_found", "model_invalid", "model_load_failed", "embeddings_unsupported"]);
+/**
+ * Codes that mean the model could not be had at all: missing, refused (invalid, or failed after
+ * three crashes in a row), or its load failed.
+ */
+const LOAD_FAILURES: ReadonlySet<string> = new Set(["model_not_found", "model_invalid", "model_failed", "model_load_failed", "embeddings_unsupported"]);
 
 /** The kind of a failure, or null when it must not fall back (the client left). */
 export function failureKind(err: unknown, signal: AbortSignal): RouteFailureKind | null {

@@ -91,6 +91,14 @@ describe("RoutedEngine fallback", () => {
     expect(report.decision).toMatchObject({ model: "big", fallbacks: [{ model: "gone", failure: "load_failed", error: "model_not_found" }] });
   });
 
+  it("falls back from a model refused after three crashes as from one whose load failed", async () => {
+    const refused = new ShimmyError("model_failed", "Model 'small' crashed three times in a row");
+    const inner = new FakeEngine({ models: [fakeModel("small"), fakeModel("big")], fail: (r) => ("model" in r && r.model === "small" ? refused : undefined) });
+    const { result, report } = await reported(() => routed(inner, { r: normaliseRoute({ models: ["small", "big"], fallback: { retry_on: ["load_failed"] } }) }).chat(chat("r")));
+    expect(result.model).toBe("big");
+    expect(report.decision?.fallbacks).toEqual([{ model: "small", failure: "load_failed", error: "model_failed" }]);
+  });
+
   it("falls back when the first candidate's queue is full", async () => {
     const inner = new FakeEngine({ models: [fakeModel("small"), fakeModel("big")], fail: (r) => ("model" in r && r.model === "small" ? retryLater("full") : undefined) });
     const { result, report } = await reported(() => routed(inner, { r: normaliseRoute({ models: ["small", "big"] }) }).chat(chat("r")));
