@@ -120,7 +120,8 @@ describe.skipIf(skip)("the web page in Chromium", () => {
       expect(await page.getByRole("link", { name: "Chat" }).getAttribute("aria-current")).toBe("page");
       expect(await page.locator("#models").isHidden()).toBe(true);
       await page.getByRole("link", { name: "Models" }).click();
-      expect(await page.locator("#models").isVisible()).toBe(true);
+      // The page switches views on `hashchange`, an event after the click: waited for, not raced.
+      await page.locator("#models").waitFor({ state: "visible", timeout: 10_000 });
       expect(await page.locator("#chat").isHidden()).toBe(true);
       expect(await page.getByRole("link", { name: "Models" }).getAttribute("aria-current")).toBe("page");
       // The skip link moves focus, not the tab.
