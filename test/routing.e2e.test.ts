@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type OpenAI from "openai";
 import { packedPlugin } from "../scripts/first-party-plugins.js";
 import { pluginCli } from "./helpers/plugin-cli.js";
+import { NEVER_END } from "./helpers/sampling.js";
 import { waitForPlugins } from "./helpers/plugins-api.js";
 import { ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 import { packTestPlugin } from "./helpers/test-plugin-package.js";
@@ -130,7 +131,8 @@ describe("routes", () => {
   it("falls back when the first candidate's queue is full, unless retry_on leaves queue_full out", async () => {
     // One slot, no queue: a long stream on the chat model holds it while the routed requests come.
     const holder = new AbortController();
-    const busy = await client.chat.completions.create({ model: CHAT, messages: [{ role: "user", content: "go" }], max_tokens: 400, stream: true }, { signal: holder.signal });
+    // NEVER_END: a random-weight model can write its end token early and free the slot before the routed requests come.
+    const busy = await client.chat.completions.create({ model: CHAT, messages: [{ role: "user", content: "go" }], max_tokens: 2000, stream: true, ...NEVER_END }, { signal: holder.signal });
     const iterator = busy[Symbol.asyncIterator]();
     await iterator.next();
     try {
