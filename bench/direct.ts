@@ -53,7 +53,8 @@ export async function runDirect(options: Omit<DirectOptions, "concurrency">, lev
       return { ttftMs, latencyMs: performance.now() - started, completionTokens: tokens };
     };
     for (const concurrency of levels) {
-      await generate(sequences[0]!); // warm-up
+      // Warm-up as the servers get it (run.ts): one full-length answer on each slot the level uses.
+      await Promise.all(sequences.slice(0, concurrency).map(generate));
       const samples: RequestSample[] = [];
       const started = performance.now();
       await Promise.all(

@@ -9,6 +9,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
+import { homeEnv } from "../test/helpers/shimmy-process.js";
+import { sseEvents } from "./load-generator.js";
 
 /** A `shimmy serve` this benchmark started. */
 export interface LifecycleServer {
@@ -29,13 +31,7 @@ export async function startLifecycleServer(root: string, args: string[]): Promis
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-bench-lifecycle-"));
   const child = spawn(process.execPath, [path.join(root, "core/bin/shimmy.cjs"), "serve", "--port", "0", "--log-level", "info", ...args], {
     cwd: home,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: home,
-      SHIMMY_HOME: path.join(home, ".shimmy"),
-      XDG_CACHE_HOME: path.join(home, ".cache"),
-      NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true",
-    },
+    env: homeEnv(home),
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Whatever ends this benchmark (an exception, Ctrl-C), the server goes with it: by pid, synchronously.
@@ -131,31 +127,20 @@ export function streamChat(url: string, body: Record<string, unknown>, timeoutMs
         outcome.error = { code: error?.code ?? `http_${response.status}`, message: `${response.status} ${error?.message ?? text}` };
         return outcome;
       }
-      let buffered = "";
-      const decoder = new TextDecoder();
-      for await (const bytes of response.body) {
-        buffered += decoder.decode(bytes, { stream: true });
-        let end: number;
-        while ((end = buffered.indexOf("\n\n")) >= 0) {
-          const event = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
-          const chunk = JSON.parse(event.slice(6)) as {
-            choices?: { delta?: { content?: string }; finish_reason?: string | null }[];
-            usage?: { completion_tokens: number } | null;
-            error?: { code: string; message: string };
-          };
-          if (chunk.error) outcome.error = { code: chunk.error.code, message: chunk.error.message };
-          const choice = chunk.choices?.[0];
-          if (choice?.delta?.content) {
-            if (outcome.deltas++ === 0) {
-              outcome.ttftMs = performance.now() - started;
-              markFirst();
-            }
-          }
-          if (choice?.finish_reason) outcome.finishReason = choice.finish_reason;
-          if (chunk.usage) outcome.usageTokens = chunk.usage.completion_tokens;
+      type Chunk = {
+        choices?: { delta?: { content?: string }; finish_reason?: string | null }[];
+        usage?: { completion_tokens: number } | null;
+        error?: { code: string; message: string };
+      };
+      for await (const chunk of sseEvents<Chunk>(response.body)) {
+        if (chunk.error) outcome.error = { code: chunk.error.code, message: chunk.error.message };
+        const choice = chunk.choices?.[0];
+        if (choice?.delta?.content && outcome.deltas++ === 0) {
+          outcome.ttftMs = performance.now() - started;
+          markFirst();
         }
+        if (choice?.finish_reason) outcome.finishReason = choice.finish_reason;
+        if (chunk.usage) outcome.usageTokens = chunk.usage.completion_tokens;
       }
     } catch (err) {
       outcome.error ??= { code: "client_error", message: (err as Error).message };

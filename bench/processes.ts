@@ -111,5 +111,25 @@ export async function startLlamaServer(bin: string, args: string[], ownGgml = fa
   }
   // This build does not log which CPU library ggml chose: the process's own memory map says.
   if (!cpu.backend.library) cpu.mappedLibrary(child.pid!);
+  // Nor, at its default verbosity, where the weights went: a second load at debug verbosity says,
+  // ended once its tensors are placed (debug logging on the measured server would cost it time).
+  if (cpu.backend.modelBuffers.length === 0) await readModelBuffers(file, env, [...repack, ...args], cpu);
   return { url, child, stop: stopper(child), cpuBackend: cpu.backend };
+}
+
+/** Loads the model in a llama-server at `-lv 4` until its weights are placed, feeding its log lines to `cpu`. */
+async function readModelBuffers(file: string, env: NodeJS.ProcessEnv, args: string[], cpu: CpuBackendLog): Promise<void> {
+  const probe = spawn(file, ["--host", "127.0.0.1", "--port", String(await freePort()), ...args, "-lv", "4"], { stdio: ["ignore", "ignore", "pipe"], env });
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 60_000);
+    probe.once("exit", () => resolve());
+    readline.createInterface({ input: probe.stderr! }).on("line", (line) => {
+      cpu.line(line);
+      // The compute buffers come after every weight buffer.
+      if (line.includes("sched_reserve")) resolve();
+    });
+  });
+  clearTimeout(timer);
+  await stopper(probe)();
 }

@@ -65,7 +65,10 @@ function runDirectInChild(options: Omit<DirectOptions, "concurrency">, poolSize:
 async function loadAtLevels(baseURL: string, model: string): Promise<Map<number, LoadSummary>> {
   const results = new Map<number, LoadSummary>();
   for (const concurrency of LEVELS) {
-    await runLoad({ baseURL, model, concurrency: 1, requestsPerWorker: 1, maxTokens: 8, prompt: PROMPT }); // warm-up
+    // Warm-up, the same on every side (direct.ts too): one full-length answer on each slot the level
+    // uses. Measured after a short one, the first long answers of a fresh server ran up to 20 % slower (pages of the KV cache
+    // and compute buffers touched for the first time), which read as overhead.
+    await runLoad({ baseURL, model, concurrency, requestsPerWorker: 1, maxTokens, prompt: PROMPT });
     results.set(concurrency, await runLoad({ baseURL, model, concurrency, requestsPerWorker, maxTokens, prompt: PROMPT }));
   }
   return results;

@@ -1,8 +1,7 @@
 /** Runs `shimmy plugin …` as a user would, in its own process, with a given home and stdin. */
 import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { Readable } from "node:stream";
-import { BIN } from "./shimmy-process.js";
+import { BIN, homeEnv } from "./shimmy-process.js";
 
 /** What one run printed, and its exit code. */
 export interface CliRun {
@@ -16,7 +15,7 @@ export interface CliRun {
  * `extra` (SHIMMY_URL, a test hook) on top.
  */
 export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? "", HOME: home, SHIMMY_HOME: path.join(home, ".shimmy"), XDG_CACHE_HOME: path.join(home, ".cache"), ...extra };
+  return homeEnv(home, extra);
 }
 
 /** Starts `shimmy plugin ARGS`; `input` is written to its stdin, which is then closed. */

@@ -46,6 +46,14 @@ export interface StartShimmyOptions {
   command?: string;
 }
 
+/**
+ * The environment of a Shimmy process whose every home is in `home` (HOME; SHIMMY_HOME is
+ * `home/.shimmy`, the caches `home/.cache`), with only PATH kept from ours and `extra` on top.
+ */
+export function homeEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "", HOME: home, SHIMMY_HOME: path.join(home, ".shimmy"), XDG_CACHE_HOME: path.join(home, ".cache"), NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true", ...extra };
+}
+
 /** Starts `shimmy serve` and resolves once it listens. */
 export async function startShimmy(options: StartShimmyOptions = {}): Promise<ShimmyProcess> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-test-home-"));
@@ -54,14 +62,7 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
   if (!args.includes("--threads")) args.push("--threads", "1");
   const child = spawn(options.command ?? process.execPath, options.command ? args : [BIN, ...args], {
     cwd: options.cwd ?? home,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: home,
-      SHIMMY_HOME: path.join(home, ".shimmy"),
-      XDG_CACHE_HOME: path.join(home, ".cache"),
-      NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true",
-      ...options.env,
-    },
+    env: homeEnv(home, options.env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];
