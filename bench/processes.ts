@@ -88,7 +88,7 @@ function withNodeLlamaCppGgml(bin: string): { file: string; env: NodeJS.ProcessE
  * ({@link withNodeLlamaCppGgml}); `ownGgml` keeps the build's own, which then need `--no-repack`
  * here (AMX advertised, denied by the VM: SIGILL), added unless `args` choose.
  */
-export async function startLlamaServer(bin: string, args: string[], ownGgml = false): Promise<ServerProcess & { cpuBackend: CpuBackend }> {
+export async function startLlamaServer(bin: string, args: string[], ownGgml = false): Promise<ServerProcess & { cpuBackend: CpuBackend; logTail(): string }> {
   const port = await freePort();
   const repack = !ownGgml || args.some((arg) => arg === "--repack" || arg === "--no-repack" || arg === "-nr") ? [] : ["--no-repack"];
   const { file, env } = ownGgml ? { file: bin, env: process.env } : withNodeLlamaCppGgml(bin);
@@ -114,7 +114,7 @@ export async function startLlamaServer(bin: string, args: string[], ownGgml = fa
   // Nor, at its default verbosity, where the weights went: a second load at debug verbosity says,
   // ended once its tensors are placed (debug logging on the measured server would cost it time).
   if (cpu.backend.modelBuffers.length === 0) await readModelBuffers(file, env, [...repack, ...args], cpu);
-  return { url, child, stop: stopper(child), cpuBackend: cpu.backend };
+  return { url, child, stop: stopper(child), cpuBackend: cpu.backend, logTail: () => log };
 }
 
 /** Loads the model in a llama-server at `-lv 4` until its weights are placed, feeding its log lines to `cpu`. */

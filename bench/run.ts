@@ -129,6 +129,10 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
       referenceBackend = server.cpuBackend;
       systems.set("llama-server", await loadAtLevels(`${server.url}/v1`, MODEL_ID));
       referenceReused = await ttftOnReusedSlots(`${server.url}/v1`, MODEL_ID);
+    } catch (err) {
+      // A reference that fails mid-run says why in its own log.
+      console.error(`llama-server failed (exit ${server.child.exitCode ?? server.child.signalCode ?? "none"}); its last log lines:\n${server.logTail()}`);
+      throw err;
     } finally {
       await server.stop();
     }
