@@ -9,8 +9,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
+import { sseEvents } from "../core/src/routing/upstreams/sse-events.js";
 import { homeEnv } from "../test/helpers/shimmy-process.js";
-import { sseEvents } from "./load-generator.js";
 
 /** A `shimmy serve` this benchmark started. */
 export interface LifecycleServer {
@@ -132,7 +132,8 @@ export function streamChat(url: string, body: Record<string, unknown>, timeoutMs
         usage?: { completion_tokens: number } | null;
         error?: { code: string; message: string };
       };
-      for await (const chunk of sseEvents<Chunk>(response.body)) {
+      for await (const event of sseEvents(response.body)) {
+        const chunk = event as Chunk;
         if (chunk.error) outcome.error = { code: chunk.error.code, message: chunk.error.message };
         const choice = chunk.choices?.[0];
         if (choice?.delta?.content && outcome.deltas++ === 0) {

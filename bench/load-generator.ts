@@ -5,6 +5,7 @@
  *   npx tsx bench/load-generator.ts --url http://127.0.0.1:11435/v1 --model NAME --concurrency 4
  */
 import { parseArgs } from "node:util";
+import { sseEvents } from "../core/src/routing/upstreams/sse-events.js";
 import { summarize, type LoadSummary, type RequestSample } from "./stats.js";
 
 /** Options of {@link runLoad}. */
@@ -49,7 +50,8 @@ async function streamOne(options: LoadOptions): Promise<RequestSample> {
   let ttftMs = Number.NaN;
   let contentChunks = 0;
   let usageTokens: number | undefined;
-  for await (const chunk of sseEvents<{ choices?: { delta?: { content?: string } }[]; usage?: { completion_tokens: number } | null }>(response.body)) {
+  for await (const event of sseEvents(response.body)) {
+    const chunk = event as { choices?: { delta?: { content?: string } }[]; usage?: { completion_tokens: number } | null };
     if (chunk.choices?.[0]?.delta?.content) {
       if (Number.isNaN(ttftMs)) ttftMs = performance.now() - started;
       contentChunks++;
@@ -57,21 +59,6 @@ async function streamOne(options: LoadOptions): Promise<RequestSample> {
     if (chunk.usage) usageTokens = chunk.usage.completion_tokens;
   }
   return { ttftMs, latencyMs: performance.now() - started, completionTokens: usageTokens ?? contentChunks };
-}
-
-/** The JSON of each `data:` event of an SSE body, as it arrives (`[DONE]` and other lines skipped). */
-export async function* sseEvents<T>(body: AsyncIterable<Uint8Array>): AsyncGenerator<T> {
-  let buffered = "";
-  const decoder = new TextDecoder();
-  for await (const bytes of body) {
-    buffered += decoder.decode(bytes, { stream: true });
-    let end: number;
-    while ((end = buffered.indexOf("\n\n")) >= 0) {
-      const event = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      if (event.startsWith("data: ") && event !== "data: [DONE]") yield JSON.parse(event.slice(6)) as T;
-    }
-  }
 }
 
 /** Runs the load and summarises it. */

@@ -66,8 +66,9 @@ async function loadAtLevels(baseURL: string, model: string): Promise<Map<number,
   const results = new Map<number, LoadSummary>();
   for (const concurrency of LEVELS) {
     // Warm-up, the same on every side (direct.ts too): one full-length answer on each slot the level
-    // uses. Measured after a short one, the first long answers of a fresh server ran up to 20 % slower (pages of the KV cache
-    // and compute buffers touched for the first time), which read as overhead.
+    // uses. Measured after a short one, the first long answers of a fresh server ran up to 20 %
+    // slower (pages of the KV cache and compute buffers touched for the first time), which read as
+    // overhead.
     await runLoad({ baseURL, model, concurrency, requestsPerWorker: 1, maxTokens, prompt: PROMPT });
     results.set(concurrency, await runLoad({ baseURL, model, concurrency, requestsPerWorker, maxTokens, prompt: PROMPT }));
   }

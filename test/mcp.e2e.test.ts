@@ -10,10 +10,10 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { packedPlugin } from "../scripts/first-party-plugins.js";
-import { cliEnv, pluginCli } from "./helpers/plugin-cli.js";
+import { pluginCli } from "./helpers/plugin-cli.js";
 import { waitForPlugins } from "./helpers/plugins-api.js";
 import { packTestPlugin } from "./helpers/test-plugin-package.js";
-import { BIN, ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
+import { BIN, ROOT, homeEnv, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 
 const DEMO_MODEL = path.join(ROOT, "models/stories260K.gguf");
 const SERVE_ARGS = ["--model", DEMO_MODEL, "--no-discovery"];
@@ -158,7 +158,7 @@ describe("/mcp with --api-key", () => {
 
 describe("shimmy mcp on stdio", () => {
   it("serves the same tools from $SHIMMY_HOME, isError for a trap, and tells of a disabled plugin (as /mcp tells a 2026-era client)", async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, "mcp"], env: cliEnv(shimmy.home) as Record<string, string>, stderr: "pipe" });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, "mcp"], env: homeEnv(shimmy.home) as Record<string, string>, stderr: "pipe" });
     let stderr = "";
     transport.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
     const errors: Error[] = [];

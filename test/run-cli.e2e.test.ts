@@ -9,8 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closedPortUrl } from "../core/src/cli/fake-admin-api.fixture.js";
-import { cliEnv } from "./helpers/plugin-cli.js";
-import { BIN, ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
+import { BIN, ROOT, homeEnv, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 
 const MODEL_FILE = path.join(ROOT, "models/stories260K.gguf");
 const MODEL = "stories260K";
@@ -33,7 +32,7 @@ function shimmy(args: string[], options: { input?: string; cwd?: string; timeout
   homes.push(home);
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? home,
-    env: cliEnv(home, { NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true" }),
+    env: homeEnv(home),
     stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
   children.add(child);

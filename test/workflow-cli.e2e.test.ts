@@ -12,10 +12,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { packedPlugin } from "../scripts/first-party-plugins.js";
-import { cliEnv, pluginCli } from "./helpers/plugin-cli.js";
+import { pluginCli } from "./helpers/plugin-cli.js";
 import { waitForPlugins } from "./helpers/plugins-api.js";
 import { runShimmy } from "./helpers/shimmy-cli.js";
-import { BIN, ROOT, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
+import { BIN, ROOT, homeEnv, startShimmy, type ShimmyProcess } from "./helpers/shimmy-process.js";
 
 const DEMO = path.join(ROOT, "models/stories260K.gguf");
 let work: string;
@@ -33,7 +33,7 @@ function guideExample(): { name: string; steps: { id: string }[] } {
 }
 
 /** The CLI's environment: the server's URL, and homes of its own. */
-const env = () => cliEnv(home, { SHIMMY_URL: shimmy.url }) as Record<string, string>;
+const env = () => homeEnv(home, { SHIMMY_URL: shimmy.url }) as Record<string, string>;
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-workflow-cli-"));

@@ -126,7 +126,8 @@ async function toCache(cache: string, name: string, key: string, packed: Extract
   // Another run may have cached the same build first: its copy is the same bytes.
   await rename(temp, cached).catch(() => rm(temp, { recursive: true, force: true }));
   // Older builds of this plugin are of sources no longer here: only the newest is kept.
-  const older = (await readdir(cache)).filter((entry) => entry !== path.basename(cached) && new RegExp(`^${name.replace(/[^\w]/g, "\\$&")}-[0-9a-f]{32}$`).test(entry));
+  const build = new RegExp(`^${name.replace(/[^\w]/g, "\\$&")}-[0-9a-f]{32}$`);
+  const older = (await readdir(cache)).filter((entry) => entry !== path.basename(cached) && build.test(entry));
   await Promise.all(older.map((entry) => rm(path.join(cache, entry), { recursive: true, force: true })));
 }
 

@@ -10,17 +10,9 @@ export interface CliRun {
   stderr: string;
 }
 
-/**
- * The environment of a CLI run against the home `home` (HOME; SHIMMY_HOME is `home/.shimmy`), with
- * `extra` (SHIMMY_URL, a test hook) on top.
- */
-export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return homeEnv(home, extra);
-}
-
 /** Starts `shimmy plugin ARGS`; `input` is written to its stdin, which is then closed. */
 export function spawnPluginCli(home: string, args: string[], input = "", env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [BIN, "plugin", ...args], { env: cliEnv(home, env), stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "plugin", ...args], { env: homeEnv(home, env), stdio: ["pipe", "pipe", "pipe"] });
   child.stdin?.end(input);
   return child;
 }
@@ -55,7 +47,7 @@ export async function pluginCommandHere(home: string, args: string[], env: Recor
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
     stdin: Readable.from([]),
-    env: cliEnv(home, env),
+    env: homeEnv(home, env),
   });
   return { code, stdout, stderr };
 }
