@@ -1,8 +1,9 @@
 /**
- * A load generator for any OpenAI-compatible server: N workers, each sending streaming chat
- * requests back to back, measuring time to first token, latency and generated tokens.
+ * A load generator for any OpenAI-compatible server: N workers, each sending streaming (or, with
+ * `--whole`, whole) chat requests back to back, measuring time to first token, latency and
+ * generated tokens.
  *
- *   npx tsx bench/load-generator.ts --url http://127.0.0.1:11435/v1 --model NAME --concurrency 4
+ *   npx tsx bench/load-generator.ts --url http://127.0.0.1:11435/v1 --model NAME --concurrency 4 [--whole]
  */
 import { parseArgs } from "node:util";
 import { sseEvents } from "../core/src/routing/upstreams/sse-events.js";
@@ -19,10 +20,20 @@ export interface LoadOptions {
   maxTokens: number;
   prompt: string;
   apiKey?: string;
+  /**
+   * Whether answers are streamed (SSE, a chunk per token). Whole answers (`false`) measure the
+   * engine without the per-token work of streaming (events written by the server, parsed by this
+   * client), which costs every server CPU time the generation would otherwise use. @default true
+   */
+  stream?: boolean;
 }
 
-/** Sends one streaming chat request and measures it. Tokens come from the usage chunk, else one per content chunk. */
-async function streamOne(options: LoadOptions): Promise<RequestSample> {
+/**
+ * Sends one chat request and measures it. Streamed, tokens come from the usage chunk, else one per
+ * content chunk; whole, from its usage (and it has no time to first token).
+ */
+async function sendOne(options: LoadOptions): Promise<RequestSample> {
+  const stream = options.stream ?? true;
   let started = performance.now();
   // A server may close a kept-alive connection just as the next request goes out on it (llama.cpp's
   // server does between requests): that request never reached it, so it is sent again, timed anew.
@@ -38,8 +49,7 @@ async function streamOne(options: LoadOptions): Promise<RequestSample> {
       messages: [{ role: "user", content: options.prompt }],
       max_tokens: options.maxTokens,
       temperature: 0,
-      stream: true,
-      stream_options: { include_usage: true },
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
     }),
   };
   const response = await send().catch((err: { cause?: { code?: string } }) => {
@@ -47,6 +57,10 @@ async function streamOne(options: LoadOptions): Promise<RequestSample> {
     return send();
   });
   if (!response.ok || !response.body) throw new Error(`${response.status} ${await response.text()}`);
+  if (!stream) {
+    const { usage } = (await response.json()) as { usage: { completion_tokens: number } };
+    return { ttftMs: Number.NaN, latencyMs: performance.now() - started, completionTokens: usage.completion_tokens };
+  }
   let ttftMs = Number.NaN;
   let contentChunks = 0;
   let usageTokens: number | undefined;
@@ -67,7 +81,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const started = performance.now();
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
-      for (let i = 0; i < options.requestsPerWorker; i++) samples.push(await streamOne(options));
+      for (let i = 0; i < options.requestsPerWorker; i++) samples.push(await sendOne(options));
     }),
   );
   return summarize(samples, performance.now() - started);
@@ -83,12 +97,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       "max-tokens": { type: "string", default: "128" },
       prompt: { type: "string", default: "Write a long story about a robot who learns to paint." },
       "api-key": { type: "string" },
+      whole: { type: "boolean", default: false },
     },
   });
   if (!values.model) throw new Error("--model is required");
   const summary = await runLoad({
     baseURL: values.url!, model: values.model, concurrency: Number(values.concurrency), requestsPerWorker: Number(values.requests),
-    maxTokens: Number(values["max-tokens"]), prompt: values.prompt!, apiKey: values["api-key"],
+    maxTokens: Number(values["max-tokens"]), prompt: values.prompt!, apiKey: values["api-key"], stream: !values.whole,
   });
   console.log(JSON.stringify(summary, null, 2));
 }

@@ -3,7 +3,9 @@
  * against llama.cpp's own server (built from the llama.cpp node-llama-cpp ships), on the same GGUF
  * (a random model shaped like SmolLM2-135M, Q8_0), threads, slots and context per slot, in one run,
  * at 1 and 4 concurrent streams, and the time to first token at 4 streams on reused slots (each slot
- * first holds another conversation, whose tokens must be erased). It prints the CPU library each side
+ * first holds another conversation, whose tokens must be erased). The servers also answer whole
+ * (unstreamed: their engines without an event per token) and one-token requests (a request's own
+ * cost, against llama-server's over the same HTTP). It prints the CPU library each side
  * loaded (cpu-backend.ts) and compares Shimmy with the reference only when they match; the targets
  * of issue 26 close the run. Then the time from `shimmy serve` to a first answer on the demo model.
  *
@@ -62,17 +64,31 @@ function runDirectInChild(options: Omit<DirectOptions, "concurrency">, poolSize:
   return new Map(JSON.parse(stdout.trim().split("\n").at(-1)!) as [number, LoadSummary][]);
 }
 
-async function loadAtLevels(baseURL: string, model: string): Promise<Map<number, LoadSummary>> {
+/** Each level's load, streamed (or, `stream` false, as whole answers). */
+async function loadAtLevels(baseURL: string, model: string, stream = true): Promise<Map<number, LoadSummary>> {
   const results = new Map<number, LoadSummary>();
   for (const concurrency of LEVELS) {
     // Warm-up, the same on every side (direct.ts too): one full-length answer on each slot the level
     // uses. Measured after a short one, the first long answers of a fresh server ran up to 20 %
     // slower (pages of the KV cache and compute buffers touched for the first time), which read as
     // overhead.
-    await runLoad({ baseURL, model, concurrency, requestsPerWorker: 1, maxTokens, prompt: PROMPT });
-    results.set(concurrency, await runLoad({ baseURL, model, concurrency, requestsPerWorker, maxTokens, prompt: PROMPT }));
+    await runLoad({ baseURL, model, concurrency, requestsPerWorker: 1, maxTokens, prompt: PROMPT, stream });
+    results.set(concurrency, await runLoad({ baseURL, model, concurrency, requestsPerWorker, maxTokens, prompt: PROMPT, stream }));
   }
   return results;
+}
+
+/**
+ * Everything a server is measured on, the same way on every side: streamed answers, the time to
+ * first token on reused slots, whole answers (no event per token to write and parse: the engine
+ * alone, as direct runs it) and one-token answers (a request's own cost: HTTP, JSON, queue).
+ */
+async function measureServer(baseURL: string, model: string): Promise<{ streamed: Map<number, LoadSummary>; whole: Map<number, LoadSummary>; reused: LoadSummary; tiny: LoadSummary }> {
+  const streamed = await loadAtLevels(baseURL, model);
+  const reused = await ttftOnReusedSlots(baseURL, model);
+  const whole = await loadAtLevels(baseURL, model, false);
+  const tiny = await runLoad({ baseURL, model, concurrency: 1, requestsPerWorker: TINY_REQUESTS, maxTokens: 1, prompt: PROMPT });
+  return { streamed, whole, reused, tiny };
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
@@ -105,19 +121,16 @@ interface RoundFigures {
 /** Runs every system at one thread count and prints their figures side by side. */
 async function round(modelPath: string, llamaServer: string | null, threads: number, nodeBackend: CpuBackend): Promise<RoundFigures> {
   const systems = new Map<string, Map<number, LoadSummary>>();
-  const shimmy = await startShimmyServer(SHIMMY, ["--model", modelPath, "--threads", String(threads), "--parallel", String(slots), "--ctx-size", String(ctx), "--gpu", "off"], ROOT);
-  let tinyShimmy: LoadSummary;
-  let shimmyReused: LoadSummary;
-  let referenceReused: LoadSummary | undefined;
+  const shimmyServer = await startShimmyServer(SHIMMY, ["--model", modelPath, "--threads", String(threads), "--parallel", String(slots), "--ctx-size", String(ctx), "--gpu", "off"], ROOT);
+  let shimmy: Awaited<ReturnType<typeof measureServer>>;
+  let reference: Awaited<ReturnType<typeof measureServer>> | undefined;
   let referenceBackend: CpuBackend | undefined;
   try {
-    systems.set("shimmy", await loadAtLevels(`${shimmy.url}/v1`, MODEL_ID));
-    shimmyReused = await ttftOnReusedSlots(`${shimmy.url}/v1`, MODEL_ID);
-    // One-token answers: what a request costs beyond its generation (HTTP, JSON, SSE, queue).
-    tinyShimmy = await runLoad({ baseURL: `${shimmy.url}/v1`, model: MODEL_ID, concurrency: 1, requestsPerWorker: TINY_REQUESTS, maxTokens: 1, prompt: PROMPT });
+    shimmy = await measureServer(`${shimmyServer.url}/v1`, MODEL_ID);
   } finally {
-    await shimmy.stop();
+    await shimmyServer.stop();
   }
+  systems.set("shimmy", shimmy.streamed);
 
   const directOptions = { modelPath, threads, slots, contextSize: ctx, requestsPerWorker, maxTokens, prompt: PROMPT };
   systems.set("node-llama-cpp direct", runDirectInChild(directOptions, 1));
@@ -128,8 +141,8 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
     const server = await startLlamaServer(llamaServer, ["-m", modelPath, "-t", String(threads), "-np", String(slots), "-c", String(ctx * slots), "--jinja"], values["ref-own-ggml"]);
     try {
       referenceBackend = server.cpuBackend;
-      systems.set("llama-server", await loadAtLevels(`${server.url}/v1`, MODEL_ID));
-      referenceReused = await ttftOnReusedSlots(`${server.url}/v1`, MODEL_ID);
+      reference = await measureServer(`${server.url}/v1`, MODEL_ID);
+      systems.set("llama-server", reference.streamed);
     } catch (err) {
       // A reference that fails mid-run says why in its own log.
       console.error(`llama-server failed (exit ${server.child.exitCode ?? server.child.signalCode ?? "none"}); its last log lines:\n${server.logTail()}`);
@@ -138,6 +151,8 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
       await server.stop();
     }
   }
+  systems.set("shimmy, whole", shimmy.whole);
+  if (reference) systems.set("llama-server, whole", reference.whole);
 
   console.log(`\nmodel: ${path.basename(modelPath)}  threads: ${threads}  slots: ${slots}  ctx/slot: ${ctx}  max_tokens: ${maxTokens}  requests/worker: ${requestsPerWorker}`);
   console.log("system                   streams  tok/s    ttft p50  ttft p95  lat p50   lat p95   tokens");
@@ -148,26 +163,32 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
       );
     }
   }
-  const shim = systems.get("shimmy")!;
   const direct = systems.get("node-llama-cpp direct")!;
   // Shimmy against the reference only on the same CPU kernels.
-  const ref = referenceBackend && compareCpuBackends(nodeBackend, referenceBackend).comparable ? systems.get("llama-server") : undefined;
+  const ref = referenceBackend && compareCpuBackends(nodeBackend, referenceBackend).comparable ? reference : undefined;
   console.log(`CPU backend: node-llama-cpp (shimmy, direct) ${describeCpuBackend(nodeBackend)}; llama-server ${referenceBackend ? describeCpuBackend(referenceBackend) : "not run"}`);
   console.log("ratios (tok/s; ttft p50)");
   for (const level of LEVELS) {
-    const s = shim.get(level)!;
+    const s = shimmy.streamed.get(level)!;
     const d = direct.get(level)!;
     console.log(
       `  ${level} stream(s): shimmy/direct ${ratio(s.tokensPerSecond, d.tokensPerSecond)}` +
-        (ref ? `  shimmy/llama-server ${ratio(s.tokensPerSecond, ref.get(level)?.tokensPerSecond)}  ttft shimmy/llama-server ${ratio(s.ttftP50, ref.get(level)?.ttftP50)}` : "") +
+        (ref
+          ? `  shimmy/llama-server ${ratio(s.tokensPerSecond, ref.streamed.get(level)?.tokensPerSecond)}, whole answers ${ratio(shimmy.whole.get(level)?.tokensPerSecond, ref.whole.get(level)?.tokensPerSecond)}` +
+            `  ttft shimmy/llama-server ${ratio(s.ttftP50, ref.streamed.get(level)?.ttftP50)}`
+          : "") +
         `  latency p50 shimmy - direct ${(s.latencyP50 - d.latencyP50).toFixed(2)} ms per request`,
     );
   }
+  // llama.cpp's own server pays the same HTTP round trip over an in-process call: its figure says
+  // how much of the difference any server pays.
   console.log(
-    `overhead per request (${TINY_REQUESTS} one-token requests, latency p50): shimmy ${tinyShimmy.latencyP50.toFixed(2)} ms, direct ${tinyDirect.latencyP50.toFixed(2)} ms, ` +
-      `difference ${(tinyShimmy.latencyP50 - tinyDirect.latencyP50).toFixed(2)} ms`,
+    `overhead per request (${TINY_REQUESTS} one-token requests, latency p50): shimmy ${shimmy.tiny.latencyP50.toFixed(2)} ms, direct ${tinyDirect.latencyP50.toFixed(2)} ms` +
+      (reference ? `, llama-server ${reference.tiny.latencyP50.toFixed(2)} ms` : "") +
+      `; shimmy - direct ${(shimmy.tiny.latencyP50 - tinyDirect.latencyP50).toFixed(2)} ms` +
+      (reference ? `, llama-server - direct ${(reference.tiny.latencyP50 - tinyDirect.latencyP50).toFixed(2)} ms` : ""),
   );
-  return { threads, shimmy: shim, reference: systems.get("llama-server"), shimmyReused, referenceReused, referenceBackend };
+  return { threads, shimmy: shimmy.streamed, reference: reference?.streamed, shimmyReused: shimmy.reused, referenceReused: reference?.reused, referenceBackend };
 }
 
 /** The targets of issue 26 that the reference answers, side by side with their ratios. */
