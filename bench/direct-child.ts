@@ -1,6 +1,6 @@
 /**
- * Runs {@link runDirect} in its own process (so its libuv pool size can be set from outside) and
- * prints the summaries as one JSON line: `[[concurrency, summary], ...]`.
+ * Runs {@link runDirect} in its own process (so its libuv pool size and scheduling can be set from
+ * outside) and prints the summaries as one JSON line: `[[concurrency, summary], ...]`.
  *   npx tsx bench/direct-child.ts '{"modelPath": ..., "threads": 2, ...}' '[1,4]'
  */
 import { runDirect, type DirectOptions } from "./direct.js";

@@ -3,6 +3,8 @@
  * process: one context with the same slots and threads, N concurrent chats, the same prompt and
  * greedy sampling. It is what Shimmy's own overhead is measured against.
  */
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { getLlama, LlamaChat, LlamaLogLevel, type LlamaContextSequence } from "node-llama-cpp";
 import { resolveModelChatWrapper } from "../core/src/engine/chat-wrapper.js";
 import { toLlamaSampling } from "../core/src/engine/sampling.js";
@@ -70,4 +72,26 @@ export async function runDirect(options: Omit<DirectOptions, "concurrency">, lev
     await llama.dispose();
   }
   return results;
+}
+
+/** How {@link runDirectInChild} starts its process. */
+export interface DirectProcessOptions {
+  /** libuv's pool size: 1 as `shimmy`'s runners pin it, or null for libuv's default of 4. */
+  poolSize: number | null;
+  /** A command the process runs under, such as `["chrt", "-r", "1"]`. @default none */
+  prefix?: readonly string[];
+}
+
+/**
+ * Runs {@link runDirect} in a process of its own (bench/direct-child.ts), so that its libuv pool size
+ * and scheduling can be set from outside, and returns each level's summary.
+ */
+export function runDirectInChild(options: Omit<DirectOptions, "concurrency">, levels: readonly number[], how: DirectProcessOptions): Map<number, LoadSummary> {
+  const root = path.resolve(import.meta.dirname, "..");
+  const env = { ...process.env };
+  if (how.poolSize === null) delete env.UV_THREADPOOL_SIZE;
+  else env.UV_THREADPOOL_SIZE = String(how.poolSize);
+  const [command, ...args] = [...(how.prefix ?? []), process.execPath, path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "bench/direct-child.ts")];
+  const stdout = execFileSync(command!, [...args, JSON.stringify(options), JSON.stringify(levels)], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return new Map(JSON.parse(stdout.trim().split("\n").at(-1)!) as [number, LoadSummary][]);
 }

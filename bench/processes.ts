@@ -113,9 +113,22 @@ export async function startLlamaServer(bin: string, args: string[], ownGgml = fa
   if (!cpu.backend.library) cpu.mappedLibrary(child.pid!);
   // Nor, at its default verbosity, where the weights went: a second load at debug verbosity says,
   // ended once its tensors are placed (debug logging on the measured server would cost it time).
-  if (cpu.backend.modelBuffers.length === 0) await readModelBuffers(file, env, [...repack, ...args], cpu);
+  // The placement depends on the build, its libraries and the model, not on threads or slots: one
+  // probe per model serves every round of a run.
+  const probeKey = JSON.stringify([bin, ownGgml, args[args.indexOf("-m") + 1]]);
+  if (cpu.backend.modelBuffers.length === 0) {
+    const known = probedModelBuffers.get(probeKey);
+    if (known) cpu.backend.modelBuffers.push(...known);
+    else {
+      await readModelBuffers(file, env, [...repack, ...args], cpu);
+      probedModelBuffers.set(probeKey, [...cpu.backend.modelBuffers]);
+    }
+  }
   return { url, child, stop: stopper(child), cpuBackend: cpu.backend, logTail: () => log };
 }
+
+/** The weight buffers each probed reference build and model showed, by `startLlamaServer`'s probe key. */
+const probedModelBuffers = new Map<string, string[]>();
 
 /** Loads the model in a llama-server at `-lv 4` until its weights are placed, feeding its log lines to `cpu`. */
 async function readModelBuffers(file: string, env: NodeJS.ProcessEnv, args: string[], cpu: CpuBackendLog): Promise<void> {

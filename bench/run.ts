@@ -13,13 +13,12 @@
  * --requests N per worker (4) --llama-server PATH (else ../shared/tools/build-llama-server.sh builds it; `none`: no reference)
  * --ref-own-ggml (the reference with its own CPU libraries and --no-repack, not node-llama-cpp's; see processes.ts).
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { compareCpuBackends, describeCpuBackend, nodeLlamaCppCpuBackend, type CpuBackend } from "./cpu-backend.js";
-import type { DirectOptions } from "./direct.js";
+import { runDirectInChild } from "./direct.js";
 import { BENCH_MODEL_ID, benchFixture } from "./fixture.js";
 import { runLoad } from "./load-generator.js";
 import { findLlamaServer, startLlamaServer, startShimmyServer } from "./processes.js";
@@ -46,23 +45,9 @@ const slots = Number(values.slots);
 const ctx = Number(values.ctx);
 const maxTokens = Number(values["max-tokens"]);
 const requestsPerWorker = Number(values.requests);
-const LEVELS = [1, 4] as const;
+const LEVELS = [1, 4];
 const TINY_REQUESTS = 30;
 
-
-/**
- * Drives node-llama-cpp directly in a child process: with libuv's pool pinned to one thread, as
- * `shimmy` runs it, or at libuv's default of 4, to show what the pin is worth.
- */
-function runDirectInChild(options: Omit<DirectOptions, "concurrency">, poolSize: number | null, levels: readonly number[] = LEVELS): Map<number, LoadSummary> {
-  const env = { ...process.env };
-  if (poolSize === null) delete env.UV_THREADPOOL_SIZE;
-  else env.UV_THREADPOOL_SIZE = String(poolSize);
-  const stdout = execFileSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "bench/direct-child.ts"), JSON.stringify(options), JSON.stringify(levels)], {
-    env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Map(JSON.parse(stdout.trim().split("\n").at(-1)!) as [number, LoadSummary][]);
-}
 
 /** Each level's load, streamed (or, `stream` false, as whole answers). */
 async function loadAtLevels(baseURL: string, model: string, stream = true): Promise<Map<number, LoadSummary>> {
@@ -133,9 +118,9 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
   systems.set("shimmy", shimmy.streamed);
 
   const directOptions = { modelPath, threads, slots, contextSize: ctx, requestsPerWorker, maxTokens, prompt: PROMPT };
-  systems.set("node-llama-cpp direct", runDirectInChild(directOptions, 1));
-  systems.set("direct, libuv pool of 4", runDirectInChild(directOptions, null));
-  const tinyDirect = runDirectInChild({ ...directOptions, maxTokens: 1, requestsPerWorker: TINY_REQUESTS }, 1, [1]).get(1)!;
+  systems.set("node-llama-cpp direct", runDirectInChild(directOptions, LEVELS, { poolSize: 1 }));
+  systems.set("direct, libuv pool of 4", runDirectInChild(directOptions, LEVELS, { poolSize: null }));
+  const tinyDirect = runDirectInChild({ ...directOptions, maxTokens: 1, requestsPerWorker: TINY_REQUESTS }, [1], { poolSize: 1 }).get(1)!;
 
   if (llamaServer) {
     const server = await startLlamaServer(llamaServer, ["-m", modelPath, "-t", String(threads), "-np", String(slots), "-c", String(ctx * slots), "--jinja"], values["ref-own-ggml"]);
