@@ -38,7 +38,7 @@ beforeAll(async () => {
   const lmstudio = path.join(home, ".lmstudio", "models", "acme", "Embed-GGUF");
   await fs.mkdir(lmstudio, { recursive: true });
   await fs.copyFile(fixtures.bert, path.join(lmstudio, "embed.F32.gguf"));
-  shimmy = await startShimmy({ cwd, env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy"), XDG_CACHE_HOME: path.join(home, ".cache") } });
+  shimmy = await startShimmy({ cwd, home });
 });
 afterAll(async () => {
   await shimmy?.stop();

@@ -34,7 +34,7 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(home, ".shimmy"), { recursive: true });
   const starting = startShimmy({
     args: ["--models-dir", models, "--max-loaded-models", "1", "--parallel", "1"],
-    env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy") },
+    home,
   });
   let tgz: string;
   try {

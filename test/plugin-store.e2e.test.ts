@@ -435,7 +435,7 @@ describe("plugins that hang or flood (issue 18)", () => {
 
     // A restart on the same store listens (the hanging load costs it one start deadline) and says why.
     const started = Date.now();
-    const again = await startShimmy({ args: ["--no-discovery"], env: { SHIMMY_HOME: path.join(home, ".shimmy"), HOME: home, ...hook }, timeoutMs: 30_000 });
+    const again = await startShimmy({ args: ["--no-discovery"], home, env: hook, timeoutMs: 30_000 });
     try {
       expect(Date.now() - started).toBeLessThan(25_000);
       const plugins = (await adminApi(again.url, "/api/plugins")).json.data as PluginSummary[];

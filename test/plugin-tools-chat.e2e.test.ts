@@ -47,7 +47,7 @@ beforeAll(async () => {
   // Read at start: requests to the fixture that name no plugins get the calculator.
   fs.writeFileSync(path.join(home, ".shimmy/config.json"), JSON.stringify({ defaultPlugins: { "chat-llama": ["calculator"] } }));
   // The server starts, and the fixture's tokens are read, while the test plugin compiles.
-  const starting = startShimmy({ args: ["--model", model, "--no-discovery", "--parallel", "2"], env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy") } });
+  const starting = startShimmy({ args: ["--model", model, "--no-discovery", "--parallel", "2"], home });
   const tokenizing = tokenize(model, ["7"]);
   let bomb: string;
   try {

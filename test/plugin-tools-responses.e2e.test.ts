@@ -24,7 +24,7 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-plugin-responses-"));
   const home = path.join(work, "home");
   fs.mkdirSync(path.join(home, ".shimmy"), { recursive: true });
-  shimmy = await startShimmy({ args: ["--model", inject("fixtureModels").chat, "--no-discovery"], env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy") } });
+  shimmy = await startShimmy({ args: ["--model", inject("fixtureModels").chat, "--no-discovery"], home });
   client = shimmy.client({ timeout: 120_000 });
   const run = await pluginCli(home, ["install", packedPlugin(inject("firstPartyPlugins"), "calculator").tgz, "--yes"]);
   expect(run.code, run.stderr).toBe(0);

@@ -63,7 +63,7 @@ beforeAll(async () => {
   expect(classify.code, classify.stderr).toBe(0);
   shimmy = await startShimmy({
     args: ["--model", models.chat, "--model", models.fim, "--model", path.join(ROOT, "models", `${DEMO}.gguf`), "--no-discovery", "--parallel", "1", "--queue-size", "0", "--ctx-size", "512"],
-    env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy") },
+    home,
   });
   client = shimmy.client({ timeout: 60_000 });
   await waitForPlugins(shimmy.url, (p) => p.filter((x) => x.status === "ready").length === 3);

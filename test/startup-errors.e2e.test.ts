@@ -11,7 +11,7 @@ import path from "node:path";
 import { getLlamaGpuTypes } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../core/src/models/fake-homes.fixture.js";
-import { BIN } from "./helpers/shimmy-process.js";
+import { BIN, homeEnv } from "./helpers/shimmy-process.js";
 
 interface CliResult {
   code: number;
@@ -28,14 +28,7 @@ afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 /** Runs `shimmy serve ARGS…` in a temporary home, as `startShimmy` does, to its end. */
 function serve(args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = {
-      PATH: process.env.PATH ?? "",
-      HOME: home,
-      SHIMMY_HOME: path.join(home, ".shimmy"),
-      XDG_CACHE_HOME: path.join(home, ".cache"),
-      NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true",
-    };
-    execFile(process.execPath, [BIN, "serve", "--threads", "1", ...args], { cwd: home, env, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, "serve", "--threads", "1", ...args], { cwd: home, env: homeEnv(home), timeout: 30_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== "number") return reject(error);
       resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });

@@ -58,7 +58,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  front = await startShimmy({ args: ["--model", inject("fixtureModels").fim, "--no-discovery"], env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy"), SPARE_API_KEY: "sk-spare" } });
+  front = await startShimmy({ args: ["--model", inject("fixtureModels").fim, "--no-discovery"], home, env: { SPARE_API_KEY: "sk-spare" } });
   client = front.client();
   direct = node1.client();
   await waitForPlugins(front.url, (plugins) => plugins.some((p) => p.name === "calculator" && p.status === "ready"));

@@ -39,7 +39,7 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-workflow-cli-"));
   home = path.join(work, "home");
   fs.mkdirSync(path.join(home, ".shimmy"), { recursive: true });
-  shimmy = await startShimmy({ args: ["--model", DEMO, "--no-discovery", "--parallel", "2"], env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy") } });
+  shimmy = await startShimmy({ args: ["--model", DEMO, "--no-discovery", "--parallel", "2"], home });
   for (const name of ["calculator", "text"]) {
     const run = await pluginCli(home, ["install", packedPlugin(inject("firstPartyPlugins"), name).tgz, "--yes"]);
     expect(run.code, run.stderr).toBe(0);

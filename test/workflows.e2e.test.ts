@@ -22,7 +22,7 @@ let shimmy: ShimmyProcess;
 
 /** Starts the server on the shared home (its plugins and shimmy.db survive a restart). */
 const start = () =>
-  startShimmy({ args: ["--model", DEMO, "--no-discovery", "--parallel", "2"], env: { HOME: home, SHIMMY_HOME: path.join(home, ".shimmy") } });
+  startShimmy({ args: ["--model", DEMO, "--no-discovery", "--parallel", "2"], home });
 
 async function api(method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
   const response = await fetch(`${shimmy.url}${pathname}`, {

@@ -19,7 +19,7 @@ export interface ShimmyProcess {
   /** `${url}/v1`, for OpenAI clients. */
   baseURL: string;
   child: ChildProcess;
-  /** The temporary HOME and SHIMMY_HOME, removed by `stop()`. */
+  /** HOME (SHIMMY_HOME is `home/.shimmy`): a temporary folder removed by `stop()`, or the caller's `home`, kept. */
   home: string;
   /** Every JSON line the server logged so far. */
   logs: Record<string, unknown>[];
@@ -44,6 +44,11 @@ export interface StartShimmyOptions {
   timeoutMs?: number;
   /** An installed `shimmy` to run (test/packaging.e2e.test.ts); else the clone's launcher, under this Node. */
   command?: string;
+  /**
+   * The home to run in ({@link homeEnv}), for state that outlives one server (a restart reads what
+   * the last one saved); `stop()` leaves it, its creator removes it. @default a temporary folder of its own
+   */
+  home?: string;
 }
 
 /**
@@ -56,7 +61,10 @@ export function homeEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pro
 
 /** Starts `shimmy serve` and resolves once it listens. */
 export async function startShimmy(options: StartShimmyOptions = {}): Promise<ShimmyProcess> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-test-home-"));
+  const home = options.home ?? fs.mkdtempSync(path.join(os.tmpdir(), "shimmy-test-home-"));
+  const removeHome = () => {
+    if (options.home === undefined) fs.rmSync(home, { recursive: true, force: true });
+  };
   const args = ["serve", ...(options.args ?? [])];
   if (!args.includes("--port")) args.push("--port", "0");
   if (!args.includes("--threads")) args.push("--threads", "1");
@@ -102,7 +110,7 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
   }).catch(async (err: unknown) => {
     child.kill("SIGKILL");
     await exited;
-    fs.rmSync(home, { recursive: true, force: true });
+    removeHome();
     throw err;
   });
 
@@ -138,7 +146,7 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
         await exited;
         clearTimeout(timer);
       }
-      fs.rmSync(home, { recursive: true, force: true });
+      removeHome();
     },
   };
 }
