@@ -37,15 +37,52 @@ function stopper(child: ChildProcess): () => Promise<void> {
   };
 }
 
-/** Starts `shimmy serve` with `args` and resolves with its URL once it prints the listening line. */
-export async function startShimmyServer(bin: string, args: string[], cwd: string): Promise<ServerProcess & { startedAt: number; listeningAt: number }> {
+/** What Shimmy's request log said of one finished request. */
+export interface LoggedRequest {
+  route: string;
+  status: number;
+  /** From the request's arrival to its response's end, inside the server. */
+  durationMs: number;
+  ttftMs?: number;
+}
+
+/**
+ * Starts `shimmy serve` with `args` and resolves with its URL once it prints the listening line.
+ * With `requestLog`, it logs at `info`, Shimmy's default, and its request lines are kept in
+ * `requests` (other lines pass through to stderr); else it logs warnings only.
+ */
+export async function startShimmyServer(
+  bin: string,
+  args: string[],
+  cwd: string,
+  options: { requestLog?: boolean } = {},
+): Promise<ServerProcess & { startedAt: number; listeningAt: number; requests: LoggedRequest[] }> {
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--log-level", "warn", ...args], { cwd, stdio: ["ignore", "pipe", "inherit"] });
+  const level = options.requestLog ? "info" : "warn";
+  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--log-level", level, ...args], { cwd, stdio: ["ignore", "pipe", options.requestLog ? "pipe" : "inherit"] });
+  const requests: LoggedRequest[] = [];
+  if (options.requestLog) {
+    readline.createInterface({ input: child.stderr! }).on("line", (line) => {
+      const entry = parseLogLine(line);
+      if (entry?.event === "request") requests.push(entry as unknown as LoggedRequest);
+      else if (!entry || (typeof entry.level === "number" && entry.level >= 40)) process.stderr.write(`${line}\n`);
+    });
+  }
   const url = await new Promise<string>((resolve, reject) => {
     readline.createInterface({ input: child.stdout! }).once("line", (line) => resolve((JSON.parse(line) as { url: string }).url));
     child.once("exit", (code) => reject(new Error(`shimmy exited with ${code}`)));
   });
-  return { url, child, startedAt, listeningAt: performance.now(), stop: stopper(child) };
+  return { url, child, startedAt, listeningAt: performance.now(), stop: stopper(child), requests };
+}
+
+/** A JSON log line as an object; null for any other line. */
+function parseLogLine(line: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

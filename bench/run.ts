@@ -21,8 +21,8 @@ import { compareCpuBackends, describeCpuBackend, nodeLlamaCppCpuBackend, type Cp
 import { runDirectInChild } from "./direct.js";
 import { BENCH_MODEL_ID, benchFixture } from "./fixture.js";
 import { runLoad } from "./load-generator.js";
-import { findLlamaServer, startLlamaServer, startShimmyServer } from "./processes.js";
-import type { LoadSummary } from "./stats.js";
+import { findLlamaServer, startLlamaServer, startShimmyServer, type LoggedRequest } from "./processes.js";
+import { percentile, type LoadSummary } from "./stats.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SHIMMY = path.join(ROOT, "core/bin/shimmy.cjs");
@@ -68,12 +68,27 @@ async function loadAtLevels(baseURL: string, model: string, stream = true): Prom
  * first token on reused slots, whole answers (no event per token to write and parse: the engine
  * alone, as direct runs it) and one-token answers (a request's own cost: HTTP, JSON, queue).
  */
-async function measureServer(baseURL: string, model: string): Promise<{ streamed: Map<number, LoadSummary>; whole: Map<number, LoadSummary>; reused: LoadSummary; tiny: LoadSummary }> {
+async function measureServer(baseURL: string, model: string, requestLog?: LoggedRequest[]): Promise<ServerFigures> {
   const streamed = await loadAtLevels(baseURL, model);
   const reused = await ttftOnReusedSlots(baseURL, model);
   const whole = await loadAtLevels(baseURL, model, false);
+  const logged = requestLog?.length ?? 0;
   const tiny = await runLoad({ baseURL, model, concurrency: 1, requestsPerWorker: TINY_REQUESTS, maxTokens: 1, prompt: PROMPT });
-  return { streamed, whole, reused, tiny };
+  if (!requestLog) return { streamed, whole, reused, tiny };
+  // A request's line is written once its response has ended: the last may come just after.
+  for (let wait = 0; requestLog.length < logged + TINY_REQUESTS && wait < 50; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+  const tinyInsideP50 = percentile(requestLog.slice(logged).map((request) => request.durationMs), 50);
+  return { streamed, whole, reused, tiny, tinyInsideP50 };
+}
+
+/** What {@link measureServer} measured. */
+interface ServerFigures {
+  streamed: Map<number, LoadSummary>;
+  whole: Map<number, LoadSummary>;
+  reused: LoadSummary;
+  tiny: LoadSummary;
+  /** The one-token requests' duration inside the server, p50, from its request log (Shimmy's). */
+  tinyInsideP50?: number;
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
@@ -106,12 +121,12 @@ interface RoundFigures {
 /** Runs every system at one thread count and prints their figures side by side. */
 async function round(modelPath: string, llamaServer: string | null, threads: number, nodeBackend: CpuBackend): Promise<RoundFigures> {
   const systems = new Map<string, Map<number, LoadSummary>>();
-  const shimmyServer = await startShimmyServer(SHIMMY, ["--model", modelPath, "--threads", String(threads), "--parallel", String(slots), "--ctx-size", String(ctx), "--gpu", "off"], ROOT);
-  let shimmy: Awaited<ReturnType<typeof measureServer>>;
-  let reference: Awaited<ReturnType<typeof measureServer>> | undefined;
+  const shimmyServer = await startShimmyServer(SHIMMY, ["--model", modelPath, "--threads", String(threads), "--parallel", String(slots), "--ctx-size", String(ctx), "--gpu", "off"], ROOT, { requestLog: true });
+  let shimmy: ServerFigures;
+  let reference: ServerFigures | undefined;
   let referenceBackend: CpuBackend | undefined;
   try {
-    shimmy = await measureServer(`${shimmyServer.url}/v1`, MODEL_ID);
+    shimmy = await measureServer(`${shimmyServer.url}/v1`, MODEL_ID, shimmyServer.requests);
   } finally {
     await shimmyServer.stop();
   }
@@ -173,6 +188,11 @@ async function round(modelPath: string, llamaServer: string | null, threads: num
       `; shimmy - direct ${(shimmy.tiny.latencyP50 - tinyDirect.latencyP50).toFixed(2)} ms` +
       (reference ? `, llama-server - direct ${(reference.tiny.latencyP50 - tinyDirect.latencyP50).toFixed(2)} ms` : ""),
   );
+  // The same requests timed inside Shimmy's server (its request log: arrival to response end), so
+  // without the client's own cost; the runner and its IPC included.
+  if (shimmy.tinyInsideP50 !== undefined) {
+    console.log(`  inside shimmy's server (request log duration, p50): ${shimmy.tinyInsideP50.toFixed(2)} ms; minus direct ${(shimmy.tinyInsideP50 - tinyDirect.latencyP50).toFixed(2)} ms`);
+  }
   return { threads, shimmy: shimmy.streamed, reference: reference?.streamed, shimmyReused: shimmy.reused, referenceReused: reference?.reused, referenceBackend };
 }
 
