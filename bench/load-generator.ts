@@ -75,8 +75,14 @@ async function sendOne(options: LoadOptions): Promise<RequestSample> {
   return { ttftMs, latencyMs: performance.now() - started, completionTokens: usageTokens ?? contentChunks };
 }
 
-/** Runs the load and summarises it. */
-export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
+/** What one load run measured, to summarise alone or merged with other runs. */
+export interface LoadRun {
+  samples: RequestSample[];
+  wallMs: number;
+}
+
+/** Runs the load and returns its samples and wall time. */
+export async function loadRun(options: LoadOptions): Promise<LoadRun> {
   const samples: RequestSample[] = [];
   const started = performance.now();
   await Promise.all(
@@ -84,7 +90,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       for (let i = 0; i < options.requestsPerWorker; i++) samples.push(await sendOne(options));
     }),
   );
-  return summarize(samples, performance.now() - started);
+  return { samples, wallMs: performance.now() - started };
+}
+
+/** Runs the load and summarises it. */
+export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
+  const { samples, wallMs } = await loadRun(options);
+  return summarize(samples, wallMs);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

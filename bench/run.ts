@@ -5,9 +5,11 @@
  * at 1 and 4 concurrent streams, and the time to first token at 4 streams on reused slots (each slot
  * first holds another conversation, whose tokens must be erased). The servers also answer whole
  * (unstreamed: their engines without an event per token) and one-token requests (a request's own
- * cost, against llama-server's over the same HTTP). It prints the CPU library each side
- * loaded (cpu-backend.ts) and compares Shimmy with the reference only when they match; the targets
- * of issue 26 close the run. Then the time from `shimmy serve` to a first answer on the demo model.
+ * cost, against llama-server's over the same HTTP). The two servers run side by side, measured in
+ * interleaved passes, so that a machine drifting over a round weighs on both alike; direct runs
+ * alone after them. It prints the CPU library each side loaded (cpu-backend.ts) and compares
+ * Shimmy with the reference only when they match; the targets of issue 26 close the run. Then the
+ * time from `shimmy serve` to a first answer on the demo model.
  *
  * Options: --threads LIST (1,2: each thread count is a round of its own) --slots N (4) --ctx N per slot (2048) --max-tokens N (128)
  * --requests N per worker (4) --llama-server PATH (else ../shared/tools/build-llama-server.sh builds it; `none`: no reference)
@@ -20,9 +22,9 @@ import { parseArgs } from "node:util";
 import { compareCpuBackends, describeCpuBackend, nodeLlamaCppCpuBackend, type CpuBackend } from "./cpu-backend.js";
 import { runDirectInChild } from "./direct.js";
 import { BENCH_MODEL_ID, benchFixture } from "./fixture.js";
-import { runLoad } from "./load-generator.js";
+import { loadRun, runLoad, type LoadRun } from "./load-generator.js";
 import { findLlamaServer, startLlamaServer, startShimmyServer, type LoggedRequest } from "./processes.js";
-import { percentile, type LoadSummary } from "./stats.js";
+import { percentile, summarize, type LoadSummary } from "./stats.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SHIMMY = path.join(ROOT, "core/bin/shimmy.cjs");
@@ -49,39 +51,13 @@ const LEVELS = [1, 4];
 const TINY_REQUESTS = 30;
 
 
-/** Each level's load, streamed (or, `stream` false, as whole answers). */
-async function loadAtLevels(baseURL: string, model: string, stream = true): Promise<Map<number, LoadSummary>> {
-  const results = new Map<number, LoadSummary>();
-  for (const concurrency of LEVELS) {
-    // Warm-up, the same on every side (direct.ts too): one full-length answer on each slot the level
-    // uses. Measured after a short one, the first long answers of a fresh server ran up to 20 %
-    // slower (pages of the KV cache and compute buffers touched for the first time), which read as
-    // overhead.
-    await runLoad({ baseURL, model, concurrency, requestsPerWorker: 1, maxTokens, prompt: PROMPT, stream });
-    results.set(concurrency, await runLoad({ baseURL, model, concurrency, requestsPerWorker, maxTokens, prompt: PROMPT, stream }));
-  }
-  return results;
+/** A server under measurement: its `/v1` base URL and, for Shimmy, its request log. */
+interface Measured {
+  baseURL: string;
+  requestLog?: LoggedRequest[];
 }
 
-/**
- * Everything a server is measured on, the same way on every side: streamed answers, the time to
- * first token on reused slots, whole answers (no event per token to write and parse: the engine
- * alone, as direct runs it) and one-token answers (a request's own cost: HTTP, JSON, queue).
- */
-async function measureServer(baseURL: string, model: string, requestLog?: LoggedRequest[]): Promise<ServerFigures> {
-  const streamed = await loadAtLevels(baseURL, model);
-  const reused = await ttftOnReusedSlots(baseURL, model);
-  const whole = await loadAtLevels(baseURL, model, false);
-  const logged = requestLog?.length ?? 0;
-  const tiny = await runLoad({ baseURL, model, concurrency: 1, requestsPerWorker: TINY_REQUESTS, maxTokens: 1, prompt: PROMPT });
-  if (!requestLog) return { streamed, whole, reused, tiny };
-  // A request's line is written once its response has ended: the last may come just after.
-  for (let wait = 0; requestLog.length < logged + TINY_REQUESTS && wait < 50; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
-  const tinyInsideP50 = percentile(requestLog.slice(logged).map((request) => request.durationMs), 50);
-  return { streamed, whole, reused, tiny, tinyInsideP50 };
-}
-
-/** What {@link measureServer} measured. */
+/** What {@link measureServers} measured of one server. */
 interface ServerFigures {
   streamed: Map<number, LoadSummary>;
   whole: Map<number, LoadSummary>;
@@ -91,21 +67,83 @@ interface ServerFigures {
   tinyInsideP50?: number;
 }
 
+/**
+ * Runs `measure` on every server in turn, in two passes in opposite orders (A B, then B A) that
+ * share `total` requests per worker. These machines drift by up to 17 % between runs minutes apart;
+ * measured one after the other, one server would get the fast minutes and the other the slow ones.
+ * Interleaved, a drift weighs on all alike. Each server's passes are merged into one summary.
+ */
+async function interleave(servers: readonly Measured[], total: number, measure: (server: Measured, requestsPerWorker: number) => Promise<LoadRun>): Promise<LoadSummary[]> {
+  const passes = total >= 2 ? [Math.ceil(total / 2), Math.floor(total / 2)] : [total];
+  const runs: LoadRun[][] = servers.map(() => []);
+  for (const [pass, count] of passes.entries()) {
+    const order = servers.map((_, i) => i);
+    if (pass % 2 === 1) order.reverse();
+    for (const i of order) runs[i]!.push(await measure(servers[i]!, count));
+  }
+  return runs.map((parts) => summarize(parts.flatMap((part) => part.samples), parts.reduce((sum, part) => sum + part.wallMs, 0)));
+}
+
+/**
+ * Everything a server is measured on, the same way on every side and interleaved between them:
+ * streamed answers, the time to first token on reused slots, whole answers (no event per token to
+ * write and parse: the engine alone, as direct runs it) and one-token answers (a request's own
+ * cost: HTTP, JSON, queue). Returns the figures in the servers' order.
+ */
+async function measureServers(servers: readonly Measured[]): Promise<ServerFigures[]> {
+  const model = MODEL_ID;
+  const streamed = servers.map(() => new Map<number, LoadSummary>());
+  const whole = servers.map(() => new Map<number, LoadSummary>());
+  let reused: LoadSummary[] = [];
+  for (const stream of [true, false]) {
+    for (const concurrency of LEVELS) {
+      // Warm-up, the same on every side (direct.ts too): one full-length answer on each slot the
+      // level uses. Measured after a short one, the first long answers of a fresh server ran up to
+      // 20 % slower (pages of the KV cache and compute buffers touched for the first time), which
+      // read as overhead.
+      for (const { baseURL } of servers) await runLoad({ baseURL, model, concurrency, requestsPerWorker: 1, maxTokens, prompt: PROMPT, stream });
+      const summaries = await interleave(servers, requestsPerWorker, ({ baseURL }, count) =>
+        loadRun({ baseURL, model, concurrency, requestsPerWorker: count, maxTokens, prompt: PROMPT, stream }),
+      );
+      summaries.forEach((summary, i) => (stream ? streamed : whole)[i]!.set(concurrency, summary));
+    }
+    if (stream) reused = await interleave(servers, requestsPerWorker, ({ baseURL }, count) => ttftOnReusedSlots(baseURL, count));
+  }
+  const inside: number[][] = servers.map(() => []);
+  const tiny = await interleave(servers, TINY_REQUESTS, async (server, count) => {
+    const logged = server.requestLog?.length ?? 0;
+    const run = await loadRun({ baseURL: server.baseURL, model, concurrency: 1, requestsPerWorker: count, maxTokens: 1, prompt: PROMPT });
+    const log = server.requestLog;
+    if (log) {
+      // A request's line is written once its response has ended: the last may come just after.
+      for (let wait = 0; log.length < logged + count && wait < 50; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+      inside[servers.indexOf(server)]!.push(...log.slice(logged, logged + count).map((request) => request.durationMs));
+    }
+    return run;
+  });
+  return servers.map((server, i) => ({
+    streamed: streamed[i]!, whole: whole[i]!, reused: reused[i]!, tiny: tiny[i]!,
+    ...(server.requestLog ? { tinyInsideP50: percentile(inside[i]!, 50) } : {}),
+  }));
+}
+
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(3) : "-");
 
 /**
  * 4 streams on reused slots: every slot first answers another prompt (concurrently, so each slot
- * gets one), then 4 workers send the benchmark prompt back to back. Each request lands on a slot
- * whose old tokens must be erased while the other slots generate: what a busy server does.
+ * gets one), then 4 workers send the benchmark prompt back to back, `requests` each. Each request
+ * lands on a slot whose old tokens must be erased while the other slots generate: what a busy
+ * server does.
  */
-async function ttftOnReusedSlots(baseURL: string, model: string): Promise<LoadSummary> {
+async function ttftOnReusedSlots(baseURL: string, requests: number): Promise<LoadRun> {
+  const model = MODEL_ID;
   await Promise.all(
     Array.from({ length: slots }, (_, i) =>
       runLoad({ baseURL, model, concurrency: 1, requestsPerWorker: 1, maxTokens: 8, prompt: `Warm-up conversation number ${i + 1}: name a colour.` }),
     ),
   );
-  return runLoad({ baseURL, model, concurrency: 4, requestsPerWorker, maxTokens, prompt: PROMPT });
+  return loadRun({ baseURL, model, concurrency: 4, requestsPerWorker: requests, maxTokens, prompt: PROMPT });
 }
 
 /** What a round measured, for the targets. */
@@ -121,36 +159,33 @@ interface RoundFigures {
 /** Runs every system at one thread count and prints their figures side by side. */
 async function round(modelPath: string, llamaServer: string | null, threads: number, nodeBackend: CpuBackend): Promise<RoundFigures> {
   const systems = new Map<string, Map<number, LoadSummary>>();
+  // Both servers are up together, their measurements interleaved (measureServers); direct runs
+  // after, alone, once they are stopped.
   const shimmyServer = await startShimmyServer(SHIMMY, ["--model", modelPath, "--threads", String(threads), "--parallel", String(slots), "--ctx-size", String(ctx), "--gpu", "off"], ROOT, { requestLog: true });
+  let referenceServer: Awaited<ReturnType<typeof startLlamaServer>> | undefined;
   let shimmy: ServerFigures;
   let reference: ServerFigures | undefined;
-  let referenceBackend: CpuBackend | undefined;
   try {
-    shimmy = await measureServer(`${shimmyServer.url}/v1`, MODEL_ID, shimmyServer.requests);
+    if (llamaServer) referenceServer = await startLlamaServer(llamaServer, ["-m", modelPath, "-t", String(threads), "-np", String(slots), "-c", String(ctx * slots), "--jinja"], values["ref-own-ggml"]);
+    const measured = [{ baseURL: `${shimmyServer.url}/v1`, requestLog: shimmyServer.requests }, ...(referenceServer ? [{ baseURL: `${referenceServer.url}/v1` }] : [])];
+    [shimmy, reference] = (await measureServers(measured)) as [ServerFigures, ServerFigures | undefined];
+  } catch (err) {
+    // A reference that fails mid-run says why in its own log.
+    const exit = referenceServer && (referenceServer.child.exitCode ?? referenceServer.child.signalCode);
+    if (referenceServer && exit !== null) console.error(`llama-server failed (exit ${exit}); its last log lines:\n${referenceServer.logTail()}`);
+    throw err;
   } finally {
     await shimmyServer.stop();
+    await referenceServer?.stop();
   }
+  const referenceBackend = referenceServer?.cpuBackend;
   systems.set("shimmy", shimmy.streamed);
+  if (reference) systems.set("llama-server", reference.streamed);
 
   const directOptions = { modelPath, threads, slots, contextSize: ctx, requestsPerWorker, maxTokens, prompt: PROMPT };
   systems.set("node-llama-cpp direct", runDirectInChild(directOptions, LEVELS, { poolSize: 1 }));
   systems.set("direct, libuv pool of 4", runDirectInChild(directOptions, LEVELS, { poolSize: null }));
   const tinyDirect = runDirectInChild({ ...directOptions, maxTokens: 1, requestsPerWorker: TINY_REQUESTS }, [1], { poolSize: 1 }).get(1)!;
-
-  if (llamaServer) {
-    const server = await startLlamaServer(llamaServer, ["-m", modelPath, "-t", String(threads), "-np", String(slots), "-c", String(ctx * slots), "--jinja"], values["ref-own-ggml"]);
-    try {
-      referenceBackend = server.cpuBackend;
-      reference = await measureServer(`${server.url}/v1`, MODEL_ID);
-      systems.set("llama-server", reference.streamed);
-    } catch (err) {
-      // A reference that fails mid-run says why in its own log.
-      console.error(`llama-server failed (exit ${server.child.exitCode ?? server.child.signalCode ?? "none"}); its last log lines:\n${server.logTail()}`);
-      throw err;
-    } finally {
-      await server.stop();
-    }
-  }
   systems.set("shimmy, whole", shimmy.whole);
   if (reference) systems.set("llama-server, whole", reference.whole);
 
