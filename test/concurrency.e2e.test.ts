@@ -100,9 +100,7 @@ describe("concurrency", () => {
     await waitForHealth((h) => h.slots[0]?.busy === 0 && h.slots[0]?.waiting === 0, 2_000);
     // A request's line is written once its generation has settled, which can be just after its slot
     // shows free (failed once in a full run): wait for the lines, then count them.
-    const closed = () => shimmy.logs.filter((l) => l.event === "request" && l.outcome === "client_closed").length;
-    await shimmy.waitForLog(() => closed() >= 4, 5000).catch(() => undefined);
-    expect(closed()).toBeGreaterThanOrEqual(4);
+    expect(await shimmy.countLogs((l) => l.event === "request" && l.outcome === "client_closed", 4, 5000)).toBeGreaterThanOrEqual(4);
 
     const after = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "still here?" }], max_tokens: 4, ...NEVER_END });
     expect(after.choices[0]?.finish_reason).toBe("length");

@@ -54,9 +54,7 @@ describe("openai-embeddings against a second Shimmy", () => {
     // (The audit line may land just after the answer.)
     await local.waitForLog((l) => l.event === "plugin_call" && l.embedder === "embed" && l.outcome === "ok", 5000);
     // The remote logs each request once it has answered: the last batch's line can land after ours.
-    const bertRequests = () => remote.logs.filter((l) => l.model === "bert" && typeof l.promptTokens === "number").length;
-    await remote.waitForLog(() => bertRequests() >= 4, 5000).catch(() => undefined);
-    expect(bertRequests()).toBeGreaterThanOrEqual(4);
+    expect(await remote.countLogs((l) => l.model === "bert" && typeof l.promptTokens === "number", 4, 5000)).toBeGreaterThanOrEqual(4);
   });
 
   it("answers one string and base64 as the remote does, and lists the embedder as a model of the plugin", async () => {

@@ -29,6 +29,11 @@ export interface ShimmyProcess {
   client(options?: { timeout?: number }): OpenAI;
   /** Waits for a log line that matches, up to `timeoutMs`. */
   waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /**
+   * How many log lines match once `atLeast` do, or once `timeoutMs` has passed (fewer then), for
+   * lines written just after the answer they follow (a request's line comes once it has settled).
+   */
+  countLogs(match: (line: Record<string, unknown>) => boolean, atLeast: number, timeoutMs?: number): Promise<number>;
   /** Sends SIGTERM, waits for the exit (SIGKILL after 10 s), and removes the temporary home. */
   stop(): Promise<void>;
 }
@@ -114,6 +119,23 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
     throw err;
   });
 
+  const waitForLog: ShimmyProcess["waitForLog"] = (match, timeoutMs = 10_000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const found = logs.find(match);
+        if (!found) return false;
+        logWaiters.delete(check);
+        clearTimeout(timer);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        logWaiters.delete(check);
+        reject(new Error("no matching log line"));
+      }, timeoutMs);
+      if (!check()) logWaiters.add(check);
+    });
+
   return {
     url,
     baseURL: `${url}/v1`,
@@ -122,23 +144,12 @@ export async function startShimmy(options: StartShimmyOptions = {}): Promise<Shi
     logs,
     stdout,
     client: (clientOptions = {}) => new OpenAI({ baseURL: `${url}/v1`, apiKey: "test", maxRetries: 0, timeout: clientOptions.timeout ?? 60_000 }),
-    waitForLog(match, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = logs.find(match);
-          if (!found) return false;
-          logWaiters.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          logWaiters.delete(check);
-          reject(new Error("no matching log line"));
-        }, timeoutMs);
-        if (!check()) logWaiters.add(check);
-      });
+    async countLogs(match, atLeast, timeoutMs = 10_000) {
+      const count = () => logs.filter(match).length;
+      await waitForLog(() => count() >= atLeast, timeoutMs).catch(() => undefined);
+      return count();
     },
+    waitForLog,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
