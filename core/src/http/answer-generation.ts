@@ -92,10 +92,11 @@ export async function answerGeneration<R extends GenerationResult, T>(ctx: Shimm
     return;
   }
 
-  const { out, open, opened } = lazyEventStream(ctx, () => events.start(), options.headers);
+  const stream = lazyEventStream(ctx, () => events.start(), options.headers);
+  const { open, opened } = stream;
   // The stream opens before a piece is rendered: `start` comes first in the events' order.
   const write = (text: string) => {
-    if (text !== "") out.write(text);
+    if (text !== "") stream.write(text);
   };
   const generation = options.generate(
     (text) => {
@@ -119,7 +120,7 @@ export async function answerGeneration<R extends GenerationResult, T>(ctx: Shimm
   open();
   const fail = (err: unknown) => {
     ctx.state.log.outcome = "stream_error";
-    out.end(options.error(err));
+    stream.end(options.error(err));
   };
   generation.then(
     async (result) => {
@@ -131,12 +132,12 @@ export async function answerGeneration<R extends GenerationResult, T>(ctx: Shimm
         fail(err);
         return;
       }
-      out.end(tail);
+      stream.end(tail);
     },
     (err: unknown) => {
       notes.failed(err);
       if (ctx.state.abort.signal.aborted) {
-        out.destroy();
+        stream.destroy();
         return;
       }
       fail(err);

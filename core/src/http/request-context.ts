@@ -36,6 +36,12 @@ export interface ShimmyState {
   work?: Promise<unknown>;
   /** The parsed JSON body, on requests that carry one. */
   body?: unknown;
+  /**
+   * Called just before a generated answer's stream sends its status and headers: that stream is
+   * written to the socket while the middleware still runs (`http/generation-answer.ts`), so a
+   * middleware that names something in a header after `next()` also sets it here.
+   */
+  beforeHeaders?: (() => void)[];
 }
 
 /** The Koa context of a Shimmy request. */

@@ -61,16 +61,20 @@ export function withRouteReport<T>(report: RouteReport, work: () => T): T {
 /**
  * Opens a report per request; afterwards, when a route chose a model, sets `x-shimmy-model` and the
  * log line's `route` fields, and its `upstream` when an upstream server served. A plain model id
- * names itself in the header. A route handler returns
- * once its stream has sent the first output, after which nothing switches, so the header is final.
+ * names itself in the header. A streamed answer sends its headers at its first output, after which
+ * nothing switches, so the header is set then (`beforeHeaders`) and is final.
  */
 export function routeReports(): Middleware<ShimmyState> {
   return async (ctx, next) => {
     const report: RouteReport = { body: ctx.state.body };
-    try {
-      await withRouteReport(report, next);
+    const nameServed = () => {
       const served = report.decision?.model ?? ctx.state.log.model;
       if (served !== undefined && !ctx.headerSent) ctx.set("x-shimmy-model", served);
+    };
+    (ctx.state.beforeHeaders ??= []).push(nameServed);
+    try {
+      await withRouteReport(report, next);
+      nameServed();
     } finally {
       const { decision } = report;
       if (report.upstream !== undefined) ctx.state.log.upstream = report.upstream;
