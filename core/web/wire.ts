@@ -1,6 +1,7 @@
 /**
  * The shapes the page reads from the server's routes, as far as it uses them. The server's own
- * types live in core/src (Node code); these are the browser's copy of the wire format.
+ * types live in core/src (Node code); these are the browser's copy of the wire format, which
+ * test/types/web-wire.check.ts checks against them in `npm test`'s type check.
  */
 
 /** `{"error": {...}}`, as every route fails. */
