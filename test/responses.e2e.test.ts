@@ -124,11 +124,13 @@ describe("stored chains", () => {
 describe("kill -9 mid-stream and after a completed turn", () => {
   it("restarts with the conversation and chain intact, the cut turn absent, and no background response left running", async () => {
     const conversation = await client.conversations.create({ items: [{ type: "message", role: "user", content: "My name is Ada" }] });
-    const done = await client.responses.create({ model: MODEL, input: "Remember it", conversation: conversation.id, max_output_tokens: 4 });
+    // Greedy turns: sampled, the random-weight fixture ends a turn at once now and then (2.7 % within
+    // two tokens here), and a streamed turn that completes before the kill is kept. Greedy, it runs to its limit.
+    const done = await client.responses.create({ model: MODEL, input: "Remember it", conversation: conversation.id, max_output_tokens: 4, temperature: 0 });
     const background = await client.responses.create({ model: MODEL, input: "Tell a long story", background: true, max_output_tokens: 400 });
     expect(background).toMatchObject({ status: "queued", background: true });
     // A streamed turn in the same conversation, killed after its first event with text.
-    const stream = await client.responses.create({ model: MODEL, input: "Now write at length", conversation: conversation.id, stream: true, max_output_tokens: 400 });
+    const stream = await client.responses.create({ model: MODEL, input: "Now write at length", conversation: conversation.id, stream: true, max_output_tokens: 400, temperature: 0 });
     let cutId: string | undefined;
     for await (const event of stream) {
       if (event.type === "response.created") cutId = event.response.id;
