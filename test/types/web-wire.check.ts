@@ -24,6 +24,5 @@ export type WireChecks = [
   Holds<Reads<PluginSummary, Page.Plugin>>,
   Holds<Reads<RoundTrace, Page.RoundTrace>>,
   Holds<Reads<ToolCallTrace, Page.ToolCallTrace>>,
-  Holds<Reads<ToolTraceEntry, Page.TraceEntry>>,
   Holds<Reads<ChatCompletionChunk & { tool_trace?: ToolTraceEntry[] }, Page.ChatChunk>>,
 ];
